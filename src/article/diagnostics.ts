@@ -1,0 +1,98 @@
+/**
+ * Diagnostics travel with a build: readers, transforms and stages report into a
+ * `Diagnostics` list; only the CLI prints them. Fatal problems are thrown as `LecternError`.
+ */
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface Place {
+  file?: string;
+  line?: number;
+  column?: number;
+}
+
+export class Diagnostic {
+  constructor(
+    readonly severity: Severity,
+    readonly message: string,
+    /** Rule id, `source:rule`, e.g. `repair:split-paragraph`. */
+    readonly rule: string,
+    readonly place: Place = {},
+  ) {}
+
+  /** `file:line:col: severity: message`, the format compilers use. */
+  toString(): string {
+    return `${formatPlace(this.place)}${this.severity}: ${this.message}`;
+  }
+
+  toJSON() {
+    return { severity: this.severity, message: this.message, rule: this.rule, ...this.place };
+  }
+}
+
+export function formatPlace(place: Place): string {
+  if (!place.file) return '';
+  let s = place.file;
+  if (place.line) s += `:${place.line}:${place.column ?? 1}`;
+  return s + ': ';
+}
+
+/** An ordered list of diagnostics, shared by everything that works on one article. */
+export class Diagnostics {
+  readonly list: Diagnostic[] = [];
+  constructor(readonly file?: string) {}
+
+  warn(message: string, rule: string, place: Omit<Place, 'file'> = {}): Diagnostic {
+    return this.push(new Diagnostic('warning', message, rule, { file: this.file, ...place }));
+  }
+  info(message: string, rule: string, place: Omit<Place, 'file'> = {}): Diagnostic {
+    return this.push(new Diagnostic('info', message, rule, { file: this.file, ...place }));
+  }
+  push(d: Diagnostic): Diagnostic {
+    this.list.push(d);
+    return d;
+  }
+  get warnings(): Diagnostic[] {
+    return this.list.filter((d) => d.severity === 'warning');
+  }
+}
+
+/**
+ * The one error type lectern throws for problems with the user's input or environment.
+ * Its message is a single line fit to show a user; anything else escaping is a bug.
+ */
+export class LecternError extends Error {
+  override readonly name = 'LecternError';
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly place: Place = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  override toString(): string {
+    return `${formatPlace(this.place)}error: ${this.message}`;
+  }
+}
+
+/** Error factories: one per code, so every message is written once. */
+export const errors = {
+  notFound: (file: string) => new LecternError('no such file', 'input:not-found', { file }),
+  isDirectory: (file: string) => new LecternError('is a directory, expected an article file', 'input:directory', { file }),
+  empty: (file: string) => new LecternError('file is empty', 'input:empty', { file }),
+  binary: (file: string) => new LecternError('looks like a binary file, not an article (found NUL bytes)', 'input:binary', { file }),
+  tooLarge: (file: string, size: number, limit: number) =>
+    new LecternError(`file is ${size} bytes, over the ${limit}-byte limit (raise it with --max-input-bytes)`, 'input:too-large', { file }),
+  badEncoding: (file: string, offset: number) =>
+    new LecternError(`is not valid UTF-8 (first bad byte at offset ${offset})`, 'input:encoding', { file }),
+  badFrontMatter: (file: string, line: number, reason: string) =>
+    new LecternError(`malformed front matter: ${reason}`, 'input:front-matter', { file, line }),
+  badJson: (file: string, reason: string, line?: number) => new LecternError(`invalid JSON: ${reason}`, 'input:json', { file, line }),
+  schema: (file: string, path: string, reason: string, line?: number) =>
+    new LecternError(`${path ? path + ': ' : ''}${reason}`, 'input:schema', { file, line }),
+  structure: (file: string, reason: string, line?: number) => new LecternError(reason, 'input:structure', { file, line }),
+  unknownFormat: (file: string, format: string) =>
+    new LecternError(`unknown input format "${format}" (expected seed, markdown or json)`, 'input:format', { file }),
+};

@@ -1,0 +1,48 @@
+import { digest } from '../util/hash.js';
+import { plainText, type Block } from './model.js';
+
+const prefix: Record<Block['type'], string> = {
+  paragraph: 'p',
+  heading: 'h',
+  figure: 'fig',
+  pullquote: 'pq',
+  blockquote: 'bq',
+  list: 'list',
+  separator: 'sep',
+};
+
+/** Text that identifies a block, for its content-derived id. */
+export function blockKeyText(block: Omit<Block, 'id'> & { type: Block['type'] }): string {
+  const b = block as Block;
+  switch (b.type) {
+    case 'paragraph':
+    case 'heading':
+    case 'pullquote':
+      return plainText(b.children);
+    case 'figure':
+      return [b.image ?? '', plainText(b.caption), b.credit ?? ''].join('\u0000');
+    case 'blockquote':
+      return b.paragraphs.map(plainText).join('\n');
+    case 'list':
+      return b.items.map(plainText).join('\n');
+    case 'separator':
+      return '';
+  }
+}
+
+/**
+ * Gives every block an id derived from its content: `p-1a2b3c4d`. Identical blocks get
+ * `-2`, `-3`... in reading order. An id the author wrote (JSON input) is kept.
+ * Editing one paragraph changes only that paragraph's id, which keeps caches warm.
+ */
+export function assignIds<T extends { type: Block['type']; id?: string }>(blocks: T[]): (T & { id: string })[] {
+  const seen = new Map<string, number>();
+  for (const b of blocks) if (b.id) seen.set(b.id, 1);
+  return blocks.map((b) => {
+    if (b.id) return b as T & { id: string };
+    const base = `${prefix[b.type]}-${digest(blockKeyText(b as unknown as Block), 8)}`;
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return { ...b, id: n === 1 ? base : `${base}-${n}` };
+  });
+}

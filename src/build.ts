@@ -1,0 +1,113 @@
+/**
+ * `build()`: the library's front door. Reads each article, resolves options once, plans
+ * the stages and runs them. Never prints, never exits: everything comes back in the result.
+ */
+import path from 'node:path';
+import { Diagnostics, LecternError } from './article/diagnostics.js';
+import type { Article } from './article/model.js';
+import { readArticle, type InputFormat } from './readers/index.js';
+import { planStages, runStages, StageError } from './pipeline/runner.js';
+import type { BuildOptions, Logger, Stage } from './pipeline/stage.js';
+import { builtinStages, createStages, defaultStageNames } from './stages/index.js';
+
+export interface BuildInput {
+  /** Output folder. Default: `"dist"`. */
+  outDir?: string;
+  /** Built-in stage names to run. Default: every default stage. */
+  stages?: string[];
+  /** Extra stage objects (third-party stages) to run as well. Default: none. */
+  extraStages?: Stage[];
+  /** Force an input format. Default: chosen by extension and content. */
+  from?: InputFormat;
+  /** Allow http(s) images. Default: `false`. */
+  allowRemote?: boolean;
+  /** Per-stage options, by stage name. Default: `{}`. */
+  stageOptions?: Record<string, Record<string, unknown>>;
+  /** Overrides `SOURCE_DATE_EPOCH` (seconds). Default: the environment's, else the article's date. */
+  sourceDateEpoch?: number;
+  /** Largest input file accepted, in bytes. Default: 8 MiB. */
+  maxInputBytes?: number;
+  log?: Logger;
+  signal?: AbortSignal;
+}
+
+export interface ArticleBuildResult {
+  file: string;
+  ok: boolean;
+  format?: InputFormat;
+  article?: Article;
+  files: string[];
+  diagnostics: Diagnostics;
+  timings: Record<string, number>;
+  error?: LecternError | StageError;
+}
+
+/** Fixed fallback timestamp (2000-01-01) so that undated articles still build reproducibly. */
+const FALLBACK_EPOCH = 946684800;
+
+export function resolveSourceDateEpoch(article: Article, override?: number): number {
+  if (override !== undefined) return override;
+  const env = process.env['SOURCE_DATE_EPOCH'];
+  if (env && /^\d+$/.test(env)) return Number(env);
+  const published = article.byline.published ? Date.parse(article.byline.published) : NaN;
+  return Number.isFinite(published) ? Math.floor(published / 1000) : FALLBACK_EPOCH;
+}
+
+export function validateStageNames(names: readonly string[]): void {
+  const unknown = names.filter((n) => !(n in builtinStages));
+  if (unknown.length)
+    throw new LecternError(`unknown stage ${unknown.map((n) => `"${n}"`).join(', ')} (available: ${Object.keys(builtinStages).join(', ')})`, 'usage:stage');
+}
+
+export async function buildArticle(file: string, input: BuildInput = {}): Promise<ArticleBuildResult> {
+  const diagnostics = new Diagnostics(file);
+  const result: ArticleBuildResult = { file, ok: false, files: [], diagnostics, timings: {} };
+  try {
+    const names = input.stages ?? defaultStageNames();
+    validateStageNames(names);
+    const read = await readArticle(file, { from: input.from, diagnostics, maxInputBytes: input.maxInputBytes });
+    result.article = read.article;
+    result.format = read.format;
+    const options: BuildOptions = {
+      outDir: path.resolve(input.outDir ?? 'dist'),
+      baseName: path.basename(file).replace(/\.[^.]+$/, '') || 'article',
+      articleDir: path.dirname(path.resolve(file)),
+      articleFile: file,
+      allowRemote: input.allowRemote ?? false,
+      sourceDateEpoch: resolveSourceDateEpoch(read.article, input.sourceDateEpoch),
+      stageOptions: input.stageOptions ?? {},
+    };
+    const selected = [...(await createStages(names)), ...(input.extraStages ?? [])];
+    const waves = planStages(selected, await neededStages(selected));
+    const run = await runStages(waves, read.article, options, diagnostics, { log: input.log, signal: input.signal });
+    result.files = run.files;
+    result.timings = run.timings;
+    result.ok = true;
+  } catch (e) {
+    if (e instanceof LecternError || e instanceof StageError) result.error = e;
+    else throw e;
+  }
+  return result;
+}
+
+/** Creates the built-in stages that `selected` needs, transitively, and are not selected. */
+async function neededStages(selected: readonly Stage[]): Promise<Stage[]> {
+  const have = new Map(selected.map((s) => [s.name, s]));
+  let frontier = [...selected];
+  while (frontier.length) {
+    const missing = [...new Set(frontier.flatMap((s) => s.needs ?? []))].filter((n) => !have.has(n) && n in builtinStages);
+    frontier = await createStages(missing);
+    frontier.forEach((s) => have.set(s.name, s));
+  }
+  return [...have.values()];
+}
+
+/** Builds several articles; one failing does not stop the others. */
+export async function build(files: readonly string[], input: BuildInput = {}): Promise<ArticleBuildResult[]> {
+  const results: ArticleBuildResult[] = [];
+  for (const file of files) {
+    if (input.signal?.aborted) break;
+    results.push(await buildArticle(file, input));
+  }
+  return results;
+}

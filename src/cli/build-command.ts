@@ -1,0 +1,92 @@
+import path from 'node:path';
+import { LecternError } from '../article/diagnostics.js';
+import { build, validateStageNames, type ArticleBuildResult } from '../build.js';
+import type { InputFormat } from '../readers/index.js';
+import type { Logger } from '../pipeline/stage.js';
+import { formatDiagnostics, formatFailure } from './print.js';
+
+export interface BuildFlags {
+  out: string;
+  stages?: string;
+  from?: InputFormat;
+  allowRemote: boolean;
+  cover?: string;
+  quiet: boolean;
+  json: boolean;
+}
+
+function terminalLogger(quiet: boolean): Logger {
+  const tty = process.stderr.isTTY && !quiet;
+  return {
+    info: (m) => {
+      if (!quiet) process.stderr.write(`${m}\n`);
+    },
+    progress: (label, done, total) => {
+      if (!tty) return;
+      const width = 24;
+      const filled = Math.round((done / Math.max(1, total)) * width);
+      process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${done >= total ? '\n' : ''}`);
+    },
+  };
+}
+
+export async function runBuild(files: string[], flags: BuildFlags): Promise<number> {
+  const stages = flags.stages?.split(',').map((s) => s.trim()).filter(Boolean);
+  try {
+    if (stages) validateStageNames(stages);
+  } catch (e) {
+    if (e instanceof LecternError) {
+      process.stderr.write(`lectern: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const controller = new AbortController();
+  const stop = (sig: NodeJS.Signals) => controller.abort(new LecternError(`interrupted by ${sig}`, 'build:interrupted'));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const stageOptions: Record<string, Record<string, unknown>> = {};
+  if (flags.cover) stageOptions['cover'] = { image: path.resolve(flags.cover) };
+  const results = await build(files, {
+    outDir: flags.out,
+    stages,
+    from: flags.from,
+    allowRemote: flags.allowRemote,
+    stageOptions,
+    log: terminalLogger(flags.quiet || flags.json),
+    signal: controller.signal,
+  });
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
+  report(results, flags);
+  return results.every((r) => r.ok) && !controller.signal.aborted ? 0 : controller.signal.aborted ? 130 : 1;
+}
+
+function report(results: ArticleBuildResult[], flags: BuildFlags): void {
+  for (const r of results) {
+    if (!flags.quiet) process.stderr.write(formatDiagnostics(r.diagnostics.list.filter((d) => d.severity !== 'info')));
+    if (r.error) process.stderr.write(formatFailure(r.file, r.error) + '\n');
+    else if (!flags.quiet && !flags.json) for (const f of r.files) process.stderr.write(`wrote ${path.relative(process.cwd(), f) || f}\n`);
+  }
+  const failed = results.filter((r) => !r.ok);
+  const warnings = results.reduce((n, r) => n + r.diagnostics.warnings.length, 0);
+  if (results.length > 1 && !flags.json)
+    process.stderr.write(`built ${results.length - failed.length}, failed ${failed.length}${failed.length ? ` (${failed.map((r) => r.file).join(', ')})` : ''}, warnings ${warnings}\n`);
+  if (flags.json) {
+    const doc = {
+      ok: failed.length === 0,
+      built: results.length - failed.length,
+      failed: failed.length,
+      articles: results.map((r) => ({
+        file: r.file,
+        ok: r.ok,
+        format: r.format,
+        outputs: r.files,
+        timingsMs: Object.fromEntries(Object.entries(r.timings).map(([k, v]) => [k, Math.round(v)])),
+        diagnostics: r.diagnostics.list.map((d) => d.toJSON()),
+        ...(r.error ? { error: formatFailure(r.file, r.error) } : {}),
+      })),
+    };
+    process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+  }
+}

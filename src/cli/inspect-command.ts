@@ -1,0 +1,63 @@
+import { LecternError } from '../article/diagnostics.js';
+import { plainText, type Article, type Block } from '../article/model.js';
+import { readArticle, type InputFormat } from '../readers/index.js';
+import { formatDiagnostics, formatFailure } from './print.js';
+
+export interface InspectFlags {
+  from?: InputFormat;
+  json: boolean;
+}
+
+export async function runInspect(file: string, flags: InspectFlags): Promise<number> {
+  let read;
+  try {
+    read = await readArticle(file, { from: flags.from });
+  } catch (e) {
+    if (!(e instanceof LecternError)) throw e;
+    process.stderr.write(formatFailure(file, e) + '\n');
+    return 1;
+  }
+  process.stderr.write(formatDiagnostics(read.diagnostics.list));
+  process.stdout.write(flags.json ? JSON.stringify(read.article, null, 2) + '\n' : outline(read.article, file, read.format));
+  return 0;
+}
+
+const clip = (s: string, n = 72) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
+
+function blockSummary(b: Block): string {
+  switch (b.type) {
+    case 'paragraph':
+    case 'heading':
+      return plainText(b.children);
+    case 'pullquote':
+      return `“${plainText(b.children)}”${b.attribution ? ` — ${b.attribution}` : ''}`;
+    case 'figure':
+      return `${b.image ?? '(no image)'} | alt${b.altSource === 'derived' ? ' (derived)' : ''}: ${b.alt === '' ? '(decorative)' : (b.alt ?? '')} | ${plainText(b.caption)}${b.credit ? ` © ${b.credit}` : ''}`;
+    case 'blockquote':
+      return b.paragraphs.map(plainText).join(' / ');
+    case 'list':
+      return `${b.items.length} items: ${b.items.map(plainText).join('; ')}`;
+    case 'separator':
+      return '---';
+  }
+}
+
+export function outline(a: Article, file: string, format: string): string {
+  const lines: string[] = [];
+  const field = (k: string, v: string | undefined) => v && lines.push(`  ${k.padEnd(11)}${v}`);
+  lines.push(`${file} (${format}, ${a.lang}, ${a.dir})`);
+  field('kicker', a.kicker);
+  field('headline', a.headline);
+  field('standfirst', a.standfirst);
+  field('byline', [a.byline.authors.join(', '), a.byline.location && `in ${a.byline.location}`, a.byline.dateline, a.byline.published].filter(Boolean).join(' · '));
+  field('publisher', a.source.publisher);
+  field('rights', a.source.rights);
+  field('url', a.source.url);
+  const counts = new Map<string, number>();
+  a.blocks.forEach((b) => counts.set(b.type, (counts.get(b.type) ?? 0) + 1));
+  lines.push(`  blocks     ${a.blocks.length}: ${[...counts].map(([t, n]) => `${n} ${t}`).join(', ')}`);
+  for (const b of a.blocks) {
+    lines.push(`  ${String(b.position?.line ?? '').padStart(4)}  ${b.type.padEnd(10)} ${b.id.padEnd(14)} ${clip(blockSummary(b))}`);
+  }
+  return lines.join('\n') + '\n';
+}

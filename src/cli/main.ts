@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+/**
+ * The `lectern` command. It maps flags to one typed options object, calls the library,
+ * prints diagnostics and picks the exit code: 0 success, 1 build or input failure,
+ * 2 usage error. Heavy modules load inside the actions so `--help` stays fast.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { LecternError } from '../article/diagnostics.js';
+import { stageList } from './stages-list.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+function program(): Command {
+  const cmd = new Command('lectern')
+    .description('Turn news articles into accessible EPUB 3 books, narrated audio and read-aloud EPUBs.')
+    .version(pkg.version, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(str) });
+
+  cmd
+    .command('build')
+    .description('build outputs for one or more articles')
+    .argument('<files...>', 'article files (.md with front matter, the news export format, or .json)')
+    .option('-o, --out <dir>', 'output folder', 'dist')
+    .option('-s, --stages <names>', 'comma-separated stages to run (see `lectern stages`)')
+    .addOption(new Option('--from <format>', 'input format instead of guessing').choices(['seed', 'markdown', 'json']))
+    .option('--allow-remote', 'allow fetching http(s) images (size and time limited)', false)
+    .option('--cover <image>', 'use this image as the cover instead of drawing one')
+    .option('-q, --quiet', 'print only errors', false)
+    .option('--json', 'print a machine-readable report on stdout', false)
+    .action(async (files: string[], opts) => {
+      const { runBuild } = await import('./build-command.js');
+      process.exitCode = await runBuild(files, opts);
+    });
+
+  cmd
+    .command('inspect')
+    .description('show how lectern reads an article: its outline and diagnostics')
+    .argument('<file>', 'article file')
+    .addOption(new Option('--from <format>', 'input format instead of guessing').choices(['seed', 'markdown', 'json']))
+    .option('--json', 'print the article model as JSON', false)
+    .action(async (file: string, opts) => {
+      const { runInspect } = await import('./inspect-command.js');
+      process.exitCode = await runInspect(file, opts);
+    });
+
+  cmd
+    .command('stages')
+    .description('list the built-in stages')
+    .action(() => {
+      process.stdout.write(stageList());
+    });
+  return cmd;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end here too, with code 0.
+      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (e instanceof LecternError) {
+      process.stderr.write(`lectern: ${e.toString()}\n`);
+      return e.code.startsWith('usage:') ? EXIT.usage : EXIT.failed;
+    }
+    process.stderr.write(`lectern: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return EXIT.failed;
+  }
+}
+
+process.exitCode = await main(process.argv);

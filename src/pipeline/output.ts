@@ -1,0 +1,71 @@
+import { mkdir, open, rename, rm, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+const TMP_MARK = '.lectern-tmp-';
+
+/**
+ * Writes a build's files atomically. Each `write` goes to a temporary file beside its
+ * final name; `commit` renames them all into place once every stage has succeeded;
+ * `discard` removes them. A failed or interrupted build therefore never leaves a half
+ * file and never damages the previous build's outputs.
+ */
+export class OutputWriter {
+  private readonly pending = new Map<string, string>();
+  constructor(readonly outDir: string) {}
+
+  /** Path an output will have once committed. */
+  resolve(name: string): string {
+    const full = path.resolve(this.outDir, name);
+    if (!full.startsWith(path.resolve(this.outDir) + path.sep)) throw new Error(`output name escapes the output folder: ${name}`);
+    return full;
+  }
+
+  async write(name: string, data: string | Uint8Array): Promise<string> {
+    const final = this.resolve(name);
+    await mkdir(path.dirname(final), { recursive: true });
+    const tmp = path.join(path.dirname(final), `${TMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}-${path.basename(final)}`);
+    const fh = await open(tmp, 'wx');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    const previous = this.pending.get(final);
+    if (previous) await rm(previous, { force: true });
+    this.pending.set(final, tmp);
+    return final;
+  }
+
+  /** Final paths of everything written so far. */
+  get files(): string[] {
+    return [...this.pending.keys()];
+  }
+
+  async commit(): Promise<string[]> {
+    const done: string[] = [];
+    for (const [final, tmp] of this.pending) {
+      await rename(tmp, final);
+      done.push(final);
+    }
+    this.pending.clear();
+    return done;
+  }
+
+  async discard(): Promise<void> {
+    await Promise.all([...this.pending.values()].map((tmp) => rm(tmp, { force: true })));
+    this.pending.clear();
+  }
+}
+
+/** Removes temporary files an interrupted earlier build left in `dir`. */
+export async function sweepTemporaries(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  await Promise.all(names.filter((n) => n.startsWith(TMP_MARK)).map((n) => rm(path.join(dir, n), { force: true })));
+}

@@ -1,0 +1,111 @@
+import { Diagnostics, LecternError } from '../article/diagnostics.js';
+import type { Article } from '../article/model.js';
+import { OutputWriter, sweepTemporaries } from './output.js';
+import type { Artifacts, BuildOptions, Logger, Stage, StageContext } from './stage.js';
+
+/** A stage's failure, with the stage's name; the original error is the `cause`. */
+export class StageError extends Error {
+  override readonly name = 'StageError';
+  constructor(readonly stage: string, cause: unknown) {
+    super(`${stage}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/**
+ * Orders stages so each runs after its `needs` and `after`, grouped into waves whose
+ * members are independent. Stages named in `needs` but not selected are pulled in from
+ * `available`. Throws a LecternError for an unknown stage or a cycle.
+ */
+export function planStages(selected: readonly Stage[], available: readonly Stage[]): Stage[][] {
+  const byName = new Map(available.map((s) => [s.name, s]));
+  for (const s of selected) byName.set(s.name, s);
+  const chosen = new Map<string, Stage>();
+  const add = (stage: Stage, from?: string) => {
+    if (chosen.has(stage.name)) return;
+    chosen.set(stage.name, stage);
+    for (const need of stage.needs ?? []) {
+      const dep = byName.get(need);
+      if (!dep) throw new LecternError(`stage "${stage.name}" needs "${need}", which is not available`, 'stage:missing', {});
+      add(dep, stage.name);
+    }
+    void from;
+  };
+  selected.forEach((s) => add(s));
+
+  const waves: Stage[][] = [];
+  const done = new Set<string>();
+  let left = [...chosen.values()];
+  while (left.length) {
+    const ready = left.filter((s) => [...(s.needs ?? []), ...(s.after ?? [])].every((d) => done.has(d) || !chosen.has(d)));
+    if (!ready.length) throw new LecternError(`stages depend on each other in a cycle: ${left.map((s) => s.name).join(', ')}`, 'stage:cycle');
+    waves.push(ready);
+    ready.forEach((s) => done.add(s.name));
+    left = left.filter((s) => !ready.includes(s));
+  }
+  return waves;
+}
+
+export interface RunResult {
+  files: string[];
+  artifacts: Artifacts;
+  timings: Record<string, number>;
+}
+
+const quietLogger: Logger = { info() {}, progress() {} };
+
+/**
+ * Runs the planned stages over one article. Outputs are committed only if every stage
+ * succeeds; on failure (or abort) everything this build wrote is discarded and the
+ * first failure is thrown as a `StageError`.
+ */
+export async function runStages(
+  waves: Stage[][],
+  article: Article,
+  options: BuildOptions,
+  diagnostics: Diagnostics,
+  extra: { log?: Logger; signal?: AbortSignal } = {},
+): Promise<RunResult> {
+  await sweepTemporaries(options.outDir);
+  const output = new OutputWriter(options.outDir);
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(extra.signal?.reason);
+  extra.signal?.addEventListener('abort', onAbort, { once: true });
+  const ctx: StageContext = {
+    article,
+    options,
+    diagnostics,
+    log: extra.log ?? quietLogger,
+    output,
+    artifacts: {},
+    signal: controller.signal,
+  };
+  const timings: Record<string, number> = {};
+  try {
+    for (const wave of waves) {
+      const results = await Promise.allSettled(
+        wave.map(async (stage) => {
+          if (controller.signal.aborted) throw controller.signal.reason ?? new Error('aborted');
+          const t0 = performance.now();
+          try {
+            await stage.run(ctx);
+          } catch (e) {
+            controller.abort(e);
+            throw new StageError(stage.name, e);
+          } finally {
+            timings[stage.name] = performance.now() - t0;
+          }
+        }),
+      );
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    }
+    if (controller.signal.aborted) throw new StageError('build', controller.signal.reason ?? new Error('interrupted'));
+    const files = await output.commit();
+    return { files, artifacts: ctx.artifacts, timings };
+  } catch (e) {
+    await output.discard();
+    throw e;
+  } finally {
+    extra.signal?.removeEventListener('abort', onAbort);
+  }
+}

@@ -1,0 +1,48 @@
+import { readFile, stat } from 'node:fs/promises';
+import { errors } from '../article/diagnostics.js';
+
+/** Default upper bound on an article file's size: 8 MiB is far above any real article. */
+export const DEFAULT_MAX_INPUT_BYTES = 8 * 1024 * 1024;
+
+/** Reads an article file as text, refusing what is not one. CRLF and CR become LF. */
+export async function readText(file: string, maxBytes = DEFAULT_MAX_INPUT_BYTES): Promise<string> {
+  let info;
+  try {
+    info = await stat(file);
+  } catch {
+    throw errors.notFound(file);
+  }
+  if (info.isDirectory()) throw errors.isDirectory(file);
+  if (info.size > maxBytes) throw errors.tooLarge(file, info.size, maxBytes);
+  return decodeText(file, await readFile(file));
+}
+
+export function decodeText(file: string, bytes: Uint8Array): string {
+  let text: string;
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) text = new TextDecoder('utf-16le').decode(bytes.subarray(2));
+  else if (bytes[0] === 0xfe && bytes[1] === 0xff) text = new TextDecoder('utf-16be').decode(bytes.subarray(2));
+  else {
+    if (bytes.includes(0)) throw errors.binary(file);
+    try {
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    } catch {
+      throw errors.badEncoding(file, firstInvalidUtf8(bytes));
+    }
+  }
+  if (text.includes('\u0000')) throw errors.binary(file);
+  text = text.replace(/\r\n?/g, '\n');
+  if (text.trim() === '') throw errors.empty(file);
+  return text;
+}
+
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    const n = b < 0x80 ? 0 : b >= 0xc2 && b < 0xe0 ? 1 : b >= 0xe0 && b < 0xf0 ? 2 : b >= 0xf0 && b < 0xf5 ? 3 : -1;
+    if (n < 0) return i;
+    for (let k = 1; k <= n; k++) if (((bytes[i + k] ?? 0) & 0xc0) !== 0x80) return i;
+    i += n + 1;
+  }
+  return i;
+}

@@ -1,0 +1,91 @@
+/**
+ * Reader for articles written as JSON. The input schema is the article model with the
+ * conveniences a person writing JSON wants: ids and positions optional, rich text as a
+ * plain string, `dir`, `byline` and `source` optional. `assets/article.schema.json` is
+ * generated from `ArticleInput`.
+ */
+import { z } from 'zod';
+import { errors } from '../article/diagnostics.js';
+import { Article, Block, Inline, Position } from '../article/model.js';
+import type { DraftArticle, DraftBlock } from './draft.js';
+
+const RichInput = z.union([z.string(), z.array(Inline)]);
+const opt = { id: Block.options[0].shape.id.optional(), position: Position.optional() };
+
+const BlockInput = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('paragraph'), ...opt, children: RichInput }),
+  z.strictObject({ type: z.literal('heading'), ...opt, depth: z.number().int().min(2).max(6), children: RichInput }),
+  z.strictObject({
+    type: z.literal('figure'),
+    ...opt,
+    image: z.string().min(1).optional(),
+    alt: z.string().optional(),
+    altSource: z.enum(['author', 'derived']).optional(),
+    caption: RichInput,
+    credit: z.string().optional(),
+  }),
+  z.strictObject({ type: z.literal('pullquote'), ...opt, children: RichInput, attribution: z.string().optional() }),
+  z.strictObject({ type: z.literal('blockquote'), ...opt, paragraphs: z.array(RichInput).min(1), attribution: z.string().optional() }),
+  z.strictObject({ type: z.literal('list'), ...opt, ordered: z.boolean().default(false), items: z.array(RichInput).min(1) }),
+  z.strictObject({ type: z.literal('separator'), ...opt }),
+]);
+
+export const ArticleInput = z.strictObject({
+  $schema: z.string().optional(),
+  lang: Article.shape.lang.default('en'),
+  dir: Article.shape.dir.optional(),
+  kicker: z.string().optional(),
+  headline: z.string().min(1),
+  standfirst: z.string().optional(),
+  byline: Article.shape.byline.strict().default({ authors: [] }),
+  source: Article.shape.source.strict().default({}),
+  cover: Article.shape.cover.unwrap().strict().optional(),
+  blocks: z.array(BlockInput),
+});
+
+/** The first problem zod found, as a dotted field path and a message. */
+export function zodIssue(error: z.ZodError): { path: string; message: string } {
+  const issue = error.issues[0]!;
+  const path = issue.path.map(String).join('.');
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  return { path, message };
+}
+
+const rich = (r: string | z.infer<typeof Inline>[]) => (typeof r === 'string' ? (r ? [{ type: 'text' as const, value: r }] : []) : r);
+
+export function readJson(text: string, file: string): DraftArticle {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const at = /position (\d+)/.exec(msg);
+    const line = at ? text.slice(0, Number(at[1])).split('\n').length : undefined;
+    throw errors.badJson(file, msg.replace(/^JSON\.parse: /, '').replace(/ in JSON at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)$/, ''), line);
+  }
+  const parsed = ArticleInput.safeParse(data);
+  if (!parsed.success) {
+    const { path, message } = zodIssue(parsed.error);
+    throw errors.schema(file, path, message);
+  }
+  const a = parsed.data;
+  const blocks = a.blocks.map((b): DraftBlock => {
+    switch (b.type) {
+      case 'paragraph':
+      case 'heading':
+      case 'pullquote':
+        return { ...b, children: rich(b.children) } as DraftBlock;
+      case 'figure':
+        return { ...b, caption: rich(b.caption), ...(b.alt !== undefined && !b.altSource ? { altSource: 'author' as const } : {}) };
+      case 'blockquote':
+        return { ...b, paragraphs: b.paragraphs.map(rich) };
+      case 'list':
+        return { ...b, items: b.items.map(rich) };
+      case 'separator':
+        return b;
+    }
+  });
+  const { $schema: _schema, ...rest } = a;
+  return { ...rest, dir: a.dir ?? 'ltr', blocks };
+}

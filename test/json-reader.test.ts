@@ -1,0 +1,50 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { articleJsonSchema } from '../src/article/json-schema.js';
+import { readArticle } from '../src/readers/index.js';
+import { lectern, ROOT, SAMPLE, tmpDir } from './helpers.js';
+
+describe('JSON articles', () => {
+  it('reads back what `inspect --json` prints, unchanged', async () => {
+    const dir = tmpDir();
+    const r = lectern(['inspect', SAMPLE, '--json']);
+    const file = path.join(dir, 'article.json');
+    writeFileSync(file, r.stdout);
+    const { article, format } = await readArticle(file);
+    expect(format).toBe('json');
+    expect(article).toEqual(JSON.parse(r.stdout));
+  });
+
+  it('accepts plain strings for rich text and assigns ids', async () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'a.json');
+    writeFileSync(file, JSON.stringify({ headline: 'H', blocks: [{ type: 'paragraph', children: 'Hello.' }, { type: 'list', items: ['a', 'b'] }] }));
+    const { article } = await readArticle(file);
+    expect(article.lang).toBe('en');
+    expect(article.blocks[0]).toMatchObject({ type: 'paragraph', id: expect.stringMatching(/^p-[0-9a-f]{8}$/), children: [{ type: 'text', value: 'Hello.' }] });
+    expect(article.blocks[1]).toMatchObject({ type: 'list', ordered: false });
+  });
+
+  it('names the field path when the schema fails', () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ headline: 'H', blocks: [{ type: 'paragraph', children: 'ok' }, { type: 'figure', caption: 42 }] }));
+    const r = lectern(['inspect', file]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toMatch(new RegExp(`^${file}: error: blocks\\.1\\.caption: `));
+  });
+
+  it('rejects unknown fields by name', () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'typo.json');
+    writeFileSync(file, JSON.stringify({ headline: 'H', byline: { autors: ['X'] }, blocks: [] }));
+    const r = lectern(['inspect', file]);
+    expect(r.stderr.trim()).toBe(`${file}: error: byline: unknown field "autors"`);
+  });
+
+  it('ships a JSON Schema generated from the model', () => {
+    const committed = JSON.parse(readFileSync(path.join(ROOT, 'assets/article.schema.json'), 'utf8'));
+    expect(committed).toEqual(articleJsonSchema());
+  });
+});
