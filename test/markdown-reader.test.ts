@@ -22,7 +22,7 @@ describe('Markdown with front matter', () => {
     const quote = article.blocks.find((b) => b.type === 'pullquote');
     expect(quote && plainText(quote.children)).toBe('The tide is the one thing here that turns up on time.');
     expect(quote?.attribution).toBe('Dr Ana Pereira, project engineer');
-    expect(article.blocks.filter((b) => b.type === 'heading').map((h) => h.type === 'heading' && h.depth)).toEqual([3, 3, 3]);
+    expect(article.blocks.filter((b) => b.type === 'heading').map((h) => h.type === 'heading' && h.depth)).toEqual([2, 2, 2]);
     expect(JSON.stringify(article)).toContain('"url":"https://example.org/marine-energy-report"');
     const words = article.blocks.map((b) => (b.type === 'paragraph' ? plainText(b.children) : '')).join(' ').split(/\s+/).length;
     expect(words).toBeGreaterThanOrEqual(600);

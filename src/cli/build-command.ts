@@ -11,6 +11,8 @@ export interface BuildFlags {
   from?: InputFormat;
   allowRemote: boolean;
   cover?: string;
+  conformsTo?: string;
+  certifiedBy?: string;
   quiet: boolean;
   json: boolean;
 }
@@ -47,6 +49,11 @@ export async function runBuild(files: string[], flags: BuildFlags): Promise<numb
   process.once('SIGTERM', stop);
   const stageOptions: Record<string, Record<string, unknown>> = {};
   if (flags.cover) stageOptions['cover'] = { image: path.resolve(flags.cover) };
+  if (flags.certifiedBy && !flags.conformsTo) {
+    process.stderr.write('lectern: --certified-by needs --conforms-to (the claim being certified)\n');
+    return 2;
+  }
+  if (flags.conformsTo) stageOptions['epub'] = { conformsTo: flags.conformsTo, ...(flags.certifiedBy ? { certifiedBy: flags.certifiedBy } : {}) };
   const results = await build(files, {
     outDir: flags.out,
     stages,
@@ -70,7 +77,7 @@ function report(results: ArticleBuildResult[], flags: BuildFlags): void {
   }
   const failed = results.filter((r) => !r.ok);
   const warnings = results.reduce((n, r) => n + r.diagnostics.warnings.length, 0);
-  if (results.length > 1 && !flags.json)
+  if (results.length > 1 && !flags.json && (!flags.quiet || failed.length))
     process.stderr.write(`built ${results.length - failed.length}, failed ${failed.length}${failed.length ? ` (${failed.map((r) => r.file).join(', ')})` : ''}, warnings ${warnings}\n`);
   if (flags.json) {
     const doc = {

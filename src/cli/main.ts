@@ -30,6 +30,8 @@ function program(): Command {
     .addOption(new Option('--from <format>', 'input format instead of guessing').choices(['seed', 'markdown', 'json']))
     .option('--allow-remote', 'allow fetching http(s) images (size and time limited)', false)
     .option('--cover <image>', 'use this image as the cover instead of drawing one')
+    .option('--conforms-to <claim>', 'accessibility conformance claim for the EPUB (dcterms:conformsTo), only if you checked it')
+    .option('--certified-by <name>', 'who checked the conformance claim (a11y:certifiedBy)')
     .option('-q, --quiet', 'print only errors', false)
     .option('--json', 'print a machine-readable report on stdout', false)
     .action(async (files: string[], opts) => {

@@ -173,7 +173,8 @@ export function convertBody(
       }
       case 'heading': {
         const children = inline.convert(node.children);
-        if (children.length) blocks.push({ type: 'heading', position, depth: Math.min(6, Math.max(2, node.depth + 1)), children });
+        // Depth is normalised below: the shallowest body heading becomes h2 (h1 is the headline).
+        if (children.length) blocks.push({ type: 'heading', position, depth: node.depth, children });
         break;
       }
       case 'thematicBreak':
@@ -214,5 +215,19 @@ export function convertBody(
         diagnostics.warn(`ignored unsupported Markdown (${node.type})`, 'reader:unsupported', position);
     }
   }
-  return blocks;
+  return normaliseHeadingDepths(blocks);
+}
+
+/** Shifts heading depths so the shallowest is 2 and no level is skipped going down. */
+function normaliseHeadingDepths(blocks: DraftBlock[]): DraftBlock[] {
+  const depths = blocks.flatMap((b) => (b.type === 'heading' ? [b.depth] : []));
+  if (!depths.length) return blocks;
+  const min = Math.min(...depths);
+  let previous = 1;
+  return blocks.map((b) => {
+    if (b.type !== 'heading') return b;
+    const depth = Math.min(6, Math.max(2, Math.min(b.depth - min + 2, previous + 1)));
+    previous = depth;
+    return { ...b, depth };
+  });
 }

@@ -13,6 +13,9 @@ export interface StageEntry {
 }
 
 export const builtinStages: Record<string, StageEntry> = {
+  epub: { description: 'the accessible EPUB 3 book', default: true, create: async () => (await import('./epub.js')).epubStage() },
+  cover: { description: 'the cover, drawn from templates/cover.svg or your own image', default: false, create: async () => (await import('./cover.js')).coverStage() },
+  images: { description: 'figure images, normalised with sharp', default: false, create: async () => (await import('./images.js')).imagesStage() },
   json: { description: 'the normalised article model as JSON', default: false, create: async () => jsonStage() },
 };
 

@@ -1,0 +1,108 @@
+/**
+ * Packs an EPUB with epub-gen-memory and lectern's own templates.
+ *
+ * epub-gen-memory's defaults must not leak into a lectern book, so `LecternEPub` uses only
+ * the part of it that is sound: it renders our package document, nav and content
+ * templates (templates/*.ejs) and writes the container. Specifically:
+ * - `render()` is replaced: epub-gen-memory would fetch fonts, images and the cover over
+ *   the network; lectern adds every file itself from data it already holds;
+ * - chapter content is passed to our template as data, not through epub-gen-memory's HTML
+ *   normaliser, which would turn an empty alt into "image-placeholder" and rename images
+ *   with random ids;
+ * - the package template takes its id, language, dates and description from the article
+ *   (epub-gen-memory's default hard-codes xml:lang="en", an empty dc:description, a random
+ *   uuid and the current time);
+ * - its EPUB 2 `toc.ncx` is dropped, and every zip entry gets the same fixed date, so the
+ *   same input gives the same bytes.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { EPub } from 'epub-gen-memory';
+
+const here = (p: string) => fileURLToPath(new URL(`../../../${p}`, import.meta.url));
+const TEMPLATES = {
+  opf: here('templates/package.opf.ejs'),
+  nav: here('templates/nav.xhtml.ejs'),
+  content: here('templates/content.xhtml.ejs'),
+  css: here('assets/epub.css'),
+};
+
+export interface BookFile {
+  /** Path inside OEBPS/, e.g. `images/fig-1.jpg`. */
+  path: string;
+  data: Buffer | string;
+}
+
+export interface BookDocument {
+  /** File name inside OEBPS/, e.g. `article.xhtml`. */
+  filename: string;
+  title: string;
+  /** Data for templates/content.xhtml.ejs (`lectern.*`). */
+  data: Record<string, unknown>;
+}
+
+export interface BookSpec {
+  title: string;
+  lang: string;
+  /** Data for templates/package.opf.ejs and templates/nav.xhtml.ejs (`lectern.*`). */
+  packageData: Record<string, unknown>;
+  documents: BookDocument[];
+  files: BookFile[];
+  /** Zip entry date, seconds since the epoch. */
+  epoch: number;
+}
+
+class LecternEPub extends EPub {
+  // Never fetch anything: every file is added by `pack` from memory.
+  override async render(): Promise<this> {
+    await this.generateTemplateFiles();
+    return this;
+  }
+
+  async pack(files: BookFile[], epoch: number): Promise<Buffer> {
+    await this.render();
+    this.zip.remove('OEBPS/toc.ncx');
+    for (const f of files) this.zip.file(`OEBPS/${f.path}`, f.data);
+    // jszip writes DOS dates in UTC; all entries share one date (SOURCE_DATE_EPOCH).
+    const date = new Date(Math.max(epoch, 315532800) * 1000);
+    for (const entry of Object.values(this.zip.files)) entry.date = date;
+    return this.generateAsync({ type: 'nodebuffer', mimeType: 'application/epub+zip', compression: 'DEFLATE', compressionOptions: { level: 9 } });
+  }
+}
+
+let cache: { opf: string; nav: string; content: string; css: string } | undefined;
+function templates() {
+  cache ??= {
+    opf: readFileSync(TEMPLATES.opf, 'utf8'),
+    nav: readFileSync(TEMPLATES.nav, 'utf8'),
+    content: readFileSync(TEMPLATES.content, 'utf8'),
+    css: readFileSync(TEMPLATES.css, 'utf8'),
+  };
+  return cache;
+}
+
+export async function packBook(spec: BookSpec): Promise<Buffer> {
+  const t = templates();
+  const book = new LecternEPub(
+    {
+      title: spec.title,
+      lang: spec.lang,
+      version: 3,
+      css: t.css,
+      contentOPF: t.opf,
+      tocXHTML: t.nav,
+      chapterXHTML: t.content,
+      verbose: false,
+      // Read by our templates only; epub-gen-memory passes unknown options through.
+      ...({ lectern: spec.packageData } as object),
+    },
+    spec.documents.map((d) => ({
+      title: d.title,
+      filename: d.filename,
+      // Empty: the body reaches our template as data, bypassing the HTML normaliser.
+      content: '',
+      ...({ lectern: d.data } as object),
+    })),
+  );
+  return book.pack(spec.files, spec.epoch);
+}

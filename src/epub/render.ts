@@ -1,0 +1,124 @@
+/**
+ * The article as XHTML for the book: semantic markup with EPUB structural semantics and
+ * DPUB-ARIA roles. Text is always escaped and made XML-safe here; templates only place it.
+ */
+import { plainText, type Article, type Block, type Inline } from '../article/model.js';
+import { escapeXml as esc } from '../util/xml.js';
+
+export interface FigureImage {
+  href: string;
+  width: number;
+  height: number;
+}
+
+export interface RenderHooks {
+  /** Image for a figure, by block id; absent when the figure has no image. */
+  image(blockId: string): FigureImage | undefined;
+  /**
+   * Wraps a run of plain text belonging to `blockId` (read-aloud books wrap sentences in
+   * spans). Default: escaped text.
+   */
+  text?(blockId: string, field: string, inlines: readonly Inline[]): string | undefined;
+}
+
+export function renderInlines(nodes: readonly Inline[]): string {
+  return nodes
+    .map((n) => {
+      switch (n.type) {
+        case 'text':
+          return esc(n.value);
+        case 'emphasis':
+          return `<em>${renderInlines(n.children)}</em>`;
+        case 'strong':
+          return `<strong>${renderInlines(n.children)}</strong>`;
+        case 'link':
+          return /^(https?:|mailto:)/i.test(n.url) ? `<a href="${esc(n.url)}">${renderInlines(n.children)}</a>` : renderInlines(n.children);
+      }
+    })
+    .join('');
+}
+
+const textOf = (value: string | undefined): Inline[] => (value ? [{ type: 'text', value }] : []);
+
+export function renderArticleBody(article: Article, hooks: RenderHooks): string {
+  const run = (id: string, field: string, inlines: readonly Inline[]) => hooks.text?.(id, field, inlines) ?? renderInlines(inlines);
+  const out: string[] = [];
+  out.push('<main id="start" epub:type="bodymatter">');
+  out.push('<article>');
+  out.push('<header>');
+  if (article.kicker) out.push(`<p class="kicker" epub:type="label">${run('kicker', 'text', textOf(article.kicker))}</p>`);
+  out.push(`<h1 id="headline" epub:type="title">${run('headline', 'text', textOf(article.headline))}</h1>`);
+  if (article.standfirst) out.push(`<p class="standfirst" id="standfirst" role="doc-subtitle" epub:type="subtitle">${run('standfirst', 'text', textOf(article.standfirst))}</p>`);
+  const byline = renderByline(article);
+  if (byline) out.push(byline);
+  out.push('</header>');
+  for (const block of article.blocks) out.push(renderBlock(block, hooks, run));
+  out.push('</article>');
+  out.push('</main>');
+  if (article.source.rights) {
+    out.push(`<footer class="rights" epub:type="copyright-page"><p id="rights"><small>© ${run('rights', 'text', textOf(article.source.rights))}</small></p></footer>`);
+  }
+  return out.join('\n');
+}
+
+function renderByline(article: Article): string {
+  const { authors, location, dateline, published } = article.byline;
+  const parts: string[] = [];
+  if (authors.length || location) {
+    // Same words as the narration says ("By A, in B"), in one element the read-aloud book can point at.
+    const who = authors.length ? `By <span class="author">${esc(joinNames(authors))}</span>` : '';
+    const where = location ? `${who ? ', in ' : 'In '}<span class="location">${esc(location)}</span>` : '';
+    parts.push(`<span id="byline-names">${who}${where}</span>`);
+  }
+  const when = dateline ?? published;
+  if (when) parts.push(`<time class="dateline"${published ? ` datetime="${esc(published)}"` : ''}>${esc(when)}</time>`);
+  return parts.length ? `<p class="byline" id="byline">${parts.join(' <span aria-hidden="true">·</span> ')}</p>` : '';
+}
+
+/** The byline as a sentence: "By Najmeh Bozorgmehr, in Geneva". Shared with the narration. */
+export function bylineText(article: Article): string {
+  const { authors, location } = article.byline;
+  const who = authors.length ? `By ${joinNames(authors)}` : '';
+  return [who, location && (who ? `in ${location}` : `In ${location}`)].filter(Boolean).join(', ');
+}
+
+function joinNames(names: readonly string[]): string {
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+function renderBlock(block: Block, hooks: RenderHooks, run: (id: string, field: string, inlines: readonly Inline[]) => string): string {
+  const id = esc(block.id);
+  switch (block.type) {
+    case 'paragraph':
+      return `<p id="${id}">${run(block.id, 'text', block.children)}</p>`;
+    case 'heading':
+      return `<h${block.depth} id="${id}">${run(block.id, 'text', block.children)}</h${block.depth}>`;
+    case 'separator':
+      return `<hr id="${id}"/>`;
+    case 'list': {
+      const tag = block.ordered ? 'ol' : 'ul';
+      return `<${tag} id="${id}">${block.items.map((item, i) => `<li>${run(block.id, `item${i}`, item)}</li>`).join('')}</${tag}>`;
+    }
+    case 'blockquote':
+      return (
+        `<blockquote id="${id}">${block.paragraphs.map((p, i) => `<p>${run(block.id, `p${i}`, p)}</p>`).join('')}` +
+        (block.attribution ? `<p class="attribution">— <cite>${esc(block.attribution)}</cite></p>` : '') +
+        '</blockquote>'
+      );
+    case 'pullquote':
+      return (
+        `<aside id="${id}" class="pullquote" role="doc-pullquote" epub:type="pullquote">` +
+        `<p class="quote">${run(block.id, 'text', block.children)}</p>` +
+        (block.attribution ? `<p class="attribution">— ${esc(block.attribution)}</p>` : '') +
+        '</aside>'
+      );
+    case 'figure': {
+      const img = hooks.image(block.id);
+      const caption = plainText(block.caption) ? `<span class="caption">${run(block.id, 'caption', block.caption)}</span>` : '';
+      const credit = block.credit ? `<span class="credit" role="doc-credit">© ${esc(block.credit)}</span>` : '';
+      const imgTag = img ? `<img src="${esc(img.href)}" alt="${esc(block.alt ?? '')}" width="${img.width}" height="${img.height}"/>` : '';
+      const figcaption = caption || credit ? `<figcaption>${[caption, credit].filter(Boolean).join(' ')}</figcaption>` : '';
+      return `<figure id="${id}"${img ? '' : ' class="no-image"'}>${imgTag}${figcaption}</figure>`;
+    }
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Where an image may come from: a file inside the article's folder (after resolving
+ * symlinks), or an http(s) URL when the user allowed remote fetching. Nothing else.
+ */
+import { readFile, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { LecternError } from '../article/diagnostics.js';
+import type { Position } from '../article/model.js';
+
+/** Largest image lectern reads, local or remote: 32 MiB. */
+export const MAX_IMAGE_BYTES = 32 * 1024 * 1024;
+/** How long a remote image may take to arrive. */
+export const REMOTE_TIMEOUT_MS = 15_000;
+
+export type ImageSource = { kind: 'missing'; reason: string } | { kind: 'data'; data: Buffer };
+
+export interface SourceContext {
+  articleDir: string;
+  articleFile: string;
+  allowRemote: boolean;
+  signal?: AbortSignal;
+}
+
+function fail(ctx: SourceContext, message: string, code: string, position?: Position): LecternError {
+  return new LecternError(message, code, { file: ctx.articleFile, line: position?.line, column: position?.column });
+}
+
+export async function loadImage(ref: string, ctx: SourceContext, position?: Position): Promise<ImageSource> {
+  if (/^https?:\/\//i.test(ref)) {
+    if (!ctx.allowRemote) throw fail(ctx, `image ${ref} is remote; lectern does not fetch it unless you pass --allow-remote`, 'image:remote', position);
+    return { kind: 'data', data: await fetchLimited(ref, ctx, position) };
+  }
+  if (/^[a-z][a-z0-9+.-]*:/i.test(ref) && !/^[a-z]:[\\/]/i.test(ref)) throw fail(ctx, `image ${ref}: unsupported URL scheme`, 'image:scheme', position);
+  const root = await realpath(ctx.articleDir);
+  const wanted = path.resolve(root, decodeURI(ref));
+  if (!isInside(root, wanted)) throw fail(ctx, `image ${ref} is outside the article's folder`, 'image:outside', position);
+  let real: string;
+  try {
+    real = await realpath(wanted);
+  } catch {
+    return { kind: 'missing', reason: `image ${ref} not found` };
+  }
+  // A symlink inside the folder may still point outside it.
+  if (!isInside(root, real)) throw fail(ctx, `image ${ref} is a link to a file outside the article's folder`, 'image:outside', position);
+  const data = await readFile(real).catch(() => undefined);
+  if (!data) return { kind: 'missing', reason: `image ${ref} could not be read` };
+  if (data.length > MAX_IMAGE_BYTES) throw fail(ctx, `image ${ref} is ${data.length} bytes, over the ${MAX_IMAGE_BYTES}-byte limit`, 'image:too-large', position);
+  return { kind: 'data', data };
+}
+
+function isInside(root: string, p: string): boolean {
+  return p === root || p.startsWith(root + path.sep);
+}
+
+async function fetchLimited(url: string, ctx: SourceContext, position?: Position): Promise<Buffer> {
+  const signal = ctx.signal ? AbortSignal.any([ctx.signal, AbortSignal.timeout(REMOTE_TIMEOUT_MS)]) : AbortSignal.timeout(REMOTE_TIMEOUT_MS);
+  try {
+    const res = await fetch(url, { signal, redirect: 'follow' });
+    if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      size += chunk.length;
+      if (size > MAX_IMAGE_BYTES) throw new Error(`larger than ${MAX_IMAGE_BYTES} bytes`);
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks);
+  } catch (e) {
+    throw fail(ctx, `image ${url} could not be fetched: ${e instanceof Error ? e.message : String(e)}`, 'image:fetch', position);
+  }
+}

@@ -1,0 +1,125 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { LecternError } from '../article/diagnostics.js';
+import type { Article } from '../article/model.js';
+import type { Stage } from '../pipeline/stage.js';
+import { loadImage } from '../images/source.js';
+import { MAX_INPUT_PIXELS } from '../images/normalise.js';
+import { escapeXml } from '../util/xml.js';
+
+export interface CoverImage {
+  data: Buffer;
+  mediaType: 'image/jpeg';
+  /** Alt text for the cover in the book and the audio's picture description. */
+  alt: string;
+  /** True when lectern drew it; false for the user's own image. */
+  generated: boolean;
+}
+
+declare module '../pipeline/stage.js' {
+  interface Artifacts {
+    cover?: CoverImage;
+  }
+}
+
+export const COVER_WIDTH = 1600;
+export const COVER_HEIGHT = 2560;
+const TEMPLATE = fileURLToPath(new URL('../../../templates/cover.svg', import.meta.url));
+const TEXT_WIDTH = 1360;
+/** DejaVu Serif Bold's average advance is about 0.6 em; 0.62 keeps long words inside the margin. */
+const EM_PER_CHAR = 0.62;
+
+/** Splits text into lines of at most `max` characters, breaking at spaces (or inside an over-long word). */
+export function wrap(text: string, max: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (let word of text.split(/\s+/).filter(Boolean)) {
+    while (word.length > max) {
+      if (line) lines.push(line), (line = '');
+      lines.push(word.slice(0, max - 1) + '-');
+      word = word.slice(max - 1);
+    }
+    if (!line) line = word;
+    else if (line.length + 1 + word.length <= max) line += ' ' + word;
+    else lines.push(line), (line = word);
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** The largest headline size at which the headline fits the cover's text block. */
+export function fitHeadline(headline: string): { size: number; lines: string[] } {
+  const maxHeight = 1500;
+  for (let size = 150; size >= 56; size -= 4) {
+    const perLine = Math.floor(TEXT_WIDTH / (size * EM_PER_CHAR));
+    const lines = wrap(headline, perLine);
+    if (lines.length * size * 1.18 <= maxHeight) return { size, lines };
+  }
+  // Past that the headline is a paragraph: show what fits and end with an ellipsis.
+  const size = 56;
+  const lines = wrap(headline, Math.floor(TEXT_WIDTH / (size * EM_PER_CHAR))).slice(0, Math.floor(maxHeight / (size * 1.18)));
+  lines[lines.length - 1] = lines[lines.length - 1]!.replace(/\s*\S*$/, '') + ' …';
+  return { size, lines };
+}
+
+export async function drawCover(article: Article): Promise<Buffer> {
+  const template = await readFile(TEMPLATE, 'utf8');
+  const { size, lines } = fitHeadline(article.headline);
+  const top = 480 + size;
+  const lineHeight = Math.round(size * 1.18);
+  const tspans = lines.map((l, i) => `<tspan x="120" y="${top + i * lineHeight}">${escapeXml(l)}</tspan>`).join('');
+  const ruleY = top + (lines.length - 1) * lineHeight + 110;
+  const authors = article.byline.authors.join(', ');
+  const byline = [authors && `By ${authors}`, article.byline.location].filter(Boolean).join(', ');
+  const fields: Record<string, string> = {
+    accent: '#9e2a2b',
+    kicker: escapeXml((article.kicker ?? '').toUpperCase()),
+    headlineSize: String(size),
+    headlineLines: tspans,
+    ruleY: String(ruleY),
+    bylineY: String(ruleY + 120),
+    byline: escapeXml(wrap(byline, 40)[0] ?? ''),
+    datelineY: String(ruleY + 200),
+    dateline: escapeXml(article.byline.dateline ?? article.byline.published ?? ''),
+    publisher: escapeXml(article.source.publisher ?? ''),
+  };
+  const svg = template.replace(/\{\{(\w+)\}\}/g, (_, k: string) => fields[k] ?? '');
+  return sharp(Buffer.from(svg), { density: 72 }).resize(COVER_WIDTH, COVER_HEIGHT).jpeg({ quality: 85, mozjpeg: true }).toBuffer();
+}
+
+/** Alt text for the generated cover: what it shows, in words. */
+export function coverAlt(article: Article): string {
+  const by = article.byline.authors.length ? ` by ${article.byline.authors.join(', ')}` : '';
+  return `Cover: ${article.kicker ? article.kicker + ': ' : ''}${article.headline}${by}${article.source.publisher ? `, ${article.source.publisher}` : ''}`;
+}
+
+/**
+ * Draws the cover from `templates/cover.svg` (1600×2560 JPEG), or takes the user's own
+ * image (`cover:` in front matter, or `--cover`), normalised to JPEG.
+ */
+export function coverStage(): Stage {
+  return {
+    name: 'cover',
+    description: 'the cover: drawn from templates/cover.svg, or your own image',
+    async run(ctx) {
+      const own = (ctx.options.stageOptions['cover']?.['image'] as string | undefined) ?? ctx.article.cover?.image;
+      if (own) {
+        const fromCli = ctx.options.stageOptions['cover']?.['image'] !== undefined;
+        const loaded = fromCli
+          ? { kind: 'data' as const, data: await readFile(own).catch(() => { throw new LecternError(`cover image ${own} not found`, 'cover:missing', { file: own }); }) }
+          : await loadImage(own, { articleDir: ctx.options.articleDir, articleFile: ctx.options.articleFile, allowRemote: ctx.options.allowRemote, signal: ctx.signal });
+        if (loaded.kind === 'missing') throw new LecternError(`cover ${loaded.reason}`, 'cover:missing', { file: ctx.options.articleFile });
+        let data: Buffer;
+        try {
+          data = await sharp(loaded.data, { limitInputPixels: MAX_INPUT_PIXELS }).rotate().resize({ width: COVER_WIDTH, height: COVER_HEIGHT, fit: 'inside', withoutEnlargement: true }).flatten({ background: '#ffffff' }).jpeg({ quality: 85, mozjpeg: true }).toBuffer();
+        } catch (e) {
+          throw new LecternError(`cover image ${own} is not a readable image (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`, 'cover:corrupt', { file: ctx.options.articleFile });
+        }
+        ctx.artifacts.cover = { data, mediaType: 'image/jpeg', alt: ctx.article.cover?.alt ?? coverAlt(ctx.article), generated: false };
+        return;
+      }
+      ctx.artifacts.cover = { data: await drawCover(ctx.article), mediaType: 'image/jpeg', alt: coverAlt(ctx.article), generated: true };
+    },
+  };
+}

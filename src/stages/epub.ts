@@ -1,0 +1,178 @@
+import { LecternError } from '../article/diagnostics.js';
+import type { Article } from '../article/model.js';
+import { plainText } from '../article/model.js';
+import type { Stage, StageContext } from '../pipeline/stage.js';
+import { digest } from '../util/hash.js';
+import { renderArticleBody, type RenderHooks } from '../epub/render.js';
+import { accessibilityMeta, type BookFacts } from '../epub/accessibility.js';
+import { packBook, type BookFile } from '../epub/book.js';
+import { escapeXml } from '../util/xml.js';
+
+export interface EpubStageOptions {
+  /** `dcterms:conformsTo` claim, only if you have checked it. Default: none. */
+  conformsTo?: string;
+  /** `a11y:certifiedBy`, who checked the claim. Default: none. */
+  certifiedBy?: string;
+}
+
+/** Extra content a later stage (read-aloud overlays) hands the book. */
+export interface BookExtras {
+  files: BookFile[];
+  manifest: ManifestItem[];
+  meta: { property: string; value: string; refines?: string }[];
+  /** Media overlay id per content document file name. */
+  overlays: Record<string, string>;
+  hooks?: Partial<RenderHooks>;
+  narration?: BookFacts['narration'];
+}
+
+declare module '../pipeline/stage.js' {
+  interface Artifacts {
+    /** Set by the read-aloud stage before the epub stage runs. */
+    bookExtras?: BookExtras;
+    /** The EPUB's bytes, for stages that run after it. */
+    epub?: Buffer;
+  }
+}
+
+interface ManifestItem {
+  id: string;
+  href: string;
+  mediaType: string;
+  properties?: string;
+  mediaOverlay?: string;
+}
+
+/** A urn:uuid derived from the article's content (RFC 4122 layout, version 5 nibble). */
+export function contentIdentifier(article: Article): string {
+  const h = digest(JSON.stringify(article), 32).split('');
+  h[12] = '5';
+  h[16] = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  const x = h.join('');
+  return `urn:uuid:${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+}
+
+function isoSeconds(epoch: number): string {
+  return new Date(epoch * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+interface TocEntry {
+  label: string;
+  href: string;
+  children: TocEntry[];
+}
+
+function tableOfContents(article: Article): TocEntry[] {
+  const root: TocEntry = { label: article.headline, href: 'article.xhtml#headline', children: [] };
+  const stack: { depth: number; entry: TocEntry }[] = [{ depth: 1, entry: root }];
+  for (const b of article.blocks) {
+    if (b.type !== 'heading') continue;
+    while (stack.length > 1 && stack[stack.length - 1]!.depth >= b.depth) stack.pop();
+    const entry: TocEntry = { label: plainText(b.children), href: `article.xhtml#${b.id}`, children: [] };
+    stack[stack.length - 1]!.entry.children.push(entry);
+    stack.push({ depth: b.depth, entry });
+  }
+  return [root];
+}
+
+/**
+ * The accessible EPUB 3: cover page, the article, nav with toc and landmarks, full
+ * accessibility metadata. Reproducible: ids come from the content and every timestamp
+ * from `SOURCE_DATE_EPOCH` (or the article's date).
+ */
+export function epubStage(options: EpubStageOptions = {}): Stage {
+  return {
+    name: 'epub',
+    description: 'the accessible EPUB 3 book (read-aloud when the narration is built)',
+    needs: ['cover', 'images'],
+    after: ['read-aloud'],
+    async run(ctx) {
+      const epub = await buildEpub(ctx, { ...options, ...(ctx.options.stageOptions['epub'] as EpubStageOptions | undefined) });
+      ctx.artifacts.epub = epub;
+      await ctx.output.write(`${ctx.options.baseName}.epub`, epub);
+    },
+  };
+}
+
+async function buildEpub(ctx: StageContext, options: EpubStageOptions): Promise<Buffer> {
+  const { article } = ctx;
+  const cover = ctx.artifacts.cover;
+  if (!cover) throw new LecternError('the epub stage needs the cover stage', 'stage:order');
+  const images = ctx.artifacts.images ?? new Map();
+  const extras = ctx.artifacts.bookExtras;
+
+  const figures = article.blocks.filter((b) => b.type === 'figure');
+  const shown = figures.filter((f) => images.has(f.id));
+  const facts: BookFacts = {
+    imagesWithAlt: shown.filter((f) => f.alt !== '').length,
+    derivedAlt: shown.filter((f) => f.alt !== '' && f.altSource === 'derived').length,
+    decorativeImages: shown.filter((f) => f.alt === '').length,
+    figuresWithoutImage: figures.length - shown.length,
+    headings: article.blocks.filter((b) => b.type === 'heading').length,
+    coverGenerated: cover.generated,
+    narration: extras?.narration,
+    conformsTo: options.conformsTo,
+    certifiedBy: options.certifiedBy,
+  };
+
+  const hooks: RenderHooks = {
+    image: (id) => images.get(id),
+    ...extras?.hooks,
+  };
+  const lang = article.lang;
+  const dir = article.dir;
+  const body = renderArticleBody(article, hooks);
+  const coverBody = `<section class="cover" epub:type="cover"><img role="doc-cover" src="cover.jpg" alt="${escapeXml(cover.alt)}"/></section>`;
+
+  const manifest: ManifestItem[] = [
+    { id: 'nav', href: 'toc.xhtml', mediaType: 'application/xhtml+xml', properties: 'nav' },
+    { id: 'css', href: 'style.css', mediaType: 'text/css' },
+    { id: 'cover-image', href: 'cover.jpg', mediaType: 'image/jpeg', properties: 'cover-image' },
+    { id: 'cover', href: 'cover.xhtml', mediaType: 'application/xhtml+xml', mediaOverlay: extras?.overlays['cover.xhtml'] },
+    { id: 'article', href: 'article.xhtml', mediaType: 'application/xhtml+xml', mediaOverlay: extras?.overlays['article.xhtml'] },
+    ...[...images.values()].map((img) => ({ id: `img-${img.href.replace(/^images\/|\.\w+$/g, '')}`, href: img.href, mediaType: img.mediaType })),
+    ...(extras?.manifest ?? []),
+  ];
+  const files: BookFile[] = [
+    { path: 'cover.jpg', data: cover.data },
+    ...[...images.values()].map((img) => ({ path: img.href, data: img.data })),
+    ...(extras?.files ?? []),
+  ];
+  const published = article.byline.published;
+  const packageData = {
+    lang,
+    dir,
+    identifier: contentIdentifier(article),
+    title: article.headline,
+    creators: article.byline.authors,
+    publisher: article.source.publisher,
+    rights: article.source.rights,
+    description: article.standfirst,
+    date: published,
+    source: article.source.url,
+    subject: article.kicker,
+    modified: isoSeconds(ctx.options.sourceDateEpoch),
+    meta: [...accessibilityMeta(article, facts), ...(extras?.meta ?? [])],
+    links: [],
+    manifest,
+    spine: [{ idref: 'cover' }, { idref: 'article' }, { idref: 'nav', linear: false }],
+    toc: tableOfContents(article),
+    landmarks: [
+      { type: 'cover', href: 'cover.xhtml', label: 'Cover' },
+      { type: 'toc', href: 'toc.xhtml#toc', label: 'Contents' },
+      { type: 'bodymatter', href: 'article.xhtml#start', label: 'Start of the article' },
+    ],
+    labels: { contents: 'Contents', landmarks: 'Landmarks' },
+  };
+  return packBook({
+    title: article.headline,
+    lang,
+    packageData,
+    documents: [
+      { filename: 'cover.xhtml', title: 'Cover', data: { lang, dir, title: `Cover: ${article.headline}`, body: coverBody, bodyType: '' } },
+      { filename: 'article.xhtml', title: article.headline, data: { lang, dir, title: article.headline, body, bodyType: '' } },
+    ],
+    files,
+    epoch: ctx.options.sourceDateEpoch,
+  });
+}
