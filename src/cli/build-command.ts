@@ -13,6 +13,16 @@ export interface BuildFlags {
   cover?: string;
   conformsTo?: string;
   certifiedBy?: string;
+  engine: string;
+  voice?: string;
+  rate: number;
+  lexicon: string[];
+  readPullquotes: boolean;
+  audio: 'mp3' | 'wav' | 'm4b';
+  srt: boolean;
+  cacheDir?: string;
+  cache: boolean;
+  workers?: number;
   quiet: boolean;
   json: boolean;
 }
@@ -53,6 +63,16 @@ export async function runBuild(files: string[], flags: BuildFlags): Promise<numb
     process.stderr.write('lectern: --certified-by needs --conforms-to (the claim being certified)\n');
     return 2;
   }
+  stageOptions['speech'] = { engine: flags.engine, readPullquotes: flags.readPullquotes, lexicons: flags.lexicon };
+  stageOptions['narration'] = {
+    engine: flags.engine,
+    rate: flags.rate,
+    cacheDir: flags.cache ? flags.cacheDir : false,
+    ...(flags.voice ? { voice: flags.voice } : {}),
+    ...(flags.workers ? { workers: Math.round(flags.workers) } : {}),
+  };
+  stageOptions['audio'] = { format: flags.audio };
+  stageOptions['transcript'] = { srt: flags.srt };
   if (flags.conformsTo) stageOptions['epub'] = { conformsTo: flags.conformsTo, ...(flags.certifiedBy ? { certifiedBy: flags.certifiedBy } : {}) };
   const results = await build(files, {
     outDir: flags.out,

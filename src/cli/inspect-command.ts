@@ -6,6 +6,10 @@ import { formatDiagnostics, formatFailure } from './print.js';
 export interface InspectFlags {
   from?: InputFormat;
   json: boolean;
+  speech: boolean;
+  engine: string;
+  lexicon: string[];
+  readPullquotes: boolean;
 }
 
 export async function runInspect(file: string, flags: InspectFlags): Promise<number> {
@@ -18,8 +22,28 @@ export async function runInspect(file: string, flags: InspectFlags): Promise<num
     return 1;
   }
   process.stderr.write(formatDiagnostics(read.diagnostics.list));
+  if (flags.speech) return printSpeech(read.article, flags);
   process.stdout.write(flags.json ? JSON.stringify(read.article, null, 2) + '\n' : outline(read.article, file, read.format));
   return 0;
+}
+
+async function printSpeech(article: Article, flags: InspectFlags): Promise<number> {
+  const { speechScript } = await import('../speech/script.js');
+  const { loadLexicons, EMPTY_LEXICON } = await import('../speech/lexicon.js');
+  const { loadEngine } = await import('../tts/registry.js');
+  const { scriptText } = await import('../stages/speech.js');
+  try {
+    const lexicon = flags.lexicon.length ? await loadLexicons(flags.lexicon) : EMPTY_LEXICON;
+    const engine = await loadEngine(flags.engine);
+    const phonemes = engine.capabilities.phonemeAlphabet && engine.wrapPhoneme ? { alphabet: engine.capabilities.phonemeAlphabet, wrap: engine.wrapPhoneme } : undefined;
+    const script = speechScript(article, { lexicon, phonemes, readPullquotes: flags.readPullquotes });
+    process.stdout.write(flags.json ? JSON.stringify(script.map(({ id, kind, text, speech, pauseAfterMs, chapter }) => ({ id, kind, text, speech, pauseAfterMs, ...(chapter ? { chapter } : {}) })), null, 2) + '\n' : scriptText(script));
+    return 0;
+  } catch (e) {
+    if (!(e instanceof LecternError)) throw e;
+    process.stderr.write(`lectern: ${e.toString()}\n`);
+    return e.code.startsWith('usage:') ? 2 : 1;
+  }
 }
 
 const clip = (s: string, n = 72) => (s.length > n ? s.slice(0, n - 1) + '…' : s);

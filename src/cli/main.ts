@@ -5,13 +5,23 @@
  * 2 usage error. Heavy modules load inside the actions so `--help` stays fast.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { LecternError } from '../article/diagnostics.js';
 import { stageList } from './stages-list.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parseNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
 
 function program(): Command {
   const cmd = new Command('lectern')
@@ -24,14 +34,24 @@ function program(): Command {
   cmd
     .command('build')
     .description('build outputs for one or more articles')
-    .argument('<files...>', 'article files (.md with front matter, the news export format, or .json)')
+    .argument('<files...>', 'article files (.md with front matter, the news export format, .json or a saved .html page), folders or globs')
     .option('-o, --out <dir>', 'output folder', 'dist')
     .option('-s, --stages <names>', 'comma-separated stages to run (see `lectern stages`)')
-    .addOption(new Option('--from <format>', 'input format instead of guessing').choices(['seed', 'markdown', 'json']))
+    .addOption(new Option('--from <format>', 'input format instead of guessing').choices(['seed', 'markdown', 'json', 'html']))
     .option('--allow-remote', 'allow fetching http(s) images (size and time limited)', false)
     .option('--cover <image>', 'use this image as the cover instead of drawing one')
     .option('--conforms-to <claim>', 'accessibility conformance claim for the EPUB (dcterms:conformsTo), only if you checked it')
     .option('--certified-by <name>', 'who checked the conformance claim (a11y:certifiedBy)')
+    .option('-e, --engine <id>', 'text-to-speech engine (see `lectern voices`)', 'espeak')
+    .option('--voice <id>', "voice (default: the engine's voice for the article's language)")
+    .option('--rate <wpm>', 'speaking rate in words per minute', parseNumber, 175)
+    .option('--lexicon <file>', 'pronunciation lexicon: W3C PLS (.pls) or JSON aliases (.json); repeatable', collect, [])
+    .option('--read-pullquotes', 'read pull quotes aloud too (they repeat body text)', false)
+    .addOption(new Option('--audio <format>', 'audio format').choices(['mp3', 'wav', 'm4b']).default('mp3'))
+    .option('--srt', 'also write the transcript as SubRip (.srt)', false)
+    .option('--cache-dir <dir>', 'narration clip cache (default: $XDG_CACHE_HOME/lectern/clips)')
+    .option('--no-cache', 'synthesise everything afresh and keep no clips')
+    .option('--workers <n>', 'synthesis threads (default: one per core)', parseNumber)
     .option('-q, --quiet', 'print only errors', false)
     .option('--json', 'print a machine-readable report on stdout', false)
     .action(async (files: string[], opts) => {
@@ -43,11 +63,24 @@ function program(): Command {
     .command('inspect')
     .description('show how lectern reads an article: its outline and diagnostics')
     .argument('<file>', 'article file')
-    .addOption(new Option('--from <format>', 'input format instead of guessing').choices(['seed', 'markdown', 'json']))
-    .option('--json', 'print the article model as JSON', false)
+    .addOption(new Option('--from <format>', 'input format instead of guessing').choices(['seed', 'markdown', 'json', 'html']))
+    .option('--json', 'print the article model as JSON (with --speech: the script with ids, kinds and pauses)', false)
+    .option('--speech', 'print the narration script, one utterance per line, exactly as the engine gets it', false)
+    .option('-e, --engine <id>', 'engine whose phoneme syntax the lexicon may use', 'espeak')
+    .option('--lexicon <file>', 'pronunciation lexicon (.pls or .json); repeatable', collect, [])
+    .option('--read-pullquotes', 'include pull quotes', false)
     .action(async (file: string, opts) => {
       const { runInspect } = await import('./inspect-command.js');
       process.exitCode = await runInspect(file, opts);
+    });
+
+  cmd
+    .command('voices')
+    .description('list the voices of each text-to-speech engine')
+    .option('-e, --engine <id>', 'only this engine')
+    .action(async (opts: { engine?: string }) => {
+      const { runVoices } = await import('./voices-command.js');
+      process.exitCode = await runVoices(opts);
     });
 
   cmd

@@ -70,6 +70,7 @@ export async function runStages(
   const controller = new AbortController();
   const onAbort = () => controller.abort(extra.signal?.reason);
   extra.signal?.addEventListener('abort', onAbort, { once: true });
+  const cleanups: (() => Promise<void> | void)[] = [];
   const ctx: StageContext = {
     article,
     options,
@@ -78,6 +79,7 @@ export async function runStages(
     output,
     artifacts: {},
     signal: controller.signal,
+    defer: (fn) => void cleanups.push(fn),
   };
   const timings: Record<string, number> = {};
   try {
@@ -107,5 +109,6 @@ export async function runStages(
     throw e;
   } finally {
     extra.signal?.removeEventListener('abort', onAbort);
+    for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch(() => {});
   }
 }

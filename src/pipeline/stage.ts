@@ -55,6 +55,8 @@ export interface StageContext {
   readonly artifacts: Artifacts;
   /** Aborted when another stage failed or the user interrupted the build. */
   readonly signal: AbortSignal;
+  /** Registers clean-up (e.g. removing temporary files) to run when the build ends, however it ends. */
+  defer(cleanup: () => Promise<void> | void): void;
 }
 
 export interface Stage {

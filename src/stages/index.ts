@@ -17,6 +17,10 @@ export const builtinStages: Record<string, StageEntry> = {
   cover: { description: 'the cover, drawn from templates/cover.svg or your own image', default: false, create: async () => (await import('./cover.js')).coverStage() },
   images: { description: 'figure images, normalised with sharp', default: false, create: async () => (await import('./images.js')).imagesStage() },
   json: { description: 'the normalised article model as JSON', default: false, create: async () => jsonStage() },
+  speech: { description: 'the narration script (<name>.speech.txt): what will be said', default: false, create: async () => (await import('./speech.js')).speechStage() },
+  narration: { description: 'speech synthesis in parallel, with a resumable clip cache', default: false, create: async () => (await import('./narration.js')).narrationStage() },
+  audio: { description: 'the narration as MP3 with chapters and cover (or WAV, M4B)', default: true, create: async () => (await import('./audio.js')).audioStage() },
+  transcript: { description: 'the WebVTT transcript, one cue per sentence (SRT on request)', default: true, create: async () => (await import('./transcript.js')).transcriptStage() },
 };
 
 export async function createStages(names: readonly string[]): Promise<Stage[]> {

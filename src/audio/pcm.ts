@@ -1,0 +1,47 @@
+import type { ClipCache } from '../tts/cache.js';
+import type { Timeline } from './timeline.js';
+import { LecternError } from '../article/diagnostics.js';
+
+/** Largest block of silence handed out at once (one second at 48 kHz). */
+const SILENCE_CHUNK = 48_000;
+
+/**
+ * The narration's samples in order, read clip by clip from the cache, so the whole book's
+ * audio is never held in memory at once.
+ */
+export async function* timelineSamples(timeline: Timeline, cache: ClipCache): AsyncGenerator<Int16Array> {
+  for (const item of timeline.items) {
+    if (item.kind === 'silence') {
+      for (let left = item.samples; left > 0; left -= SILENCE_CHUNK) yield new Int16Array(Math.min(left, SILENCE_CHUNK));
+      continue;
+    }
+    const read = await cache.read(item.key);
+    if (read.kind !== 'hit') throw new LecternError(`narration clip ${item.key.slice(0, 12)} vanished from the cache during the build`, 'cache:lost');
+    yield read.clip.samples;
+  }
+}
+
+/** A 44-byte RIFF/WAVE header for mono 16-bit PCM. */
+export function wavHeader(samples: number, sampleRate: number): Buffer {
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0, 'ascii');
+  h.writeUInt32LE(36 + samples * 2, 4);
+  h.write('WAVE', 8, 'ascii');
+  h.write('fmt ', 12, 'ascii');
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(sampleRate, 24);
+  h.writeUInt32LE(sampleRate * 2, 28);
+  h.writeUInt16LE(2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36, 'ascii');
+  h.writeUInt32LE(samples * 2, 40);
+  return h;
+}
+
+export async function wavFile(timeline: Timeline, cache: ClipCache): Promise<Buffer> {
+  const parts: Buffer[] = [wavHeader(timeline.length, timeline.sampleRate)];
+  for await (const s of timelineSamples(timeline, cache)) parts.push(Buffer.from(s.buffer, s.byteOffset, s.byteLength));
+  return Buffer.concat(parts);
+}

@@ -1,0 +1,138 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { LecternError } from '../article/diagnostics.js';
+import type { Stage, StageContext } from '../pipeline/stage.js';
+import { buildTimeline, speechParts, type Timeline } from '../audio/timeline.js';
+import { ClipCache, clipKey, defaultCacheDir } from '../tts/cache.js';
+import { defaultWorkers, synthesizeAll } from '../tts/pool.js';
+import { loadEngine, DEFAULT_ENGINE } from '../tts/registry.js';
+import type { TtsEngine } from '../tts/engine.js';
+
+export interface NarrationOptions {
+  /** Engine id. Default: `espeak`. */
+  engine?: string;
+  /** Voice id. Default: the engine's voice for the article's language. */
+  voice?: string;
+  /** Words per minute. Default: 175. */
+  rate?: number;
+  /** Clip cache folder. Default: `$XDG_CACHE_HOME/lectern/clips` (or `~/.cache/...`); `false` for none. */
+  cacheDir?: string | false;
+  /** Synthesis threads. Default: one per core. */
+  workers?: number;
+}
+
+export const DEFAULT_RATE = 175;
+
+export interface NarrationResult {
+  engine: string;
+  engineVersion: string;
+  voice: string;
+  rate: number;
+  timeline: Timeline;
+  cache: ClipCache;
+  stats: { clips: number; synthesised: number; cached: number; repaired: number };
+}
+
+declare module '../pipeline/stage.js' {
+  interface Artifacts {
+    narration?: NarrationResult;
+  }
+}
+
+async function resolveVoice(engine: TtsEngine, requested: string | undefined, lang: string): Promise<string> {
+  const voices = await engine.voices();
+  const list = () => voices.map((v) => v.id).join(', ');
+  if (requested) {
+    if (!voices.some((v) => v.id === requested)) throw new LecternError(`unknown voice "${requested}" for engine ${engine.id} (available: ${list()})`, 'usage:voice');
+    return requested;
+  }
+  const voice = await engine.voiceFor(lang);
+  if (!voice) throw new LecternError(`engine ${engine.id} has no voice for language "${lang}" (available: ${list()}); choose one with --voice`, 'usage:voice');
+  return voice;
+}
+
+/**
+ * Synthesises every utterance of the speech script, in parallel, through the clip cache:
+ * a rebuild synthesises only what changed, and an interrupted build resumes where it
+ * stopped. Produces the timeline; the audio stage streams the clips from the cache.
+ */
+export function narrationStage(): Stage {
+  return {
+    name: 'narration',
+    description: 'speech synthesis, in parallel, with a clip cache (resumable)',
+    needs: ['speech'],
+    async run(ctx) {
+      ctx.artifacts.narration = await narrate(ctx, (ctx.options.stageOptions['narration'] ?? {}) as NarrationOptions);
+    },
+  };
+}
+
+async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<NarrationResult> {
+  const speech = ctx.artifacts.speech;
+  if (!speech) throw new LecternError('the narration stage needs the speech stage', 'stage:order');
+  const engine = await loadEngine(opts.engine ?? DEFAULT_ENGINE);
+  const engineVersion = await engine.version();
+  const voice = await resolveVoice(engine, opts.voice, ctx.article.lang);
+  const rate = opts.rate ?? DEFAULT_RATE;
+  if (!(rate >= 80 && rate <= 500)) throw new LecternError(`rate ${rate} is out of range (80 to 500 words per minute)`, 'usage:rate');
+
+  const tempCache = opts.cacheDir === false ? await mkdtemp(path.join(os.tmpdir(), 'lectern-clips-')) : undefined;
+  const cache = new ClipCache(tempCache ?? (opts.cacheDir || defaultCacheDir()));
+  const stats = { clips: 0, synthesised: 0, cached: 0, repaired: 0 };
+  if (tempCache) ctx.defer(() => rm(tempCache, { recursive: true, force: true }));
+  // Every distinct part of every utterance, once.
+  const partTexts = speech.utterances.map((u) => speechParts(u.speech));
+  const keyOf = (text: string) => clipKey({ engine: engine.id, version: engineVersion, voice, rate, lexicon: speech.lexicon.hash, text });
+  const parts = partTexts.map((texts) => texts.map((text) => ({ text, key: keyOf(text) })));
+  const unique = new Map<string, string>();
+  parts.flat().forEach((p) => unique.set(p.key, p.text));
+  stats.clips = unique.size;
+
+  const samplesOf = new Map<string, number>();
+  let sampleRate = 0;
+  const checkRate = (r: number) => {
+    if (!sampleRate) sampleRate = r;
+    else if (r !== sampleRate) throw new LecternError(`engine ${engine.id} returned ${r} Hz audio after ${sampleRate} Hz`, 'tts:rate');
+  };
+  const todo: { key: string; text: string }[] = [];
+  for (const [key, text] of unique) {
+    const hit = await cache.read(key);
+    if (hit.kind === 'hit') {
+      checkRate(hit.clip.sampleRate);
+      samplesOf.set(key, hit.clip.samples.length);
+      stats.cached++;
+    } else {
+      if (hit.kind === 'corrupt') {
+        stats.repaired++;
+        ctx.diagnostics.warn(`cache entry ${key.slice(0, 12)} was damaged (${hit.reason}); synthesising it again`, 'cache:corrupt');
+        await cache.remove(key);
+      }
+      todo.push({ key, text });
+    }
+  }
+  let done = 0;
+  ctx.log.progress('narration', 0, todo.length);
+  await synthesizeAll(
+    engine,
+    todo.map((t) => ({ text: t.text, voice, rate })),
+    {
+      workers: opts.workers ?? defaultWorkers(),
+      signal: ctx.signal,
+      onResult: async (i, clip) => {
+        checkRate(clip.sampleRate);
+        await cache.write(todo[i]!.key, clip);
+        samplesOf.set(todo[i]!.key, clip.samples.length);
+        stats.synthesised++;
+        ctx.log.progress('narration', ++done, todo.length);
+      },
+    },
+  );
+  if (!sampleRate) sampleRate = 22050;
+  const timeline = buildTimeline(
+    speech.utterances,
+    parts.map((ps) => ps.map((p) => ({ key: p.key, samples: samplesOf.get(p.key)! }))),
+    sampleRate,
+  );
+  return { engine: engine.id, engineVersion, voice, rate, timeline, cache, stats };
+}

@@ -1,0 +1,49 @@
+import path from 'node:path';
+import type { Stage } from '../pipeline/stage.js';
+import { speechScript, type Utterance } from '../speech/script.js';
+import { EMPTY_LEXICON, loadLexicons, type Lexicon } from '../speech/lexicon.js';
+import { loadEngine, DEFAULT_ENGINE } from '../tts/registry.js';
+
+export interface SpeechOptions {
+  /** Engine id. Default: `espeak`. */
+  engine?: string;
+  /** Read pull quotes too. Default: false. */
+  readPullquotes?: boolean;
+  /** PLS lexicon and/or JSON alias files. Default: none. */
+  lexicons?: string[];
+}
+
+declare module '../pipeline/stage.js' {
+  interface Artifacts {
+    speech?: { utterances: Utterance[]; lexicon: Lexicon };
+  }
+}
+
+/** One utterance per line, exactly as the engine gets it. */
+export function scriptText(utterances: readonly Utterance[]): string {
+  return utterances.map((u) => u.speech).join('\n') + '\n';
+}
+
+/**
+ * The speech script: what the narration says, in order, after normalisation and the
+ * lexicon. Writes `<name>.speech.txt` beside the audio so it can be read before listening.
+ */
+export function speechStage(): Stage {
+  return {
+    name: 'speech',
+    description: 'the narration script (<name>.speech.txt): what will be said, in order',
+    async run(ctx) {
+      const opts = (ctx.options.stageOptions['speech'] ?? {}) as SpeechOptions;
+      const lexicon = opts.lexicons?.length ? await loadLexicons(opts.lexicons.map((f) => path.resolve(f))) : EMPTY_LEXICON;
+      const engine = await loadEngine(opts.engine ?? DEFAULT_ENGINE);
+      const phonemes = engine.capabilities.phonemeAlphabet && engine.wrapPhoneme ? { alphabet: engine.capabilities.phonemeAlphabet, wrap: engine.wrapPhoneme } : undefined;
+      const utterances = speechScript(ctx.article, { readPullquotes: opts.readPullquotes ?? false, lexicon, phonemes });
+      for (const e of lexicon.entries) {
+        if (!e.alias && e.phoneme && e.phoneme.alphabet !== phonemes?.alphabet)
+          ctx.diagnostics.warn(`lexicon entry "${e.grapheme}" has only ${e.phoneme.alphabet} phonemes, which the ${engine.id} engine cannot take; add an <alias>`, 'lexicon:phoneme');
+      }
+      ctx.artifacts.speech = { utterances, lexicon };
+      await ctx.output.write(`${ctx.options.baseName}.speech.txt`, scriptText(utterances));
+    },
+  };
+}

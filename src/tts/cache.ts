@@ -1,0 +1,80 @@
+/**
+ * The clip cache: one file per synthesised clip, keyed by a hash of everything that shapes
+ * the sound (engine, engine version, voice, rate, lexicon, text). Entries are written
+ * atomically as each clip is made, so a build that is stopped keeps what it finished, and
+ * each entry carries a checksum of its samples, so a damaged entry is found and made again.
+ *
+ * Layout: `<dir>/<key[0..2]>/<key>.clip` =
+ *   "LCLP" | u32 version | u32 sampleRate | u32 sampleCount | 32-byte SHA-256 of the PCM | PCM (s16le)
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Synthesis } from './engine.js';
+
+const MAGIC = 0x4c434c50; // "LCLP"
+const FORMAT = 1;
+const HEADER = 4 + 4 + 4 + 4 + 32;
+
+export function defaultCacheDir(): string {
+  const base = process.env['XDG_CACHE_HOME'] || path.join(os.homedir(), '.cache');
+  return path.join(base, 'lectern', 'clips');
+}
+
+export function clipKey(parts: { engine: string; version: string; voice: string; rate: number; lexicon: string; text: string }): string {
+  return createHash('sha256').update(JSON.stringify([parts.engine, parts.version, parts.voice, parts.rate, parts.lexicon, parts.text])).digest('hex');
+}
+
+export type CacheRead = { kind: 'hit'; clip: Synthesis } | { kind: 'miss' } | { kind: 'corrupt'; reason: string };
+
+export class ClipCache {
+  constructor(readonly dir: string) {}
+
+  file(key: string): string {
+    return path.join(this.dir, key.slice(0, 2), `${key}.clip`);
+  }
+
+  async read(key: string): Promise<CacheRead> {
+    let buf: Buffer;
+    try {
+      buf = await readFile(this.file(key));
+    } catch {
+      return { kind: 'miss' };
+    }
+    if (buf.length < HEADER || buf.readUInt32BE(0) !== MAGIC || buf.readUInt32LE(4) !== FORMAT) return { kind: 'corrupt', reason: 'bad header' };
+    const sampleRate = buf.readUInt32LE(8);
+    const count = buf.readUInt32LE(12);
+    const pcm = buf.subarray(HEADER);
+    if (pcm.length !== count * 2) return { kind: 'corrupt', reason: 'truncated' };
+    if (!createHash('sha256').update(pcm).digest().equals(buf.subarray(16, HEADER))) return { kind: 'corrupt', reason: 'checksum mismatch' };
+    const samples = new Int16Array(count);
+    Buffer.from(samples.buffer).set(pcm);
+    return { kind: 'hit', clip: { samples, sampleRate } };
+  }
+
+  /** Number of samples in an entry, from its header only (the audio stage streams clips later). */
+  async write(key: string, clip: Synthesis): Promise<void> {
+    const file = this.file(key);
+    await mkdir(path.dirname(file), { recursive: true });
+    const pcm = Buffer.from(clip.samples.buffer, clip.samples.byteOffset, clip.samples.byteLength);
+    const header = Buffer.alloc(HEADER);
+    header.writeUInt32BE(MAGIC, 0);
+    header.writeUInt32LE(FORMAT, 4);
+    header.writeUInt32LE(clip.sampleRate, 8);
+    header.writeUInt32LE(clip.samples.length, 12);
+    createHash('sha256').update(pcm).digest().copy(header, 16);
+    const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writev([header, pcm]);
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
+  }
+
+  async remove(key: string): Promise<void> {
+    await rm(this.file(key), { force: true });
+  }
+}

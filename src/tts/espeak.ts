@@ -1,0 +1,134 @@
+/**
+ * eSpeak NG compiled to WebAssembly (npm `espeak-ng`): works offline right after
+ * `npm ci`, on every OS, and gives the same bytes for the same input. Each call runs the
+ * espeak-ng program once in a fresh instance of the compiled module (the module is
+ * compiled once per thread), with the text in a file of its virtual file system, never as
+ * an argument.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { LecternError } from '../article/diagnostics.js';
+import { pickVoice, type Synthesis, type SynthesisRequest, type TtsEngine, type Voice } from './engine.js';
+
+const require = createRequire(import.meta.url);
+
+interface EmscriptenModule {
+  FS: { readFile(path: string): Uint8Array; writeFile(path: string, data: string | Uint8Array): void };
+}
+type Factory = (opts: Record<string, unknown>) => Promise<EmscriptenModule>;
+
+let compiled: Promise<{ factory: Factory; module: WebAssembly.Module }> | undefined;
+function load() {
+  compiled ??= (async () => {
+    const entry = require.resolve('espeak-ng');
+    const factory = ((await import(entry)) as { default: Factory }).default;
+    const module = await WebAssembly.compile(readFileSync(entry.replace(/espeak-ng\.js$/, 'espeak-ng.wasm')));
+    return { factory, module };
+  })();
+  return compiled;
+}
+
+async function run(args: string[], files: Record<string, string> = {}): Promise<{ mod: EmscriptenModule; code: number; stdout: string[]; stderr: string[] }> {
+  const { factory, module } = await load();
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  let code = 0;
+  const mod = await factory({
+    arguments: args,
+    print: (s: string) => stdout.push(s),
+    printErr: (s: string) => {
+      if (!s.startsWith('program exited')) stderr.push(s);
+    },
+    onExit: (c: number) => {
+      code = c;
+    },
+    instantiateWasm(imports: WebAssembly.Imports, ok: (i: WebAssembly.Instance, m: WebAssembly.Module) => void) {
+      void WebAssembly.instantiate(module, imports).then((i) => ok(i, module));
+      return {};
+    },
+    preRun: [(m: EmscriptenModule) => Object.entries(files).forEach(([p, d]) => m.FS.writeFile(p, d))],
+  });
+  return { mod, code, stdout, stderr };
+}
+
+let voiceList: Promise<Voice[]> | undefined;
+
+/** Parses `espeak-ng --voices`: "Pty Language Age/Gender VoiceName File Other Languages". */
+export function parseVoiceTable(lines: readonly string[]): Voice[] {
+  const voices: Voice[] = [];
+  for (const line of lines.slice(1)) {
+    const m = /^\s*\d+\s+(\S+)\s+\S+\s+(\S+)\s+(\S+)\s*(.*)$/.exec(line);
+    if (!m) continue;
+    const [, lang, name, , others] = m;
+    if (/^mb-/.test(lang!) || /mbrola/.test(line)) continue;
+    const extra = [...others!.matchAll(/\((\S+) (\d+)\)/g)].sort((a, b) => Number(a[2]) - Number(b[2])).map((x) => x[1]!);
+    voices.push({ id: lang!, name: name!.replace(/_/g, ' '), languages: [lang!, ...extra] });
+  }
+  // Voices that claim a bare language with a better priority come first.
+  return voices;
+}
+
+export function createEspeak(): TtsEngine {
+  const engine: TtsEngine = {
+    id: 'espeak',
+    description: 'eSpeak NG (WebAssembly, embedded; offline)',
+    capabilities: { ssml: false, wordTimings: false, phonemeAlphabet: 'x-espeak', workerSafe: true },
+    async version() {
+      const r = await run(['--version']);
+      return /(\d+\.\d+[\w.-]*)/.exec(r.stdout.join(' '))?.[1] ?? 'unknown';
+    },
+    async voices() {
+      voiceList ??= run(['--voices']).then((r) => parseVoiceTable(r.stdout));
+      return voiceList;
+    },
+    async voiceFor(lang) {
+      const voices = await engine.voices();
+      // Prefer the voice whose "other languages" list ranks it first for a bare language.
+      const primary = lang.toLowerCase().split('-')[0]!;
+      if (!lang.includes('-')) {
+        const ranked = voices.filter((v) => v.languages.slice(1).includes(primary));
+        if (ranked.length) return ranked[0]!.id;
+      }
+      return pickVoice(voices, lang);
+    },
+    wrapPhoneme: (p) => `[[${p}]]`,
+    async synthesize(req: SynthesisRequest): Promise<Synthesis> {
+      // "[[" starts phoneme input; only the lexicon may use it, as whole [[...]] groups it made.
+      const r = await run(['-v', req.voice, '-s', String(Math.round(req.rate)), '-f', '/in.txt', '-w', '/out.wav'], { '/in.txt': req.text });
+      if (r.code !== 0) throw new LecternError(`espeak-ng failed for voice "${req.voice}": ${r.stderr.join(' ').trim() || `exit ${r.code}`}`, 'tts:failed');
+      const wav = r.mod.FS.readFile('/out.wav');
+      return decodeWav(wav);
+    },
+  };
+  return engine;
+}
+
+/** Mono 16-bit PCM out of a RIFF/WAVE file (walks the chunks; does not assume 44 bytes). */
+export function decodeWav(wav: Uint8Array): Synthesis {
+  const view = new DataView(wav.buffer, wav.byteOffset, wav.byteLength);
+  if (wav.byteLength < 12 || view.getUint32(0, false) !== 0x52494646 || view.getUint32(8, false) !== 0x57415645) throw new Error('not a WAV file');
+  let offset = 12;
+  let sampleRate = 0;
+  let channels = 1;
+  let bits = 16;
+  while (offset + 8 <= wav.byteLength) {
+    const id = String.fromCharCode(...wav.subarray(offset, offset + 4));
+    let size = view.getUint32(offset + 4, true);
+    const body = offset + 8;
+    if (id === 'fmt ') {
+      channels = view.getUint16(body + 2, true);
+      sampleRate = view.getUint32(body + 4, true);
+      bits = view.getUint16(body + 14, true);
+    } else if (id === 'data') {
+      if (bits !== 16) throw new Error(`unsupported WAV: ${bits}-bit`);
+      // Streaming writers leave the size unset (0 or 0xFFFFFFFF): take the rest of the file.
+      if (size === 0 || size === 0xffffffff || body + size > wav.byteLength) size = wav.byteLength - body;
+      const frames = Math.floor(size / 2 / channels);
+      const samples = new Int16Array(frames);
+      for (let i = 0; i < frames; i++) samples[i] = view.getInt16(body + i * 2 * channels, true);
+      return { samples, sampleRate };
+    }
+    offset = body + size + (size % 2);
+  }
+  throw new Error('WAV file has no data chunk');
+}

@@ -1,0 +1,119 @@
+/**
+ * The operating system's voice through the `say` package. On macOS and Windows,
+ * `say.export()` writes a WAV. On Linux `say.export()` throws, and `say.speak()` would pass
+ * the text unescaped into festival's Scheme interpreter, so there lectern runs festival's
+ * `text2wave` itself: arguments as an array (no shell), the text on standard input (never
+ * inside a Scheme string).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { LecternError } from '../article/diagnostics.js';
+import { decodeWav } from './espeak.js';
+import type { Synthesis, SynthesisRequest, TtsEngine, Voice } from './engine.js';
+
+const isLinux = process.platform === 'linux';
+/** festival's default speaking rate, in words per minute, for Duration_Stretch. */
+const FESTIVAL_WPM = 175;
+
+function festivalMissing(): LecternError {
+  return new LecternError('the say engine needs festival on Linux (apt-get install festival); or use --engine espeak', 'tts:missing');
+}
+
+function run(cmd: string, args: string[], input?: string): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? festivalMissing() : e));
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
+    child.stdin.on('error', () => {});
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** festival reads bytes, not UTF-8: give it plain ASCII it can say. */
+export function festivalText(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[‘’]/g, "'")
+    .replace(/[“”]/g, '"')
+    .replace(/[—–]/g, ', ')
+    .replace(/…/g, ', ')
+    .replace(/[^\x20-\x7e\n]/g, ' ');
+}
+
+async function festivalVoices(): Promise<Voice[]> {
+  const r = await run('festival', ['--pipe'], '(print (voice.list))\n');
+  const names = /\(([^()]*)\)/.exec(r.stdout.toString())?.[1]?.split(/\s+/).filter(Boolean) ?? [];
+  return names.map((n) => ({ id: n, name: n.replace(/_/g, ' '), languages: [/^(kal|ked|cmu_us|rab)/.test(n) ? 'en-US' : /^(rab|gb)/.test(n) ? 'en-GB' : 'en'] }));
+}
+
+async function linuxSynthesize(req: SynthesisRequest): Promise<Synthesis> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'lectern-festival-'));
+  const out = path.join(dir, 'out.wav');
+  try {
+    if (!/^[A-Za-z0-9_]+$/.test(req.voice)) throw new LecternError(`unknown voice "${req.voice}" for engine say`, 'tts:voice');
+    const stretch = (FESTIVAL_WPM / req.rate).toFixed(3);
+    const args = ['-F', '22050', '-eval', `(voice_${req.voice})`, '-eval', `(Parameter.set 'Duration_Stretch ${stretch})`, '-o', out];
+    const r = await run('text2wave', args, festivalText(req.text));
+    // text2wave exits 0 even when the voice is unknown: check the file.
+    const wav = await readFile(out).catch(() => undefined);
+    if (r.code !== 0 || !wav || wav.length <= 44) throw new LecternError(`festival text2wave failed: ${r.stderr.trim().split('\n')[0] || `exit ${r.code}`}`, 'tts:failed');
+    return decodeWav(wav);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+interface SayModule {
+  export(text: string, voice: string | null, speed: number | null, file: string, cb: (err?: Error | string) => void): void;
+  getInstalledVoices(cb: (err: Error | string | undefined, voices: string[]) => void): void;
+}
+
+async function sayModule(): Promise<SayModule> {
+  const mod = (await import('say')) as unknown as { default?: SayModule } & SayModule;
+  return mod.default ?? mod;
+}
+
+export function createSay(): TtsEngine {
+  return {
+    id: 'say',
+    description: isLinux ? "the system voice: festival's text2wave on Linux" : 'the system voice (say: macOS say, Windows SAPI)',
+    capabilities: { ssml: false, wordTimings: false, workerSafe: false },
+    async version() {
+      if (!isLinux) return `say-${process.platform}`;
+      const r = spawnSync('festival', ['--version'], { encoding: 'utf8' });
+      if (r.error) throw festivalMissing();
+      return `festival-${/version\s+([\w.:-]+)/.exec(r.stdout)?.[1] ?? 'unknown'}`;
+    },
+    async voices() {
+      if (isLinux) return festivalVoices();
+      const say = await sayModule();
+      const names = await new Promise<string[]>((resolve) => say.getInstalledVoices((_e, v) => resolve(v ?? [])));
+      return names.map((n) => ({ id: n, name: n, languages: [] }));
+    },
+    async voiceFor(lang) {
+      const voices = await this.voices();
+      if (!voices.length) return undefined;
+      if (!isLinux) return voices[0]!.id;
+      return voices.find((v) => v.languages.some((l) => l.toLowerCase().split('-')[0] === lang.toLowerCase().split('-')[0]))?.id ?? voices[0]!.id;
+    },
+    async synthesize(req) {
+      if (isLinux) return linuxSynthesize(req);
+      const say = await sayModule();
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'lectern-say-'));
+      const file = path.join(dir, 'out.wav');
+      try {
+        await new Promise<void>((resolve, reject) => say.export(req.text, req.voice || null, req.rate / FESTIVAL_WPM, file, (e) => (e ? reject(new LecternError(`say failed: ${String(e)}`, 'tts:failed')) : resolve())));
+        return decodeWav(await readFile(file));
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
