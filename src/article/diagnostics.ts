@@ -94,5 +94,5 @@ export const errors = {
     new LecternError(`${path ? path + ': ' : ''}${reason}`, 'input:schema', { file, line }),
   structure: (file: string, reason: string, line?: number) => new LecternError(reason, 'input:structure', { file, line }),
   unknownFormat: (file: string, format: string) =>
-    new LecternError(`unknown input format "${format}" (expected seed, markdown or json)`, 'input:format', { file }),
+    new LecternError(`unknown input format "${format}" (expected seed, markdown, json or html)`, 'input:format', { file }),
 };

@@ -13,9 +13,10 @@ import { parseMarkdown } from './mdast.js';
 import { looksLikeSeed, readSeed } from './seed.js';
 import { readMarkdown } from './markdown.js';
 import { readJson, zodIssue } from './json.js';
+import { looksLikeHtml, readHtml } from './html.js';
 import type { DraftArticle } from './draft.js';
 
-export const INPUT_FORMATS = ['seed', 'markdown', 'json'] as const;
+export const INPUT_FORMATS = ['seed', 'markdown', 'json', 'html'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
 
 export interface ReadOptions {
@@ -55,10 +56,13 @@ export function parseArticle(text: string, file: string, options: ReadOptions = 
     if (options.from === 'json' || (!options.from && (ext === '.json' || /^\s*\{/.test(text)))) {
       format = 'json';
       draft = readJson(text, file);
+    } else if (options.from === 'html' || (!options.from && (['.html', '.htm', '.xhtml'].includes(ext) || looksLikeHtml(text)))) {
+      format = 'html';
+      draft = readHtml(text, file, diagnostics, lang);
     } else {
       const root = parseMarkdown(text);
       const isFrontMatter = root.children[0]?.type === 'yaml';
-      format = options.from ?? (isFrontMatter ? 'markdown' : looksLikeSeed(root) ? 'seed' : 'markdown');
+      format = options.from === 'seed' || options.from === 'markdown' ? options.from : isFrontMatter ? 'markdown' : looksLikeSeed(root) ? 'seed' : 'markdown';
       draft = format === 'seed' ? readSeed(root, file, diagnostics, lang) : readMarkdown(root, file, diagnostics, lang);
     }
     let blocks = draft.blocks;

@@ -219,7 +219,7 @@ export function convertBody(
 }
 
 /** Shifts heading depths so the shallowest is 2 and no level is skipped going down. */
-function normaliseHeadingDepths(blocks: DraftBlock[]): DraftBlock[] {
+export function normaliseHeadingDepths(blocks: DraftBlock[]): DraftBlock[] {
   const depths = blocks.flatMap((b) => (b.type === 'heading' ? [b.depth] : []));
   if (!depths.length) return blocks;
   const min = Math.min(...depths);

@@ -1,0 +1,527 @@
+/**
+ * Reader for saved web pages (`.html`, `.htm`): what a browser writes with "Save page as".
+ *
+ * - Metadata comes from the page's head: `<html lang dir>`, Open Graph and article meta
+ *   (`og:title`, `og:site_name`, `article:section`, `article:published_time`, `author`,
+ *   `description`), the canonical URL, and JSON-LD through Readability.
+ * - The article body is found by @mozilla/readability (the engine of Firefox's reader
+ *   view) on a linkedom DOM, then converted element by element into the article model.
+ *   Only text, emphasis, links (http, https, mailto) and image paths survive: scripts,
+ *   styles, frames, SVG, forms, event handlers and `javascript:` URLs never reach it.
+ * - Block positions are exact: before parsing, each block element's start tag is marked
+ *   with its line and column in the file.
+ */
+import { Readability } from '@mozilla/readability';
+import { Parser } from 'htmlparser2';
+import { parseHTML } from 'linkedom';
+import type { Diagnostics } from '../article/diagnostics.js';
+import { errors } from '../article/diagnostics.js';
+import { plainText, type Inline, type Position } from '../article/model.js';
+import type { DraftArticle, DraftBlock } from './draft.js';
+import { normaliseHeadingDepths, splitCredit, trimInlines } from './mdast.js';
+
+/** `<!doctype html`, `<html` or an XML prolog first (comments allowed before). */
+export function looksLikeHtml(text: string): boolean {
+  return /^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--[\s\S]*?-->\s*)*<(?:!doctype\s+html|html)\b/i.test(text);
+}
+
+const POS = 'data-lectern-pos';
+const SKIP_MARK = 'data-lectern-skip';
+const ATTRIBUTION = 'data-lectern-attribution';
+
+/** Elements whose source position is recorded. */
+const POSITIONED = new Set(['p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'figure', 'img', 'picture', 'ul', 'ol', 'blockquote', 'hr', 'pre', 'table', 'div', 'section', 'aside']);
+
+/** Never converted, content included. */
+const DROPPED = new Set([
+  'script', 'style', 'noscript', 'template', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'svg', 'math',
+  'canvas', 'video', 'audio', 'form', 'button', 'input', 'select', 'textarea', 'nav', 'link', 'meta', 'base', 'head',
+  'title', 'dialog', 'map', 'area', 'source', 'track', 'portal',
+]);
+const EMBEDS = new Set(['iframe', 'frame', 'object', 'embed', 'applet', 'video', 'audio', 'canvas', 'portal']);
+
+/** Phrasing elements: their content joins the surrounding text. */
+const INLINE = new Set([
+  'a', 'abbr', 'b', 'bdi', 'bdo', 'br', 'cite', 'code', 'data', 'del', 'dfn', 'em', 'font', 'i', 'ins', 'kbd', 'label',
+  'mark', 'q', 's', 'samp', 'small', 'span', 'strong', 'sub', 'sup', 'time', 'tt', 'u', 'var', 'wbr',
+]);
+
+const CLASS = {
+  kicker: /^(?:kicker|eyebrow|overline|rubric|section-?label|article-?section)$/i,
+  standfirst: /^(?:standfirst|dek|strapline|sub-?headline|subtitle|article-?summary)$/i,
+  byline: /^(?:byline|bylines|author|authors|article-?author|author-?name)$/i,
+  credit: /^(?:credit|credits|image-?credit|photo-?credit|copyright|photographer|media-?credit)$/i,
+  pullquote: /^(?:pull-?quote|pullout)$/i,
+};
+
+const hasClass = (el: Element, re: RegExp) => (el.getAttribute('class') ?? '').split(/\s+/).some((c) => re.test(c));
+const collapse = (s: string) => s.replace(/\s+/g, ' ').trim();
+const tagOf = (el: Element) => el.tagName.toLowerCase();
+
+/** Inserts `data-lectern-pos="line:column"` into the start tag of every block element. */
+export function markPositions(html: string): string {
+  const lineStarts = [0];
+  for (let i = html.indexOf('\n'); i >= 0; i = html.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const positionAt = (offset: number) => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return `${lo + 1}:${offset - lineStarts[lo]! + 1}`;
+  };
+  const inserts: { at: number; text: string }[] = [];
+  const parser = new Parser(
+    {
+      onopentag(name) {
+        if (!POSITIONED.has(name)) return;
+        const start = parser.startIndex;
+        const at = start + 1 + name.length;
+        // Implied tags (a stray `</p>`) have no start tag of their own to mark.
+        if (html[start] !== '<' || html.slice(start + 1, at).toLowerCase() !== name) return;
+        inserts.push({ at, text: ` ${POS}="${positionAt(start)}"` });
+      },
+    },
+    { decodeEntities: true },
+  );
+  parser.end(html);
+  let out = '';
+  let from = 0;
+  for (const { at, text } of inserts) {
+    out += html.slice(from, at) + text;
+    from = at;
+  }
+  return out + html.slice(from);
+}
+
+function positionOf(el: Element): Position | undefined {
+  const m = /^(\d+):(\d+)$/.exec(el.getAttribute(POS) ?? '');
+  return m ? { line: Number(m[1]), column: Number(m[2]) } : undefined;
+}
+
+/** Resolves a link to an absolute http(s) or mailto URL; anything else loses its link. */
+export function safeLink(href: string, base?: string): string | undefined {
+  const h = href.trim();
+  if (!h || h.startsWith('#')) return undefined;
+  let url: URL;
+  try {
+    url = base ? new URL(h, base) : new URL(h);
+  } catch {
+    return undefined;
+  }
+  return ['http:', 'https:', 'mailto:'].includes(url.protocol) ? url.href : undefined;
+}
+
+function isoDate(value: string): string | undefined {
+  const v = value.trim();
+  if (/^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}))?$/.test(v)) return v;
+  const t = Date.parse(v);
+  return Number.isFinite(t) ? new Date(t).toISOString().replace(/\.000Z$/, 'Z') : undefined;
+}
+
+function splitAuthors(value: string): string[] {
+  return collapse(value)
+    .replace(/^by\s+/i, '')
+    .split(/\s*(?:,|;|\band\b|&)\s*/i)
+    .map((a) => a.trim())
+    .filter((a) => a && !/^https?:/i.test(a));
+}
+
+const LANG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/;
+
+/** Header parts found in the page itself, used when the head's meta tags lack them. */
+interface Found {
+  kicker?: string;
+  standfirst?: string;
+  byline?: string;
+  dateline?: string;
+  headline?: string;
+}
+
+/**
+ * Takes kicker, standfirst and byline out of the page (by their usual class names), and
+ * marks those elements so they do not reappear as body paragraphs.
+ */
+function mineHeader(document: Document): Found {
+  const found: Found = {};
+  const h1 = document.querySelector('article h1') ?? document.querySelector('h1');
+  if (h1) found.headline = collapse(h1.textContent ?? '') || undefined;
+  for (const el of document.querySelectorAll('[class]')) {
+    const text = collapse(el.textContent ?? '');
+    if (!text) continue;
+    const take = (key: 'kicker' | 'standfirst' | 'byline', max: number) => {
+      if (found[key] || text.length > max) return;
+      found[key] = text;
+      el.setAttribute(SKIP_MARK, '');
+    };
+    if (hasClass(el, CLASS.kicker)) take('kicker', 80);
+    else if (hasClass(el, CLASS.standfirst)) take('standfirst', 600);
+    else if (hasClass(el, CLASS.byline)) take('byline', 200);
+  }
+  const time = h1?.closest('header')?.querySelector('time');
+  if (time) {
+    found.dateline = collapse(time.textContent ?? '') || undefined;
+    time.setAttribute(SKIP_MARK, '');
+  }
+  // Readability drops <footer>; keep a quotation's attribution on the quotation itself.
+  for (const quote of document.querySelectorAll('blockquote')) {
+    const by = [...quote.children].reverse().find((c) => ['footer', 'cite'].includes(tagOf(c)));
+    if (!by) continue;
+    const text = collapse(by.textContent ?? '').replace(/^(?:—|―|–|--)\s*/, '');
+    if (text) quote.setAttribute(ATTRIBUTION, text);
+    by.remove();
+  }
+  return found;
+}
+
+class HtmlConverter {
+  readonly blocks: DraftBlock[] = [];
+  private pending: { inlines: Inline[]; position?: Position } | undefined;
+
+  constructor(
+    private readonly diagnostics: Diagnostics,
+    private readonly headline: string,
+    private readonly linkBase: string | undefined,
+  ) {}
+
+  /** Converts an element's children as blocks, gathering loose text into paragraphs. */
+  container(el: Element): void {
+    for (const node of el.childNodes) {
+      if (node.nodeType === 3) this.loose([node], positionOf(el));
+      else if (node.nodeType === 1) {
+        const child = node as Element;
+        const tag = tagOf(child);
+        if (INLINE.has(tag) && !child.querySelector('img, figure, p, div, ul, ol, blockquote, table, h1, h2, h3, h4, h5, h6')) this.loose([child], positionOf(el));
+        else {
+          this.flush();
+          this.block(child);
+        }
+      }
+    }
+    this.flush();
+  }
+
+  private loose(nodes: Node[], position: Position | undefined): void {
+    this.pending ??= { inlines: [], position };
+    this.pending.inlines.push(...this.inline(nodes));
+  }
+
+  private flush(): void {
+    if (!this.pending) return;
+    const children = tidy(this.pending.inlines);
+    if (children.length) this.blocks.push({ type: 'paragraph', position: this.pending.position, children });
+    this.pending = undefined;
+  }
+
+  private block(el: Element): void {
+    const tag = tagOf(el);
+    const position = positionOf(el);
+    if (el.hasAttribute(SKIP_MARK)) return;
+    if (DROPPED.has(tag)) {
+      if (EMBEDS.has(tag)) this.diagnostics.info(`dropped embedded content (<${tag}>)`, 'html:embed', position);
+      return;
+    }
+    switch (tag) {
+      case 'p': {
+        // A paragraph of images alone is a run of figures; an image inside text stays
+        // in the text as its alt text.
+        const images = [...el.querySelectorAll('img')];
+        if (images.length && !collapse(el.textContent ?? '')) return images.forEach((img) => this.figure(img, img, [], undefined));
+        const children = tidy(this.inline([...el.childNodes]));
+        if (children.length) this.blocks.push({ type: 'paragraph', position, children });
+        return;
+      }
+      case 'h1':
+      case 'h2':
+      case 'h3':
+      case 'h4':
+      case 'h5':
+      case 'h6': {
+        const children = tidy(this.inline([...el.childNodes]));
+        if (!children.length || same(plainText(children), this.headline)) return;
+        this.blocks.push({ type: 'heading', position, depth: Number(tag[1]), children });
+        return;
+      }
+      case 'figure':
+        return this.figureElement(el);
+      case 'img':
+      case 'picture': {
+        const img = tag === 'img' ? el : el.querySelector('img');
+        if (img) this.figure(img, el, [], undefined);
+        return;
+      }
+      case 'ul':
+      case 'ol': {
+        const items = [...el.children].filter((c) => tagOf(c) === 'li').map((li) => tidy(this.inline([...li.childNodes]))).filter((i) => i.length);
+        if (items.length) this.blocks.push({ type: 'list', position, ordered: tag === 'ol', items });
+        return;
+      }
+      case 'blockquote':
+        return this.quote(el, el.getAttribute(ATTRIBUTION) ?? undefined);
+      case 'aside':
+        if (hasClass(el, CLASS.pullquote)) return this.quote(el, el.getAttribute(ATTRIBUTION) ?? undefined, true);
+        return this.container(el);
+      case 'hr':
+        this.blocks.push({ type: 'separator', position });
+        return;
+      case 'pre': {
+        const value = collapse(el.textContent ?? '');
+        if (value) this.blocks.push({ type: 'paragraph', position, children: [{ type: 'text', value }] });
+        return;
+      }
+      case 'table': {
+        const rows = [...el.querySelectorAll('tr')]
+          .map((tr) => tidy([...tr.children].flatMap((cell, i) => [...(i ? [{ type: 'text' as const, value: '; ' }] : []), ...this.inline([...cell.childNodes])])))
+          .filter((r) => r.length);
+        if (rows.length) {
+          this.diagnostics.warn('a table became a list of its rows (the article model has no tables)', 'html:table', position);
+          this.blocks.push({ type: 'list', position, ordered: false, items: rows });
+        }
+        return;
+      }
+      default:
+        return this.container(el);
+    }
+  }
+
+  private quote(el: Element, attribution: string | undefined, pull = hasClass(el, CLASS.pullquote)): void {
+    const position = positionOf(el);
+    const ps = [...el.children].filter((c) => tagOf(c) === 'p');
+    let paragraphs = (ps.length ? ps.map((p) => tidy(this.inline([...p.childNodes]))) : [tidy(this.inline([...el.childNodes]))]).filter((p) => p.length);
+    const last = paragraphs[paragraphs.length - 1];
+    if (!attribution && paragraphs.length > 1 && last && /^(?:—|―|--)\s*/.test(plainText(last))) {
+      attribution = plainText(last).replace(/^(?:—|―|--)\s*/, '').trim();
+      paragraphs = paragraphs.slice(0, -1);
+    }
+    if (!paragraphs.length) return;
+    const by = attribution ? { attribution } : {};
+    if (pull) {
+      const children = paragraphs.flatMap((p, i) => (i ? [{ type: 'text' as const, value: ' ' }, ...p] : p));
+      this.blocks.push({ type: 'pullquote', position, children, ...by });
+    } else this.blocks.push({ type: 'blockquote', position, paragraphs, ...by });
+  }
+
+  private figureElement(el: Element): void {
+    const images = [...el.querySelectorAll('img')].filter((img) => !img.closest(`[${SKIP_MARK}]`));
+    const figcaption = el.querySelector('figcaption');
+    if (!images.length) {
+      const quote = el.querySelector('blockquote');
+      if (quote) return this.quote(quote, quote.getAttribute(ATTRIBUTION) ?? (figcaption ? collapse(figcaption.textContent ?? '').replace(/^(?:—|―|–|--)\s*/, '') || undefined : undefined));
+      return this.container(el);
+    }
+    // A credit in its own element (class "credit" and the like) is taken out of the caption.
+    const creditEl = [...(figcaption ?? el).querySelectorAll('[class]')].find((c) => hasClass(c, CLASS.credit));
+    let credit: string | undefined;
+    if (creditEl) {
+      credit = collapse(creditEl.textContent ?? '').replace(/^(?:©|\(c\)|(?:photo(?:graph)?|picture|image|credit)s?:)\s*/i, '') || undefined;
+      creditEl.setAttribute(SKIP_MARK, '');
+    }
+    let caption = figcaption ? tidy(this.inline([...figcaption.childNodes])) : [];
+    if (!credit) ({ caption, credit } = splitCredit(caption));
+    // Several images share one caption: it goes with the last of them.
+    images.forEach((img, i) => this.figure(img, i ? img : el, i === images.length - 1 ? caption : [], i === images.length - 1 ? credit : undefined));
+  }
+
+  private figure(img: Element, at: Element, caption: Inline[], credit: string | undefined): void {
+    const position = positionOf(at) ?? positionOf(img);
+    const image = this.imageRef(img, position);
+    const altAttr = img.getAttribute('alt');
+    // alt="" marks a decorative image, except in a captioned figure where CMSs leave it
+    // empty by default; there it is derived from the caption like a missing one.
+    const alt = altAttr === null ? undefined : collapse(altAttr) || (caption.length ? undefined : '');
+    this.blocks.push({
+      type: 'figure',
+      position,
+      ...(image ? { image } : {}),
+      ...(alt !== undefined ? { alt, altSource: 'author' as const } : {}),
+      caption,
+      ...(credit ? { credit } : {}),
+    });
+  }
+
+  /** The image's path relative to the page's folder, or its http(s) URL. */
+  private imageRef(img: Element, position: Position | undefined): string | undefined {
+    const candidates = [img.getAttribute('src'), img.getAttribute('data-src'), img.getAttribute('srcset')?.split(',')[0]?.trim().split(/\s+/)[0]];
+    const src = candidates.map((c) => c?.trim()).find((c) => c && !/^data:/i.test(c));
+    if (!src) {
+      if (candidates.some((c) => c && /^data:/i.test(c.trim())))
+        this.diagnostics.warn('dropped an image embedded in the page as a data: URL', 'html:data-image', position);
+      return undefined;
+    }
+    if (src.startsWith('//')) return `https:${src}`;
+    if (/^https?:/i.test(src)) return src;
+    if (/^[a-z][a-z0-9+.-]*:/i.test(src)) {
+      this.diagnostics.warn(`dropped image ${src.slice(0, 60)}: unsupported URL scheme`, 'html:image-scheme', position);
+      return undefined;
+    }
+    if (src.startsWith('/')) {
+      if (this.linkBase) return new URL(src, this.linkBase).href;
+      this.diagnostics.warn(`dropped image ${src}: the path is relative to the web site, which the page does not name`, 'html:image-root', position);
+      return undefined;
+    }
+    return src.replace(/[?#].*$/, '');
+  }
+
+  inline(nodes: readonly Node[]): Inline[] {
+    const out: Inline[] = [];
+    for (const node of nodes) {
+      if (node.nodeType === 3) {
+        out.push({ type: 'text', value: (node.textContent ?? '').replace(/\s+/g, ' ') });
+        continue;
+      }
+      if (node.nodeType !== 1) continue;
+      const el = node as Element;
+      const tag = tagOf(el);
+      if (DROPPED.has(tag) || el.hasAttribute(SKIP_MARK)) continue;
+      const children = () => this.inline([...el.childNodes]);
+      switch (tag) {
+        case 'br':
+          out.push({ type: 'text', value: ' ' });
+          break;
+        case 'img': {
+          const alt = collapse(el.getAttribute('alt') ?? '');
+          if (alt) out.push({ type: 'text', value: alt });
+          break;
+        }
+        case 'em':
+        case 'i':
+        case 'cite':
+        case 'dfn': {
+          const c = children();
+          if (c.length) out.push({ type: 'emphasis', children: c });
+          break;
+        }
+        case 'strong':
+        case 'b': {
+          const c = children();
+          if (c.length) out.push({ type: 'strong', children: c });
+          break;
+        }
+        case 'a': {
+          const c = children();
+          const url = safeLink(el.getAttribute('href') ?? '', this.linkBase);
+          if (url && c.length) out.push({ type: 'link', url, children: c });
+          else out.push(...c);
+          break;
+        }
+        default:
+          if (INLINE.has(tag)) out.push(...children());
+          else out.push({ type: 'text', value: ' ' }, ...children(), { type: 'text', value: ' ' });
+      }
+    }
+    return out;
+  }
+}
+
+/** Merges neighbouring text, collapses spaces and trims the ends. */
+function tidy(inlines: Inline[]): Inline[] {
+  return trimInlines(merge(inlines));
+}
+
+/** Merges neighbouring text and collapses spaces; spaces at the edges of emphasis or a link move outside it. */
+function merge(inlines: readonly Inline[]): Inline[] {
+  const out: Inline[] = [];
+  const text = (value: string) => {
+    const last = out[out.length - 1];
+    if (last?.type === 'text') last.value = (last.value + value).replace(/ {2,}/g, ' ');
+    else if (value) out.push({ type: 'text', value: value.replace(/ {2,}/g, ' ') });
+  };
+  for (const node of inlines) {
+    if (node.type === 'text') {
+      text(node.value);
+      continue;
+    }
+    const children = merge(node.children);
+    const first = children[0];
+    const end = children[children.length - 1];
+    const spaceBefore = first?.type === 'text' && first.value.startsWith(' ');
+    const spaceAfter = end?.type === 'text' && end.value.endsWith(' ');
+    const inner = trimInlines(children);
+    if (spaceBefore) text(' ');
+    if (inner.length) out.push({ ...node, children: inner });
+    if (spaceAfter) text(' ');
+  }
+  return out;
+}
+
+const same = (a: string, b: string) => collapse(a).toLowerCase() === collapse(b).toLowerCase();
+
+export function readHtml(text: string, file: string, diagnostics: Diagnostics, defaultLang: string): DraftArticle {
+  const { document } = parseHTML(markPositions(text));
+  const root = document.documentElement;
+  const meta = (...keys: string[]): string | undefined => {
+    for (const key of keys) {
+      for (const el of document.querySelectorAll('meta')) {
+        const name = (el.getAttribute('property') ?? el.getAttribute('name') ?? el.getAttribute('http-equiv') ?? '').toLowerCase();
+        const content = collapse(el.getAttribute('content') ?? '');
+        if (name === key && content) return content;
+      }
+    }
+    return undefined;
+  };
+  const savedFrom = /<!--\s*saved from url=\(\d+\)(https?:\/\/\S+?)\s*-->/i.exec(text.slice(0, 2000))?.[1];
+  const absolute = (u: string | null | undefined) => (u ? safeLink(u) : undefined);
+  const pageUrl = absolute(document.querySelector('link[rel="canonical"]')?.getAttribute('href')) ?? absolute(meta('og:url')) ?? absolute(savedFrom);
+  const linkBase = absolute(document.querySelector('base[href]')?.getAttribute('href')) ?? pageUrl;
+
+  const metaAuthor = meta('author', 'article:author', 'byl', 'sailthru.author');
+  const found = mineHeader(document);
+  const parsed = new Readability(document, { keepClasses: true, serializer: (n: Node) => n }).parse();
+
+  const headline = found.headline ?? meta('og:title', 'twitter:title') ?? (parsed?.title ? collapse(parsed.title) : undefined) ?? collapse(document.querySelector('title')?.textContent ?? '');
+  if (!headline) throw errors.structure(file, 'the page has no headline (no <h1>, og:title or <title>)');
+
+  let body = parsed?.content as Element | null | undefined;
+  if (!body || !collapse(body.textContent ?? '')) {
+    // Readability found nothing it trusts: fall back to the page's own landmarks.
+    const again = parseHTML(markPositions(text)).document;
+    mineHeader(again);
+    body = again.querySelector('article') ?? again.querySelector('main') ?? again.body;
+  }
+  const converter = new HtmlConverter(diagnostics, headline, linkBase);
+  if (body) converter.container(body);
+  const blocks = normaliseHeadingDepths(converter.blocks);
+  if (!blocks.length) diagnostics.warn('found no article text in the page', 'html:empty');
+
+  const rawLang = root?.getAttribute('lang') ?? meta('content-language', 'og:locale')?.replace(/_/g, '-') ?? parsed?.lang ?? undefined;
+  let lang = defaultLang;
+  if (rawLang && LANG.test(rawLang.trim())) lang = rawLang.trim();
+  else if (rawLang) diagnostics.warn(`ignored the page's language "${rawLang}" (not a BCP 47 tag); using ${defaultLang}`, 'html:lang');
+  const rawDir = (root?.getAttribute('dir') ?? document.body?.getAttribute('dir') ?? parsed?.dir ?? '').toLowerCase();
+
+  const authors = splitAuthors(metaAuthor ?? parsed?.byline ?? found.byline ?? '');
+  const rawDate = meta('article:published_time', 'datepublished', 'date', 'dc.date') ?? parsed?.publishedTime ?? document.querySelector('article time[datetime]')?.getAttribute('datetime') ?? undefined;
+  const published = rawDate ? isoDate(rawDate) : undefined;
+  if (rawDate && !published) diagnostics.warn(`ignored the published date "${rawDate}", which is not a date`, 'html:date');
+
+  const firstParagraph = blocks.find((b) => b.type === 'paragraph');
+  const lead = firstParagraph?.type === 'paragraph' ? collapse(plainText(firstParagraph.children)) : '';
+  const description = found.standfirst ?? meta('og:description', 'description', 'twitter:description') ?? (parsed?.excerpt ? collapse(parsed.excerpt) : undefined);
+  const stem = description?.replace(/(?:…|\.\.\.)$/, '').trim();
+  const standfirst = stem && !lead.startsWith(stem) && !same(stem, headline) ? description : undefined;
+
+  const publisher = meta('og:site_name', 'application-name') ?? (parsed?.siteName ? collapse(parsed.siteName) : undefined);
+  const rights = meta('copyright', 'dcterms.rights', 'dc.rights', 'rights');
+  const kicker = meta('article:section') ?? found.kicker;
+
+  return {
+    lang,
+    dir: rawDir === 'rtl' ? 'rtl' : 'ltr',
+    ...(kicker ? { kicker } : {}),
+    headline,
+    ...(standfirst ? { standfirst } : {}),
+    byline: {
+      authors,
+      ...(found.dateline ? { dateline: found.dateline } : {}),
+      ...(published ? { published } : {}),
+    },
+    source: {
+      ...(pageUrl ? { url: pageUrl } : {}),
+      ...(publisher ? { publisher } : {}),
+      ...(rights ? { rights } : {}),
+    },
+    blocks,
+  };
+}
