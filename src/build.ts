@@ -7,7 +7,7 @@ import { Diagnostics, LecternError } from './article/diagnostics.js';
 import type { Article } from './article/model.js';
 import { readArticle, type InputFormat } from './readers/index.js';
 import { planStages, runStages, StageError } from './pipeline/runner.js';
-import type { BuildOptions, Logger, Stage } from './pipeline/stage.js';
+import type { Artifacts, BuildOptions, Logger, Stage } from './pipeline/stage.js';
 import { builtinStages, createStages, defaultStageNames } from './stages/index.js';
 
 export interface BuildInput {
@@ -39,6 +39,8 @@ export interface ArticleBuildResult {
   files: string[];
   diagnostics: Diagnostics;
   timings: Record<string, number>;
+  /** What the stages handed each other (cover, images, narration timeline, ...), for callers that want more than files. */
+  artifacts?: Artifacts;
   error?: LecternError | StageError;
 }
 
@@ -59,12 +61,23 @@ export function validateStageNames(names: readonly string[]): void {
     throw new LecternError(`unknown stage ${unknown.map((n) => `"${n}"`).join(', ')} (available: ${Object.keys(builtinStages).join(', ')})`, 'usage:stage');
 }
 
+/** Third-party stages need names of their own: unique, and not those of built-in stages. */
+export function validateExtraStages(stages: readonly Stage[]): void {
+  const seen = new Set<string>();
+  for (const s of stages) {
+    if (s.name in builtinStages) throw new LecternError(`third-party stage "${s.name}" has the name of a built-in stage`, 'usage:stage');
+    if (seen.has(s.name)) throw new LecternError(`two third-party stages are named "${s.name}"`, 'usage:stage');
+    seen.add(s.name);
+  }
+}
+
 export async function buildArticle(file: string, input: BuildInput = {}): Promise<ArticleBuildResult> {
   const diagnostics = new Diagnostics(file);
   const result: ArticleBuildResult = { file, ok: false, files: [], diagnostics, timings: {} };
   try {
     const names = input.stages ?? defaultStageNames();
     validateStageNames(names);
+    validateExtraStages(input.extraStages ?? []);
     const read = await readArticle(file, { from: input.from, diagnostics, maxInputBytes: input.maxInputBytes });
     result.article = read.article;
     result.format = read.format;
@@ -82,6 +95,7 @@ export async function buildArticle(file: string, input: BuildInput = {}): Promis
     const run = await runStages(waves, read.article, options, diagnostics, { log: input.log, signal: input.signal });
     result.files = run.files;
     result.timings = run.timings;
+    result.artifacts = run.artifacts;
     result.ok = true;
   } catch (e) {
     if (e instanceof LecternError || e instanceof StageError) result.error = e;

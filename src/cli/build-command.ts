@@ -4,8 +4,10 @@ import { build, validateStageNames, type ArticleBuildResult } from '../build.js'
 import type { InputFormat } from '../readers/index.js';
 import type { Logger } from '../pipeline/stage.js';
 import { formatDiagnostics, formatFailure } from './print.js';
+import { setUpBuild, type BuildSetup, type ConfigurableFlags } from './config-flags.js';
+import type { Command } from 'commander';
 
-export interface BuildFlags {
+export interface BuildFlags extends ConfigurableFlags {
   out: string;
   stages?: string;
   from?: InputFormat;
@@ -42,7 +44,19 @@ function terminalLogger(quiet: boolean): Logger {
   };
 }
 
-export async function runBuild(files: string[], flags: BuildFlags): Promise<number> {
+export async function runBuild(files: string[], cliFlags: BuildFlags, command?: Command): Promise<number> {
+  // The config file and third-party stages first: a mistake there is a usage error.
+  let setup: BuildSetup<BuildFlags>;
+  try {
+    setup = await setUpBuild(cliFlags, command);
+  } catch (e) {
+    if (e instanceof LecternError) {
+      process.stderr.write(`lectern: ${e.toString()}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const { flags, extraStages } = setup;
   const stages = flags.stages?.split(',').map((s) => s.trim()).filter(Boolean);
   try {
     if (stages) validateStageNames(stages);
@@ -57,7 +71,7 @@ export async function runBuild(files: string[], flags: BuildFlags): Promise<numb
   const stop = (sig: NodeJS.Signals) => controller.abort(new LecternError(`interrupted by ${sig}`, 'build:interrupted'));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const stageOptions: Record<string, Record<string, unknown>> = {};
+  const stageOptions: Record<string, Record<string, unknown>> = { ...setup.stageOptions };
   if (flags.cover) stageOptions['cover'] = { image: path.resolve(flags.cover) };
   if (flags.certifiedBy && !flags.conformsTo) {
     process.stderr.write('lectern: --certified-by needs --conforms-to (the claim being certified)\n');
@@ -77,6 +91,7 @@ export async function runBuild(files: string[], flags: BuildFlags): Promise<numb
   const results = await build(files, {
     outDir: flags.out,
     stages,
+    extraStages,
     from: flags.from,
     allowRemote: flags.allowRemote,
     stageOptions,
@@ -110,6 +125,18 @@ function report(results: ArticleBuildResult[], flags: BuildFlags): void {
         format: r.format,
         outputs: r.files,
         timingsMs: Object.fromEntries(Object.entries(r.timings).map(([k, v]) => [k, Math.round(v)])),
+        ...(r.artifacts?.narration
+          ? {
+              narration: {
+                engine: r.artifacts.narration.engine,
+                engineVersion: r.artifacts.narration.engineVersion,
+                voice: r.artifacts.narration.voice,
+                rate: r.artifacts.narration.rate,
+                seconds: Math.round((r.artifacts.narration.timeline.length / r.artifacts.narration.timeline.sampleRate) * 1000) / 1000,
+                ...r.artifacts.narration.stats,
+              },
+            }
+          : {}),
         diagnostics: r.diagnostics.list.map((d) => d.toJSON()),
         ...(r.error ? { error: formatFailure(r.file, r.error) } : {}),
       })),

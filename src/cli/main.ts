@@ -52,11 +52,14 @@ function program(): Command {
     .option('--cache-dir <dir>', 'narration clip cache (default: $XDG_CACHE_HOME/lectern/clips)')
     .option('--no-cache', 'synthesise everything afresh and keep no clips')
     .option('--workers <n>', 'synthesis threads (default: one per core)', parseNumber)
+    .option('--stage <module>', 'also run the stage this module exports (see README, "Writing a stage"); repeatable', collect, [])
+    .option('--config <file>', 'config file (default: lectern.config.js, .mjs or .json in the current folder)')
+    .option('--no-config', 'ignore the config file in the current folder')
     .option('-q, --quiet', 'print only errors', false)
     .option('--json', 'print a machine-readable report on stdout', false)
-    .action(async (files: string[], opts) => {
+    .action(async (files: string[], opts, command: Command) => {
       const { runBuild } = await import('./build-command.js');
-      process.exitCode = await runBuild(files, opts);
+      process.exitCode = await runBuild(files, opts, command);
     });
 
   cmd
@@ -109,5 +112,11 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.failed;
   }
 }
+
+// Output piped into `head` and the like: stop quietly when the reader goes away.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
 
 process.exitCode = await main(process.argv);

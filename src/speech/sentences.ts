@@ -30,7 +30,8 @@ export function sentenceRanges(text: string, lang: string): SentenceRange[] {
     const start = s.index;
     const end = s.index + s.segment.length;
     const prev = ranges[ranges.length - 1];
-    if (prev && ABBREVIATIONS.test(masked.slice(prev.start, prev.end))) prev.end = end;
+    // After an abbreviation, or before a lower-case word ("“Is it over?” she asked"), the sentence goes on.
+    if (prev && (ABBREVIATIONS.test(masked.slice(prev.start, prev.end)) || /^\s*\p{Ll}/u.test(s.segment))) prev.end = end;
     else ranges.push({ start, end });
   }
   // Trim whitespace inside each range; drop empty ones.

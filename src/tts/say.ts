@@ -89,7 +89,7 @@ export function createSay(): TtsEngine {
       if (!isLinux) return `say-${process.platform}`;
       const r = spawnSync('festival', ['--version'], { encoding: 'utf8' });
       if (r.error) throw festivalMissing();
-      return `festival-${/version\s+([\w.:-]+)/.exec(r.stdout)?.[1] ?? 'unknown'}`;
+      return `festival-${/System:?\s*([\d.]+)/.exec(r.stdout)?.[1] ?? 'unknown'}`;
     },
     async voices() {
       if (isLinux) return festivalVoices();

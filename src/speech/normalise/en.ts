@@ -53,11 +53,12 @@ const RULES: Rule[] = [
   [/\s*[[(]\s*([^\])]*?)\s*[\])]\s*/g, (_m, inner) => (inner ? `, ${inner}, ` : ' ')],
   // Decades, before quotation marks take the apostrophe of '90s.
   [/(?:\b|')(1[1-9]|20)(\d)0s\b/g, (_m, c, d) => decade(Number(`${c}${d}0`))],
-  [/(?<![\w,.])'(\d)0s\b/g, (_m, d) => decade(1900 + Number(d) * 10).replace(/^nineteen /, '')],
+  [/(?<![\w,.])['’](\d)0s\b/g, (_m, d) => decade(1900 + Number(d) * 10).replace(/^nineteen /, '')],
   // Quotation marks are not said; apostrophes inside or after words stay.
   [/(?<=\p{L})[’'](?=\p{L}|\s|$|[.,;:!?])/gu, "'"],
   [/[“”„"«»‘’‹›]|(?<!\p{L})'|'(?!\p{L})/gu, ' '],
   // Dashes: a range between numbers, otherwise a pause.
+  [/\b(1[1-9]\d\d|20\d\d)\s?[–—]\s?(1[1-9]\d\d|20\d\d)\b/g, (_m, a, b) => `${year(Number(a))} to ${year(Number(b))}`],
   [/(\d)\s?[–—]\s?(\d)/g, '$1 to $2'],
   [/\s*[—–―]\s*|\s+-\s+/g, ', '],
   // Money, with currency symbols before and scale suffixes after.
@@ -83,7 +84,7 @@ const RULES: Rule[] = [
   [new RegExp(`\\b${MONTH}\\s+(\\d{1,2})(?:st|nd|rd|th)?\\b(?!\\.\\d|,\\d|\\d)`, 'g'), (_m, mo, n) => `${month(mo)} ${ordinal(Number(n))}`],
   [new RegExp(`\\b${DAY}(?=\\s+the\\s)`, 'g'), (_m, d) => day(d)],
   // Years.
-  [new RegExp(`(\\b(?:January|February|March|April|May|June|July|August|September|October|November|December|of|in|since|by|until|from|before|after|during|early|late|mid|year|summer|winter|spring|autumn)(?:\\s+[a-z]+-?[a-z]*)?,?\\s+)(1[1-9]\\d\\d|20\\d\\d)\\b(?![,.]?\\d)`, 'g'), (_m, pre, y) => `${pre}${year(Number(y))}`],
+  [new RegExp(`(\\b(?:January|February|March|April|May|June|July|August|September|October|November|December|of|in|since|by|until|from|before|after|during|early|late|mid|year|summer|winter|spring|autumn),?\\s+)(1[1-9]\\d\\d|20\\d\\d)\\b(?![,.]?\\d)`, 'g'), (_m, pre, y) => `${pre}${year(Number(y))}`],
   // Ordinals.
   [/\b(\d+)(?:st|nd|rd|th)\b/g, (_m, n) => ordinal(Number(n))],
   // Titles and abbreviations.
