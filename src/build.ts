@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Diagnostics, LecternError } from './article/diagnostics.js';
 import type { Article } from './article/model.js';
 import { readArticle, type InputFormat } from './readers/index.js';
+import { expandInputs } from './inputs.js';
 import { planStages, runStages, StageError } from './pipeline/runner.js';
 import type { Artifacts, BuildOptions, Logger, Stage } from './pipeline/stage.js';
 import { builtinStages, createStages, defaultStageNames } from './stages/index.js';
@@ -83,7 +84,7 @@ export async function buildArticle(file: string, input: BuildInput = {}): Promis
     result.format = read.format;
     const options: BuildOptions = {
       outDir: path.resolve(input.outDir ?? 'dist'),
-      baseName: path.basename(file).replace(/\.[^.]+$/, '') || 'article',
+      baseName: outputBaseName(file),
       articleDir: path.dirname(path.resolve(file)),
       articleFile: file,
       allowRemote: input.allowRemote ?? false,
@@ -116,11 +117,34 @@ async function neededStages(selected: readonly Stage[]): Promise<Stage[]> {
   return [...have.values()];
 }
 
-/** Builds several articles; one failing does not stop the others. */
-export async function build(files: readonly string[], input: BuildInput = {}): Promise<ArticleBuildResult[]> {
+/** The name outputs of `file` get: `article` for `article.md`. */
+export function outputBaseName(file: string): string {
+  return path.basename(file).replace(/\.[^.]+$/, '') || 'article';
+}
+
+/**
+ * Builds several articles; one failing does not stop the others. `inputs` may name
+ * files, folders (their article files) and glob patterns (see `expandInputs`). Two
+ * inputs whose outputs would have the same name: the second fails instead of
+ * overwriting the first.
+ */
+export async function build(inputs: readonly string[], input: BuildInput = {}): Promise<ArticleBuildResult[]> {
   const results: ArticleBuildResult[] = [];
-  for (const file of files) {
+  const outputsOf = new Map<string, string>();
+  const failed = (file: string, error: LecternError): ArticleBuildResult => ({ file, ok: false, files: [], diagnostics: new Diagnostics(file), timings: {}, error });
+  for (const { file, error } of await expandInputs(inputs)) {
     if (input.signal?.aborted) break;
+    if (error) {
+      results.push(failed(file, error));
+      continue;
+    }
+    const name = outputBaseName(file);
+    const earlier = outputsOf.get(name);
+    if (earlier) {
+      results.push(failed(file, new LecternError(`its outputs would overwrite those of ${earlier} (both are named "${name}"); build it into another --out folder`, 'input:name-clash', { file })));
+      continue;
+    }
+    outputsOf.set(name, file);
     results.push(await buildArticle(file, input));
   }
   return results;

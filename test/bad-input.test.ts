@@ -14,7 +14,7 @@ const cases: { name: string; make: (dir: string) => string; error: RegExp }[] = 
   { name: 'JSON failing the schema', make: (d) => write(d, 'a.json', '{"headline": "", "blocks": []}'), error: /a\.json: error: headline: / },
   { name: 'invalid JSON', make: (d) => write(d, 'b.json', '{"headline": "H",\n "blocks": [}'), error: /b\.json(:\d+:\d+)?: error: invalid JSON: / },
   { name: 'a missing file', make: (d) => path.join(d, 'nope.md'), error: /nope\.md: error: no such file$/ },
-  { name: 'a directory given as a file', make: (d) => (mkdirSync(path.join(d, 'folder.md')), path.join(d, 'folder.md')), error: /folder\.md: error: is a directory, expected an article file$/ },
+  { name: 'a directory given as a file', make: (d) => (mkdirSync(path.join(d, 'folder.md')), path.join(d, 'folder.md')), error: /folder\.md: error: (is a directory, expected an article file|is a folder with no article files \(\.md, .*\))$/ },
 ];
 
 function write(dir: string, name: string, data: string | Buffer): string {

@@ -1,0 +1,95 @@
+/**
+ * Applies a config file to `lectern build`'s flags: a value from the config is used for
+ * every option not given on the command line (the command line wins), and the config's
+ * third-party stages join those given with `--stage`.
+ */
+import path from 'node:path';
+import type { Command, Option } from 'commander';
+import { LecternError } from '../article/diagnostics.js';
+import { findConfigFile, loadConfig, type LoadedConfig } from '../config/config.js';
+import { loadStages, type StageRef, type StageSpec } from '../config/stage-module.js';
+import type { Stage } from '../pipeline/stage.js';
+
+/** Options whose values are paths: in a config file they are relative to its folder. */
+const PATH_OPTIONS = new Set(['out', 'cover', 'lexicon', 'cacheDir']);
+/** Config keys that are not command-line options. */
+const CONFIG_ONLY = new Set(['extraStages', 'stageOptions']);
+/** Options that only make sense on the command line. */
+const CLI_ONLY = new Set(['config', 'stage']);
+
+export interface ConfigurableFlags {
+  /** `--config <file>`, or `false` for `--no-config`. */
+  config?: string | false;
+  /** `--stage <module>`, repeatable. */
+  stage: string[];
+}
+
+export interface BuildSetup<T> {
+  flags: T;
+  extraStages: Stage[];
+  stageOptions: Record<string, Record<string, unknown>>;
+  /** The config file used, if any. */
+  configFile?: string;
+}
+
+/**
+ * Finds and applies the config file, then loads the third-party stages.
+ * Throws a one-line `LecternError` naming the config file or stage module at fault.
+ */
+export async function setUpBuild<T extends ConfigurableFlags>(flags: T, command: Command | undefined, cwd = process.cwd()): Promise<BuildSetup<T>> {
+  const file = flags.config === false ? undefined : (flags.config ?? findConfigFile(cwd));
+  const loaded = file ? await loadConfig(file) : undefined;
+  const merged = loaded && command ? applyConfig(command, flags, loaded) : flags;
+  // Errors name a module by its path from the current folder, or the config file for an object.
+  const fromConfig = ({ dir, file }: LoadedConfig) => (ref: StageRef): StageSpec =>
+    typeof ref === 'string' ? { ref, baseDir: dir, source: path.relative(cwd, path.resolve(dir, ref)) || ref } : { ref, source: file };
+  const specs: StageSpec[] = [...(loaded ? (loaded.config.extraStages ?? []).map(fromConfig(loaded)) : []), ...flags.stage.map((ref) => ({ ref, baseDir: cwd }))];
+  return {
+    flags: merged,
+    extraStages: await loadStages(specs),
+    stageOptions: loaded?.config.stageOptions ?? {},
+    ...(loaded ? { configFile: loaded.file } : {}),
+  };
+}
+
+export function applyConfig<T extends object>(command: Command, flags: T, loaded: LoadedConfig): T {
+  const options = new Map(command.options.map((o) => [o.attributeName(), o]));
+  const out = { ...flags } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(loaded.config)) {
+    if (CONFIG_ONLY.has(key)) continue;
+    const option = options.get(key);
+    if (!option || CLI_ONLY.has(key)) {
+      const known = [...options.keys()].filter((k) => !CLI_ONLY.has(k) && !['help', 'version'].includes(k));
+      throw invalid(loaded, `unknown option "${key}" (options: ${[...known, ...CONFIG_ONLY].join(', ')})`);
+    }
+    if (command.getOptionValueSource(key) === 'cli') continue;
+    out[key] = checkValue(option, key, value, loaded);
+  }
+  return out as T;
+}
+
+const invalid = (loaded: LoadedConfig, message: string) => new LecternError(message, 'config:invalid', { file: loaded.file });
+
+function checkValue(option: Option, key: string, value: unknown, loaded: LoadedConfig): unknown {
+  const takesValue = option.required || option.optional;
+  if (!takesValue) {
+    if (typeof value !== 'boolean') throw invalid(loaded, `${key}: expected true or false`);
+    return value;
+  }
+  const one = (v: unknown): unknown => {
+    if (typeof v !== 'string' && typeof v !== 'number') throw invalid(loaded, `${key}: expected ${option.parseArg ? 'a number' : 'a string'}`);
+    const text = String(v);
+    if (option.argChoices && !option.argChoices.includes(text)) throw invalid(loaded, `${key}: expected one of ${option.argChoices.join(', ')}`);
+    if (PATH_OPTIONS.has(key)) return path.resolve(loaded.dir, text);
+    if (!option.parseArg) return text;
+    try {
+      return option.parseArg(text, undefined);
+    } catch (e) {
+      throw invalid(loaded, `${key}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  // Repeatable options (default []) take a list; `stages` takes a list or a comma-separated string.
+  if (Array.isArray(option.defaultValue)) return (Array.isArray(value) ? value : [value]).map(one);
+  if (key === 'stages' && Array.isArray(value)) return value.map((v) => String(one(v))).join(',');
+  return one(value);
+}

@@ -1,0 +1,52 @@
+/**
+ * What `lectern build` accepts besides article files: folders (their article files, not
+ * recursively) and glob patterns (`articles/**\/*.md` goes into subfolders because it says so).
+ */
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { glob, isDynamicPattern } from 'tinyglobby';
+import { LecternError } from './article/diagnostics.js';
+
+/** Files a folder contributes. */
+export const ARTICLE_EXTENSIONS = ['.md', '.markdown', '.json', '.html', '.htm'] as const;
+
+/** One input to build, in the order given; `error` when an argument yielded no file. */
+export interface ExpandedInput {
+  file: string;
+  error?: LecternError;
+}
+export type ExpandedInputs = ExpandedInput[];
+
+/**
+ * Expands folders and glob patterns into article files, keeping the order of the
+ * arguments (a folder's and a pattern's files in name order) and listing no file twice.
+ * An existing file is taken as it is, even when its name looks like a pattern; a name
+ * that is neither a file, a folder nor a pattern is kept, so reading it reports it missing.
+ */
+export async function expandInputs(args: readonly string[], cwd = process.cwd()): Promise<ExpandedInputs> {
+  const out: ExpandedInputs = [];
+  const seen = new Set<string>();
+  const add = (file: string) => {
+    const key = path.resolve(cwd, file);
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push({ file });
+  };
+  for (const arg of args) {
+    const info = await stat(path.resolve(cwd, arg)).catch(() => undefined);
+    if (info?.isDirectory()) {
+      const entries = await readdir(path.resolve(cwd, arg), { withFileTypes: true });
+      const files = entries
+        .filter((e) => !e.isDirectory() && (ARTICLE_EXTENSIONS as readonly string[]).includes(path.extname(e.name).toLowerCase()))
+        .map((e) => e.name)
+        .sort();
+      if (!files.length) out.push({ file: arg, error: new LecternError(`is a folder with no article files (${ARTICLE_EXTENSIONS.join(', ')})`, 'input:empty-folder', { file: arg }) });
+      files.forEach((name) => add(path.join(arg, name)));
+    } else if (!info && isDynamicPattern(arg)) {
+      const files = (await glob(arg, { cwd, onlyFiles: true, expandDirectories: false })).sort();
+      if (!files.length) out.push({ file: arg, error: new LecternError('no files match this pattern', 'input:no-match', { file: arg }) });
+      files.forEach((f) => add(path.isAbsolute(arg) ? path.resolve(cwd, f) : f));
+    } else add(arg);
+  }
+  return out;
+}
