@@ -26,7 +26,7 @@ describe.each(inputs.map((i) => [path.basename(i), i]))('the EPUB of %s', (_name
     const r = epubcheck(epubOf(input));
     expect(r.messages).toEqual([]);
     expect([r.errors, r.warnings]).toEqual([0, 0]);
-  });
+  }, 180_000);
 
   it.skipIf(!hasAce)('has 0 Ace by DAISY violations of any impact', () => {
     expect(ace(epubOf(input)).violations).toEqual([]);

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ArticleInput } from '../readers/json.js';
+import { projectFile } from '../util/paths.js';
 
 export function articleJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(ArticleInput, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
@@ -13,6 +14,6 @@ export function articleJsonSchema(): Record<string, unknown> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const target = new URL('../../../assets/article.schema.json', import.meta.url);
+  const target = projectFile('assets', 'article.schema.json');
   writeFileSync(target, JSON.stringify(articleJsonSchema(), null, 2) + '\n');
 }

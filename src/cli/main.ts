@@ -47,6 +47,7 @@ function program(): Command {
     .option('--rate <wpm>', 'speaking rate in words per minute', parseNumber, 175)
     .option('--lexicon <file>', 'pronunciation lexicon: W3C PLS (.pls) or JSON aliases (.json); repeatable', collect, [])
     .option('--read-pullquotes', 'read pull quotes aloud too (they repeat body text)', false)
+    .option('--no-overlays', 'build the plain EPUB, without the narration inside it')
     .addOption(new Option('--audio <format>', 'audio format').choices(['mp3', 'wav', 'm4b']).default('mp3'))
     .option('--srt', 'also write the transcript as SubRip (.srt)', false)
     .option('--cache-dir <dir>', 'narration clip cache (default: $XDG_CACHE_HOME/lectern/clips)')

@@ -16,10 +16,10 @@
  *   same input gives the same bytes.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { projectFile } from '../util/paths.js';
 import { EPub } from 'epub-gen-memory';
 
-const here = (p: string) => fileURLToPath(new URL(`../../../${p}`, import.meta.url));
+const here = (p: string) => projectFile(p);
 const TEMPLATES = {
   opf: here('templates/package.opf.ejs'),
   nav: here('templates/nav.xhtml.ejs'),

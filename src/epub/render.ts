@@ -3,7 +3,7 @@
  * DPUB-ARIA roles. Text is always escaped and made XML-safe here; templates only place it.
  */
 import { plainText, type Article, type Block, type Inline } from '../article/model.js';
-import { escapeXml as esc } from '../util/xml.js';
+import { escapeText, escapeXml as esc } from '../util/xml.js';
 
 export interface FigureImage {
   href: string;
@@ -26,7 +26,7 @@ export function renderInlines(nodes: readonly Inline[]): string {
     .map((n) => {
       switch (n.type) {
         case 'text':
-          return esc(n.value);
+          return escapeText(n.value);
         case 'emphasis':
           return `<em>${renderInlines(n.children)}</em>`;
         case 'strong':
@@ -102,7 +102,7 @@ function renderBlock(block: Block, hooks: RenderHooks, run: (id: string, field: 
     case 'blockquote':
       return (
         `<blockquote id="${id}">${block.paragraphs.map((p, i) => `<p>${run(block.id, `p${i}`, p)}</p>`).join('')}` +
-        (block.attribution ? `<p class="attribution">— <cite>${esc(block.attribution)}</cite></p>` : '') +
+        (block.attribution ? `<p class="attribution" id="${id}-by">— <cite>${esc(block.attribution)}</cite></p>` : '') +
         '</blockquote>'
       );
     case 'pullquote':
@@ -115,7 +115,7 @@ function renderBlock(block: Block, hooks: RenderHooks, run: (id: string, field: 
     case 'figure': {
       const img = hooks.image(block.id);
       const caption = plainText(block.caption) ? `<span class="caption">${run(block.id, 'caption', block.caption)}</span>` : '';
-      const credit = block.credit ? `<span class="credit" role="doc-credit">© ${esc(block.credit)}</span>` : '';
+      const credit = block.credit ? `<span class="credit" id="${id}-credit" role="doc-credit">© ${esc(block.credit)}</span>` : '';
       const imgTag = img ? `<img src="${esc(img.href)}" alt="${esc(block.alt ?? '')}" width="${img.width}" height="${img.height}"/>` : '';
       const figcaption = caption || credit ? `<figcaption>${[caption, credit].filter(Boolean).join(' ')}</figcaption>` : '';
       return `<figure id="${id}"${img ? '' : ' class="no-image"'}>${imgTag}${figcaption}</figure>`;

@@ -95,7 +95,7 @@ export function speechScript(article: Article, options: ScriptOptions = {}): Utt
       case 'heading': {
         const text = plainText(block.children);
         chapter = text;
-        push({ id: block.id, kind: 'heading', text, pauseAfterMs: PAUSE.heading, target: { blockId: block.id, field: 'text', range: [0, text.length] } });
+        push({ id: block.id, kind: 'heading', text, pauseAfterMs: PAUSE.heading, target: { blockId: block.id, field: 'heading' } });
         break;
       }
       case 'figure': {

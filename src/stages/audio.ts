@@ -28,7 +28,7 @@ export function audioFormat(ctx: StageContext): AudioFormat {
 declare module '../pipeline/stage.js' {
   interface Artifacts {
     /** The narration as written, with the offset of the timeline inside it. */
-    audio?: { format: AudioFormat; data: Buffer; offsetSeconds: number; durationSeconds: number };
+    audio?: { format: AudioFormat; data: Buffer; offsetSeconds: number; durationSeconds: number; /** The MP3 before tagging, when the format is MP3. */ mp3?: Buffer };
   }
 }
 
@@ -49,11 +49,13 @@ export function audioStage(): Stage {
       const offset = audioOffsetSeconds(format, n.timeline.sampleRate);
       const marks = chapters(n.timeline, offset);
       let data: Buffer;
+      let mp3: Buffer | undefined;
       if (format === 'wav') {
         data = await wavFile(n.timeline, n.cache);
       } else if (format === 'mp3') {
         const cover = ctx.artifacts.cover;
-        data = tagMp3(await encodeMp3(n.timeline, n.cache), {
+        mp3 = await encodeMp3(n.timeline, n.cache);
+        data = tagMp3(mp3, {
           title: a.headline,
           artist: a.byline.authors.join(', ') || (a.source.publisher ?? ''),
           album: a.source.publisher ?? a.kicker ?? 'lectern',
@@ -66,7 +68,7 @@ export function audioStage(): Stage {
         data = await m4b(ctx, await wavFile(n.timeline, n.cache), marks);
       }
       const duration = n.timeline.length / n.timeline.sampleRate + offset;
-      ctx.artifacts.audio = { format, data, offsetSeconds: offset, durationSeconds: duration };
+      ctx.artifacts.audio = { format, data, offsetSeconds: offset, durationSeconds: duration, ...(mp3 ? { mp3 } : {}) };
       await ctx.output.write(`${ctx.options.baseName}.${format}`, data);
     },
   };

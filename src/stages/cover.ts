@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { projectFile } from '../util/paths.js';
 import sharp from 'sharp';
 import { LecternError } from '../article/diagnostics.js';
 import type { Article } from '../article/model.js';
@@ -25,7 +25,7 @@ declare module '../pipeline/stage.js' {
 
 export const COVER_WIDTH = 1600;
 export const COVER_HEIGHT = 2560;
-const TEMPLATE = fileURLToPath(new URL('../../../templates/cover.svg', import.meta.url));
+const TEMPLATE = projectFile('templates', 'cover.svg');
 const TEXT_WIDTH = 1360;
 /** DejaVu Serif Bold's average advance is about 0.6 em; 0.62 keeps long words inside the margin. */
 const EM_PER_CHAR = 0.62;

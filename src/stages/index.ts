@@ -20,6 +20,7 @@ export const builtinStages: Record<string, StageEntry> = {
   speech: { description: 'the narration script (<name>.speech.txt): what will be said', default: false, create: async () => (await import('./speech.js')).speechStage() },
   narration: { description: 'speech synthesis in parallel, with a resumable clip cache', default: false, create: async () => (await import('./narration.js')).narrationStage() },
   audio: { description: 'the narration as MP3 with chapters and cover (or WAV, M4B)', default: true, create: async () => (await import('./audio.js')).audioStage() },
+  'read-aloud': { description: 'the narration inside the EPUB as Media Overlays (sentence highlighting)', default: true, create: async () => (await import('./read-aloud.js')).readAloudStage() },
   transcript: { description: 'the WebVTT transcript, one cue per sentence (SRT on request)', default: true, create: async () => (await import('./transcript.js')).transcriptStage() },
 };
 

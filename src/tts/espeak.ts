@@ -52,6 +52,8 @@ async function run(args: string[], files: Record<string, string> = {}): Promise<
 }
 
 let voiceList: Promise<Voice[]> | undefined;
+/** Per voice, eSpeak's priority for each "other language" it lists (lower is preferred). */
+const priorities = new Map<string, Map<string, number>>();
 
 /** Parses `espeak-ng --voices`: "Pty Language Age/Gender VoiceName File Other Languages". */
 export function parseVoiceTable(lines: readonly string[]): Voice[] {
@@ -61,10 +63,11 @@ export function parseVoiceTable(lines: readonly string[]): Voice[] {
     if (!m) continue;
     const [, lang, name, , others] = m;
     if (/^mb-/.test(lang!) || /mbrola/.test(line)) continue;
-    const extra = [...others!.matchAll(/\((\S+) (\d+)\)/g)].sort((a, b) => Number(a[2]) - Number(b[2])).map((x) => x[1]!);
+    const pairs = [...others!.matchAll(/\((\S+) (\d+)\)/g)].sort((a, b) => Number(a[2]) - Number(b[2]));
+    priorities.set(lang!, new Map(pairs.map((x) => [x[1]!, Number(x[2])])));
+    const extra = pairs.map((x) => x[1]!);
     voices.push({ id: lang!, name: name!.replace(/_/g, ' '), languages: [lang!, ...extra] });
   }
-  // Voices that claim a bare language with a better priority come first.
   return voices;
 }
 
@@ -83,10 +86,13 @@ export function createEspeak(): TtsEngine {
     },
     async voiceFor(lang) {
       const voices = await engine.voices();
-      // Prefer the voice whose "other languages" list ranks it first for a bare language.
-      const primary = lang.toLowerCase().split('-')[0]!;
+      // A bare language ("en") takes the voice eSpeak ranks first for it: "(en 2)" beats "(en 10)".
       if (!lang.includes('-')) {
-        const ranked = voices.filter((v) => v.languages.slice(1).includes(primary));
+        const want = lang.toLowerCase();
+        const ranked = voices
+          .map((v) => ({ id: v.id, rank: priorities.get(v.id)?.get(want) }))
+          .filter((v): v is { id: string; rank: number } => v.rank !== undefined)
+          .sort((a, b) => a.rank - b.rank);
         if (ranked.length) return ranked[0]!.id;
       }
       return pickVoice(voices, lang);

@@ -6,13 +6,14 @@
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { projectFile } from '../util/paths.js';
 import { LecternError } from '../article/diagnostics.js';
 import type { Synthesis, SynthesisRequest, TtsEngine } from './engine.js';
 
 /** The compiled worker; tests run from src/ but workers need JavaScript. */
 function workerFile(): string {
   const here = fileURLToPath(import.meta.url);
-  return here.endsWith('.ts') ? fileURLToPath(new URL('../../dist/lib/tts/worker.js', import.meta.url)) : fileURLToPath(new URL('./worker.js', import.meta.url));
+  return here.endsWith('.ts') ? projectFile('dist', 'lib', 'tts', 'worker.js') : fileURLToPath(new URL('./worker.js', import.meta.url));
 }
 
 export function defaultWorkers(): number {

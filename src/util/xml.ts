@@ -11,3 +11,8 @@ export function xmlSafe(text: string): string {
 export function escapeXml(text: string): string {
   return xmlSafe(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
+
+/** Escaping for text content, where quotes may stay as they are. */
+export function escapeText(text: string): string {
+  return xmlSafe(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

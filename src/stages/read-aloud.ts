@@ -1,0 +1,74 @@
+import { LecternError } from '../article/diagnostics.js';
+import type { Stage } from '../pipeline/stage.js';
+import { encodeMp3 } from '../audio/mp3.js';
+import { ACTIVE_CLASS, clock, overlayClips, smilDocument, wrapSentences } from '../epub/overlays.js';
+import { audioOffsetSeconds } from './audio.js';
+
+const AUDIO_HREF = 'audio/narration.mp3';
+const SMIL_HREF = 'article.smil';
+
+/**
+ * Puts the narration inside the book as EPUB 3 Media Overlays, so reading systems
+ * highlight each sentence as it is spoken.
+ *
+ * The book carries one MP3 (a core media type) for its one narrated content document:
+ * the article is a single document, so one file per document and one per book are the
+ * same thing here, and a single file keeps every clip boundary on one continuous
+ * timeline with no gaps between files. The MP3 is the untagged encoding of the narration
+ * (the cover art in ID3 would only add size inside a book that already has its cover).
+ */
+export function readAloudStage(): Stage {
+  return {
+    name: 'read-aloud',
+    description: 'the narration inside the EPUB as Media Overlays (sentence highlighting)',
+    needs: ['narration', 'audio'],
+    async run(ctx) {
+      const n = ctx.artifacts.narration;
+      const audio = ctx.artifacts.audio;
+      if (!n || !audio) throw new LecternError('the read-aloud stage needs the narration and audio stages', 'stage:order');
+      const sr = n.timeline.sampleRate;
+      // The book needs MP3: reuse the encoding when the audio stage made one, else encode.
+      const mp3 = audio.format === 'mp3' && audio.mp3 ? audio.mp3 : await encodeMp3(n.timeline, n.cache);
+      const offset = audioOffsetSeconds('mp3', sr);
+      const seconds = n.timeline.length / sr + offset;
+      const clips = overlayClips(n.timeline.utterances, sr, offset, seconds);
+
+      // Sentence ranges per block field, for wrapping in the content document.
+      const ranges = new Map<string, { id: string; start: number; end: number }[]>();
+      for (const { utterance: u } of n.timeline.utterances) {
+        if (!u.target.range) continue;
+        const key = `${u.target.blockId}\u0000${u.target.field}`;
+        const list = ranges.get(key) ?? [];
+        list.push({ id: u.id, start: u.target.range[0], end: u.target.range[1] });
+        ranges.set(key, list);
+      }
+
+      const duration = clock(seconds);
+      ctx.artifacts.bookExtras = {
+        files: [
+          { path: AUDIO_HREF, data: mp3 },
+          { path: SMIL_HREF, data: smilDocument('article.xhtml', AUDIO_HREF, clips) },
+        ],
+        manifest: [
+          { id: 'article-overlay', href: SMIL_HREF, mediaType: 'application/smil+xml' },
+          { id: 'narration-audio', href: AUDIO_HREF, mediaType: 'audio/mpeg' },
+        ],
+        meta: [
+          { property: 'media:duration', refines: '#article-overlay', value: duration },
+          { property: 'media:duration', value: duration },
+          { property: 'media:active-class', value: ACTIVE_CLASS },
+          { property: 'media:narrator', value: `${n.engine === 'espeak' ? 'eSpeak NG' : n.engine} ${n.engineVersion}, voice ${n.voice} (synthetic speech)` },
+        ],
+        overlays: { 'article.xhtml': 'article-overlay' },
+        hooks: {
+          text: (blockId, field, inlines) => {
+            const list = ranges.get(`${blockId}\u0000${field}`);
+            return list ? wrapSentences(inlines, list) : undefined;
+          },
+        },
+        narration: { engine: n.engine === 'espeak' ? `eSpeak NG ${n.engineVersion}` : `${n.engine} ${n.engineVersion}`, voice: n.voice, durationSeconds: seconds },
+      };
+      ctx.log.info(`read-aloud: ${Math.round(seconds)} s of narration, ${(mp3.length / 1e6).toFixed(1)} MB of MP3 in the book`);
+    },
+  };
+}
