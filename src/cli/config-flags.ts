@@ -37,8 +37,10 @@ export interface BuildSetup<T> {
  * Throws a one-line `LecternError` naming the config file or stage module at fault.
  */
 export async function setUpBuild<T extends ConfigurableFlags>(flags: T, command: Command | undefined, cwd = process.cwd()): Promise<BuildSetup<T>> {
-  const file = flags.config === false ? undefined : (flags.config ?? findConfigFile(cwd));
-  const loaded = file ? await loadConfig(file) : undefined;
+  const found = flags.config === undefined ? findConfigFile(cwd) : undefined;
+  // Errors name the file as given, or a found one by its name.
+  const file = flags.config === false ? undefined : (flags.config ?? (found && path.relative(cwd, found)));
+  const loaded = file ? await loadConfig(file, cwd) : undefined;
   const merged = loaded && command ? applyConfig(command, flags, loaded) : flags;
   // Errors name a module by its path from the current folder, or the config file for an object.
   const fromConfig = ({ dir, file }: LoadedConfig) => (ref: StageRef): StageSpec =>

@@ -48,9 +48,9 @@ export function findConfigFile(dir: string): string | undefined {
   return CONFIG_FILES.map((name) => path.join(dir, name)).find((f) => existsSync(f));
 }
 
-/** Reads and checks a config file. Errors are one line naming the file. */
-export async function loadConfig(file: string): Promise<LoadedConfig> {
-  const abs = path.resolve(file);
+/** Reads and checks a config file (relative to `cwd`). Errors are one line naming the file as given. */
+export async function loadConfig(file: string, cwd = process.cwd()): Promise<LoadedConfig> {
+  const abs = path.resolve(cwd, file);
   if (!existsSync(abs)) throw fail(file, 'no such config file');
   let data: unknown;
   if (abs.endsWith('.json')) {
