@@ -149,10 +149,9 @@ function mineHeader(document: Document): Found {
   const h1 = document.querySelector('article h1') ?? document.querySelector('h1');
   if (h1) found.headline = collapse(h1.textContent ?? '') || undefined;
   for (const el of document.querySelectorAll('[class]')) {
-    const text = collapse(el.textContent ?? '');
-    if (!text) continue;
     const take = (key: 'kicker' | 'standfirst' | 'byline', max: number) => {
-      if (found[key] || text.length > max) return;
+      const text = collapse(el.textContent ?? '');
+      if (found[key] || !text || text.length > max) return;
       found[key] = text;
       el.setAttribute(SKIP_MARK, '');
     };
