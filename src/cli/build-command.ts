@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { LecternError } from '../article/diagnostics.js';
+import { defaultStageNames } from '../stages/index.js';
 import { build, validateStageNames, type ArticleBuildResult } from '../build.js';
 import type { InputFormat } from '../readers/index.js';
 import type { Logger } from '../pipeline/stage.js';
@@ -22,6 +23,7 @@ export interface BuildFlags extends ConfigurableFlags {
   readPullquotes: boolean;
   audio: 'mp3' | 'wav' | 'm4b';
   srt: boolean;
+  overlays: boolean;
   cacheDir?: string;
   cache: boolean;
   workers?: number;
@@ -57,7 +59,9 @@ export async function runBuild(files: string[], cliFlags: BuildFlags, command?: 
     throw e;
   }
   const { flags, extraStages } = setup;
-  const stages = flags.stages?.split(',').map((s) => s.trim()).filter(Boolean);
+  const chosen = flags.stages?.split(',').map((s) => s.trim()).filter(Boolean);
+  // --no-overlays: the plain book, even when the narration is built.
+  const stages = flags.overlays ? chosen : (chosen ?? defaultStageNames()).filter((s) => s !== 'read-aloud');
   try {
     if (stages) validateStageNames(stages);
   } catch (e) {
