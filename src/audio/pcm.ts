@@ -7,17 +7,25 @@ const SILENCE_CHUNK = 48_000;
 
 /**
  * The narration's samples in order, read clip by clip from the cache, so the whole book's
- * audio is never held in memory at once.
+ * audio is never held in memory at once. `from` and `to` (in samples) select a part.
  */
-export async function* timelineSamples(timeline: Timeline, cache: ClipCache): AsyncGenerator<Int16Array> {
+export async function* timelineSamples(timeline: Pick<Timeline, 'items'>, cache: ClipCache, from = 0, to = Infinity): AsyncGenerator<Int16Array> {
+  let pos = 0;
   for (const item of timeline.items) {
+    const start = pos;
+    const end = pos + item.samples;
+    pos = end;
+    if (end <= from) continue;
+    if (start >= to) break;
+    const a = Math.max(0, from - start);
+    const b = Math.min(item.samples, to - start);
     if (item.kind === 'silence') {
-      for (let left = item.samples; left > 0; left -= SILENCE_CHUNK) yield new Int16Array(Math.min(left, SILENCE_CHUNK));
+      for (let left = b - a; left > 0; left -= SILENCE_CHUNK) yield new Int16Array(Math.min(left, SILENCE_CHUNK));
       continue;
     }
     const read = await cache.read(item.key);
     if (read.kind !== 'hit') throw new LecternError(`narration clip ${item.key.slice(0, 12)} vanished from the cache during the build`, 'cache:lost');
-    yield read.clip.samples;
+    yield a === 0 && b === item.samples ? read.clip.samples : read.clip.samples.subarray(a, b);
   }
 }
 

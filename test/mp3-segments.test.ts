@@ -1,0 +1,50 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildArticle } from '../src/build.js';
+import { encodeMp3, MP3_DELAY_SAMPLES, mp3Frames, planSegments } from '../src/audio/mp3.js';
+import { timelineSamples } from '../src/audio/pcm.js';
+import { SAMPLE, tmpDir } from './helpers.js';
+import { decodeSamples, hasFfmpeg } from './audio-tools.js';
+
+/** The lag (in samples) at which `b` best matches `a` around `at`. */
+function bestLag(a: Int16Array, b: Int16Array, at: number, window: number, maxLag: number): number {
+  let best = 0;
+  let bestScore = -Infinity;
+  for (let lag = 0; lag <= maxLag; lag++) {
+    let score = 0;
+    for (let i = at; i < at + window; i++) score += a[i]! * b[i + lag]!;
+    if (score > bestScore) {
+      bestScore = score;
+      best = lag;
+    }
+  }
+  return best;
+}
+
+describe.skipIf(!hasFfmpeg)('MP3 encoded in parallel segments', () => {
+  it('decodes with every sentence exactly where the timeline puts it, on both sides of each cut', async () => {
+    const cache = tmpDir('lectern-cache-');
+    const r = await buildArticle(SAMPLE, { outDir: tmpDir(), stages: ['narration'], stageOptions: { narration: { cacheDir: cache } } });
+    const n = r.artifacts!.narration!;
+    const segments = planSegments(n.timeline, 3);
+    expect(segments.length).toBe(3);
+    const mp3 = await encodeMp3(n.timeline, n.cache, 3);
+    const file = path.join(tmpDir(), 'n.mp3');
+    writeFileSync(file, mp3);
+    const decoded = decodeSamples(file).samples;
+    // Segments are laid end to end: the decoded length is the frames of every segment.
+    expect(decoded.length).toBe(segments.reduce((s, g) => s + mp3Frames(g.to - g.from) * 576, 0));
+    const pcm = new Int16Array(n.timeline.length);
+    let at = 0;
+    for await (const chunk of timelineSamples(n.timeline, n.cache)) {
+      pcm.set(chunk, at);
+      at += chunk.length;
+    }
+    // Around the start of every sentence, the decoded audio is the timeline delayed by exactly the MP3 delay.
+    for (const t of n.timeline.utterances.slice(1)) {
+      const lag = bestLag(pcm, decoded, t.start, 4000, 2 * MP3_DELAY_SAMPLES);
+      expect(Math.abs(lag - MP3_DELAY_SAMPLES), t.utterance.id).toBeLessThanOrEqual(2);
+    }
+  }, 300_000);
+});
