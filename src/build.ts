@@ -8,6 +8,7 @@ import type { Article } from './article/model.js';
 import { readArticle, type InputFormat } from './readers/index.js';
 import { expandInputs } from './inputs.js';
 import { planStages, runStages, StageError } from './pipeline/runner.js';
+import { defaultCacheRoot } from './tts/cache.js';
 import type { Artifacts, BuildOptions, Logger, Stage } from './pipeline/stage.js';
 import { builtinStages, createStages, defaultStageNames } from './stages/index.js';
 
@@ -28,6 +29,8 @@ export interface BuildInput {
   sourceDateEpoch?: number;
   /** Largest input file accepted, in bytes. Default: 8 MiB. */
   maxInputBytes?: number;
+  /** Cache folder (clips, MP3 segments, covers), or `false` for none. Default: `$XDG_CACHE_HOME/lectern`. */
+  cacheDir?: string | false;
   log?: Logger;
   signal?: AbortSignal;
 }
@@ -90,6 +93,7 @@ export async function buildArticle(file: string, input: BuildInput = {}): Promis
       allowRemote: input.allowRemote ?? false,
       sourceDateEpoch: resolveSourceDateEpoch(read.article, input.sourceDateEpoch),
       stageOptions: input.stageOptions ?? {},
+      cacheDir: input.cacheDir === false ? false : path.resolve(input.cacheDir ?? defaultCacheRoot()),
     };
     const selected = [...(await createStages(names)), ...(input.extraStages ?? [])];
     const waves = planStages(selected, await neededStages(selected));

@@ -15,7 +15,7 @@ const results = new Map<string, ArticleBuildResult>();
 
 beforeAll(async () => {
   for (const input of inputs) {
-    const r = await buildArticle(input, { outDir: tmpDir(), stageOptions: { narration: { cacheDir: cache } } });
+    const r = await buildArticle(input, { outDir: tmpDir(), cacheDir: cache });
     expect(r.error).toBeUndefined();
     results.set(input, r);
   }

@@ -11,6 +11,8 @@ export type TimelineItem = { kind: 'clip'; key: string; samples: number } | { ki
 
 export interface TimedUtterance {
   utterance: Utterance;
+  /** Its items in `Timeline.items`: [first, end). */
+  items: [number, number];
   /** First sample of the utterance's speech. */
   start: number;
   /** First sample after its speech and the pause that follows it (the next utterance's start). */
@@ -29,6 +31,14 @@ export function msToSamples(ms: number, sampleRate: number): number {
   return Math.round((ms * sampleRate) / 1000);
 }
 
+/**
+ * Every utterance starts on this grid (in samples): its pause is lengthened by at most
+ * one grid step (26 ms at 22.05 kHz) so that it does. 576 is the MP3 frame length at the
+ * rates speech engines use, which lets the audio be encoded in independent segments that
+ * join sample-exactly (see `planSegments` in mp3.ts).
+ */
+export const GRID = 576;
+
 /** Lays out utterances, each made of clips (one per "…"-separated part), with their pauses. */
 export function buildTimeline(utterances: readonly Utterance[], parts: readonly { key: string; samples: number }[][], sampleRate: number): Timeline {
   const items: TimelineItem[] = [];
@@ -36,6 +46,7 @@ export function buildTimeline(utterances: readonly Utterance[], parts: readonly 
   let t = 0;
   utterances.forEach((u, i) => {
     const start = t;
+    const first = items.length;
     parts[i]!.forEach((p, j) => {
       if (j > 0) {
         const gap = msToSamples(ELLIPSIS_PAUSE_MS, sampleRate);
@@ -45,10 +56,11 @@ export function buildTimeline(utterances: readonly Utterance[], parts: readonly 
       items.push({ kind: 'clip', key: p.key, samples: p.samples });
       t += p.samples;
     });
-    const pause = msToSamples(u.pauseAfterMs, sampleRate);
+    let pause = msToSamples(u.pauseAfterMs, sampleRate);
+    pause += (GRID - ((t + pause) % GRID)) % GRID;
     if (pause) items.push({ kind: 'silence', samples: pause });
     t += pause;
-    timed.push({ utterance: u, start, end: t });
+    timed.push({ utterance: u, start, end: t, items: [first, items.length] });
   });
   return { sampleRate, items, utterances: timed, length: t };
 }

@@ -85,7 +85,6 @@ export async function runBuild(files: string[], cliFlags: BuildFlags, command?: 
   stageOptions['narration'] = {
     engine: flags.engine,
     rate: flags.rate,
-    cacheDir: flags.cache ? flags.cacheDir : false,
     ...(flags.voice ? { voice: flags.voice } : {}),
     ...(flags.workers ? { workers: Math.round(flags.workers) } : {}),
   };
@@ -93,6 +92,7 @@ export async function runBuild(files: string[], cliFlags: BuildFlags, command?: 
   stageOptions['transcript'] = { srt: flags.srt };
   if (flags.conformsTo) stageOptions['epub'] = { conformsTo: flags.conformsTo, ...(flags.certifiedBy ? { certifiedBy: flags.certifiedBy } : {}) };
   const results = await build(files, {
+    cacheDir: flags.cache ? flags.cacheDir : false,
     outDir: flags.out,
     stages,
     extraStages,

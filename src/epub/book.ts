@@ -62,7 +62,8 @@ class LecternEPub extends EPub {
   async pack(files: BookFile[], epoch: number): Promise<Buffer> {
     await this.render();
     this.zip.remove('OEBPS/toc.ncx');
-    for (const f of files) this.zip.file(`OEBPS/${f.path}`, f.data);
+    // Audio and images are compressed already: storing them saves time and loses nothing.
+    for (const f of files) this.zip.file(`OEBPS/${f.path}`, f.data, /\.(mp3|m4a|jpe?g|png)$/i.test(f.path) ? { compression: 'STORE' } : {});
     // jszip writes DOS dates in UTC; all entries share one date (SOURCE_DATE_EPOCH).
     const date = new Date(Math.max(epoch, 315532800) * 1000);
     for (const entry of Object.values(this.zip.files)) entry.date = date;

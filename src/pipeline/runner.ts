@@ -83,24 +83,33 @@ export async function runStages(
   };
   const timings: Record<string, number> = {};
   try {
-    for (const wave of waves) {
-      const results = await Promise.allSettled(
-        wave.map(async (stage) => {
+    // Each stage starts as soon as the stages it follows have finished (the waves give an
+    // order in which those are always already started), so a slow stage holds up only
+    // the stages that wait for it.
+    const planned = new Set(waves.flat().map((s) => s.name));
+    const finished = new Map<string, Promise<void>>();
+    let firstFailure: StageError | undefined;
+    for (const stage of waves.flat()) {
+      const before = [...(stage.needs ?? []), ...(stage.after ?? [])].filter((n) => planned.has(n)).map((n) => finished.get(n)!);
+      finished.set(
+        stage.name,
+        Promise.all(before).then(async () => {
           if (controller.signal.aborted) throw controller.signal.reason ?? new Error('aborted');
           const t0 = performance.now();
           try {
             await stage.run(ctx);
           } catch (e) {
+            firstFailure ??= new StageError(stage.name, e);
             controller.abort(e);
-            throw new StageError(stage.name, e);
+            throw firstFailure;
           } finally {
             timings[stage.name] = performance.now() - t0;
           }
         }),
       );
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
     }
+    await Promise.allSettled(finished.values());
+    if (firstFailure) throw firstFailure;
     if (controller.signal.aborted) throw new StageError('build', controller.signal.reason ?? new Error('interrupted'));
     const files = await output.commit();
     return { files, artifacts: ctx.artifacts, timings };

@@ -30,6 +30,8 @@ export interface BuildOptions {
   allowRemote: boolean;
   /** Seconds since the epoch used for timestamps in outputs (`SOURCE_DATE_EPOCH`). Default: derived from the article. */
   sourceDateEpoch: number;
+  /** Folder for caches that make rebuilds fast (clips, MP3 segments, covers); `false`: none. Default: `$XDG_CACHE_HOME/lectern`. */
+  cacheDir: string | false;
   /** Options for individual stages, by stage name. */
   stageOptions: Record<string, Record<string, unknown>>;
 }

@@ -28,7 +28,7 @@ export function audioFormat(ctx: StageContext): AudioFormat {
 declare module '../pipeline/stage.js' {
   interface Artifacts {
     /** The narration as written, with the offset of the timeline inside it. */
-    audio?: { format: AudioFormat; data: Buffer; offsetSeconds: number; durationSeconds: number; /** The MP3 before tagging, when the format is MP3. */ mp3?: Buffer };
+    audio?: { format: AudioFormat; data: Buffer; offsetSeconds: number; durationSeconds: number; /** The MP3 before tagging, when the format is MP3. */ mp3?: Buffer; encodeStats?: { segments: number; encoded: number } };
   }
 }
 
@@ -50,11 +50,12 @@ export function audioStage(): Stage {
       const marks = chapters(n.timeline, offset);
       let data: Buffer;
       let mp3: Buffer | undefined;
+      const encodeStats = { segments: 0, encoded: 0 };
       if (format === 'wav') {
         data = await wavFile(n.timeline, n.cache);
       } else if (format === 'mp3') {
         const cover = ctx.artifacts.cover;
-        mp3 = await encodeMp3(n.timeline, n.cache);
+        mp3 = await encodeMp3(n.timeline, n.cache, undefined, encodeStats);
         data = tagMp3(mp3, {
           title: a.headline,
           artist: a.byline.authors.join(', ') || (a.source.publisher ?? ''),
@@ -68,7 +69,7 @@ export function audioStage(): Stage {
         data = await m4b(ctx, await wavFile(n.timeline, n.cache), marks);
       }
       const duration = n.timeline.length / n.timeline.sampleRate + offset;
-      ctx.artifacts.audio = { format, data, offsetSeconds: offset, durationSeconds: duration, ...(mp3 ? { mp3 } : {}) };
+      ctx.artifacts.audio = { format, data, offsetSeconds: offset, durationSeconds: duration, ...(mp3 ? { mp3, encodeStats } : {}) };
       await ctx.output.write(`${ctx.options.baseName}.${format}`, data);
     },
   };

@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { digest } from '../util/hash.js';
 import { projectFile } from '../util/paths.js';
 import sharp from 'sharp';
 import { LecternError } from '../article/diagnostics.js';
@@ -63,7 +65,8 @@ export function fitHeadline(headline: string): { size: number; lines: string[] }
   return { size, lines };
 }
 
-export async function drawCover(article: Article): Promise<Buffer> {
+/** Draws the cover; with a cache folder, a cover already drawn from the same SVG is reused. */
+export async function drawCover(article: Article, cacheRoot: string | false = false): Promise<Buffer> {
   const template = await readFile(TEMPLATE, 'utf8');
   const { size, lines } = fitHeadline(article.headline);
   const top = 480 + size;
@@ -85,7 +88,18 @@ export async function drawCover(article: Article): Promise<Buffer> {
     publisher: escapeXml(article.source.publisher ?? ''),
   };
   const svg = template.replace(/\{\{(\w+)\}\}/g, (_, k: string) => fields[k] ?? '');
-  return sharp(Buffer.from(svg), { density: 72 }).resize(COVER_WIDTH, COVER_HEIGHT).jpeg({ quality: 85, mozjpeg: true }).toBuffer();
+  const cached = cacheRoot ? path.join(cacheRoot, 'covers', `${digest(svg + sharp.versions.vips, 32)}.jpg`) : undefined;
+  if (cached) {
+    const hit = await readFile(cached).catch(() => undefined);
+    if (hit && hit.length > 1000) return hit;
+  }
+  const jpeg = await sharp(Buffer.from(svg), { density: 72 }).resize(COVER_WIDTH, COVER_HEIGHT).jpeg({ quality: 85, mozjpeg: true }).toBuffer();
+  if (cached) {
+    await mkdir(path.dirname(cached), { recursive: true });
+    await writeFile(`${cached}.${process.pid}.tmp`, jpeg);
+    await rename(`${cached}.${process.pid}.tmp`, cached);
+  }
+  return jpeg;
 }
 
 /** Alt text for the generated cover: what it shows, in words. */
@@ -119,7 +133,7 @@ export function coverStage(): Stage {
         ctx.artifacts.cover = { data, mediaType: 'image/jpeg', alt: ctx.article.cover?.alt ?? coverAlt(ctx.article), generated: false };
         return;
       }
-      ctx.artifacts.cover = { data: await drawCover(ctx.article), mediaType: 'image/jpeg', alt: coverAlt(ctx.article), generated: true };
+      ctx.artifacts.cover = { data: await drawCover(ctx.article, ctx.options.cacheDir), mediaType: 'image/jpeg', alt: coverAlt(ctx.article), generated: true };
     },
   };
 }

@@ -4,10 +4,11 @@ import path from 'node:path';
 import { LecternError } from '../article/diagnostics.js';
 import type { Stage, StageContext } from '../pipeline/stage.js';
 import { buildTimeline, speechParts, type Timeline } from '../audio/timeline.js';
-import { ClipCache, clipKey, defaultCacheDir } from '../tts/cache.js';
+import { ClipCache, clipKey } from '../tts/cache.js';
 import { defaultWorkers, synthesizeAll } from '../tts/pool.js';
 import { loadEngine, DEFAULT_ENGINE } from '../tts/registry.js';
-import type { TtsEngine } from '../tts/engine.js';
+import { pickVoice, type TtsEngine, type Voice } from '../tts/engine.js';
+import { engineInfo } from '../tts/info.js';
 
 export interface NarrationOptions {
   /** Engine id. Default: `espeak`. */
@@ -16,8 +17,6 @@ export interface NarrationOptions {
   voice?: string;
   /** Words per minute. Default: 175. */
   rate?: number;
-  /** Clip cache folder. Default: `$XDG_CACHE_HOME/lectern/clips` (or `~/.cache/...`); `false` for none. */
-  cacheDir?: string | false;
   /** Synthesis threads. Default: one per core. */
   workers?: number;
 }
@@ -40,14 +39,13 @@ declare module '../pipeline/stage.js' {
   }
 }
 
-async function resolveVoice(engine: TtsEngine, requested: string | undefined, lang: string): Promise<string> {
-  const voices = await engine.voices();
+async function resolveVoice(engine: TtsEngine, voices: readonly Voice[], requested: string | undefined, lang: string): Promise<string> {
   const list = () => voices.map((v) => v.id).join(', ');
   if (requested) {
     if (!voices.some((v) => v.id === requested)) throw new LecternError(`unknown voice "${requested}" for engine ${engine.id} (available: ${list()})`, 'usage:voice');
     return requested;
   }
-  const voice = await engine.voiceFor(lang);
+  const voice = pickVoice(voices, lang) ?? (await engine.voiceFor(lang));
   if (!voice) throw new LecternError(`engine ${engine.id} has no voice for language "${lang}" (available: ${list()}); choose one with --voice`, 'usage:voice');
   return voice;
 }
@@ -72,13 +70,15 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
   const speech = ctx.artifacts.speech;
   if (!speech) throw new LecternError('the narration stage needs the speech stage', 'stage:order');
   const engine = await loadEngine(opts.engine ?? DEFAULT_ENGINE);
-  const engineVersion = await engine.version();
-  const voice = await resolveVoice(engine, opts.voice, ctx.article.lang);
+  const info = await engineInfo(engine, ctx.options.cacheDir);
+  const engineVersion = info.version;
+  const voice = await resolveVoice(engine, info.voices, opts.voice, ctx.article.lang);
   const rate = opts.rate ?? DEFAULT_RATE;
   if (!(rate >= 80 && rate <= 500)) throw new LecternError(`rate ${rate} is out of range (80 to 500 words per minute)`, 'usage:rate');
 
-  const tempCache = opts.cacheDir === false ? await mkdtemp(path.join(os.tmpdir(), 'lectern-clips-')) : undefined;
-  const cache = new ClipCache(tempCache ?? (opts.cacheDir || defaultCacheDir()));
+  // Without a cache folder the clips still go to disk (the audio stage streams them), in a temporary one.
+  const tempCache = ctx.options.cacheDir === false ? await mkdtemp(path.join(os.tmpdir(), 'lectern-clips-')) : undefined;
+  const cache = new ClipCache(path.join(tempCache ?? (ctx.options.cacheDir as string), 'clips'));
   const stats = { clips: 0, synthesised: 0, cached: 0, repaired: 0 };
   if (tempCache) ctx.defer(() => rm(tempCache, { recursive: true, force: true }));
   // Every distinct part of every utterance, once.

@@ -17,9 +17,10 @@ const MAGIC = 0x4c434c50; // "LCLP"
 const FORMAT = 1;
 const HEADER = 4 + 4 + 4 + 4 + 32;
 
-export function defaultCacheDir(): string {
+/** `$XDG_CACHE_HOME/lectern`, else `~/.cache/lectern`. */
+export function defaultCacheRoot(): string {
   const base = process.env['XDG_CACHE_HOME'] || path.join(os.homedir(), '.cache');
-  return path.join(base, 'lectern', 'clips');
+  return path.join(base, 'lectern');
 }
 
 export function clipKey(parts: { engine: string; version: string; voice: string; rate: number; lexicon: string; text: string }): string {

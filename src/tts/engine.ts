@@ -10,6 +10,8 @@ export interface Voice {
   name: string;
   /** BCP 47 tags the voice speaks, best first. */
   languages: string[];
+  /** For languages the voice speaks as an alternative: the engine's rank (lower is preferred). */
+  priorities?: Record<string, number>;
 }
 
 export interface EngineCapabilities {
@@ -42,6 +44,11 @@ export interface TtsEngine {
   readonly capabilities: EngineCapabilities;
   /** Engine and voice data version: part of every cache key. */
   version(): Promise<string>;
+  /**
+   * A cheap identity of the installed engine (no synthesis needed), when it has one: lets
+   * lectern keep `version()` and `voices()` on disk instead of starting the engine to ask.
+   */
+  identity?(): string;
   voices(): Promise<Voice[]>;
   /** The best voice for a language, or undefined when the engine has none. */
   voiceFor(lang: string): Promise<string | undefined>;
@@ -50,10 +57,20 @@ export interface TtsEngine {
   synthesize(req: SynthesisRequest): Promise<Synthesis>;
 }
 
-/** Picks a voice for `lang` from a list: exact tag, then the primary language, then any variant. */
+/**
+ * Picks a voice for `lang` from a list: the exact tag; for a bare language, the voice the
+ * engine ranks first for it ("en" -> en-gb in eSpeak); then the primary language; then
+ * any variant.
+ */
 export function pickVoice(voices: readonly Voice[], lang: string): string | undefined {
   const want = lang.toLowerCase();
   const primary = want.split('-')[0]!;
+  if (!want.includes('-')) {
+    const ranked = voices
+      .filter((v) => v.priorities?.[want] !== undefined)
+      .sort((a, b) => a.priorities![want]! - b.priorities![want]!);
+    if (ranked[0]) return ranked[0].id;
+  }
   const exact = voices.find((v) => v.languages.some((l) => l.toLowerCase() === want));
   if (exact) return exact.id;
   const byPrimary = voices.find((v) => v.languages.some((l) => l.toLowerCase() === primary));

@@ -5,7 +5,7 @@
  * compiled once per thread), with the text in a file of its virtual file system, never as
  * an argument.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { LecternError } from '../article/diagnostics.js';
 import { pickVoice, type Synthesis, type SynthesisRequest, type TtsEngine, type Voice } from './engine.js';
@@ -131,8 +131,6 @@ async function run(args: string[], files: Record<string, string> = {}, outputFil
 }
 
 let voiceList: Promise<Voice[]> | undefined;
-/** Per voice, eSpeak's priority for each "other language" it lists (lower is preferred). */
-const priorities = new Map<string, Map<string, number>>();
 
 /** Parses `espeak-ng --voices`: "Pty Language Age/Gender VoiceName File Other Languages". */
 export function parseVoiceTable(lines: readonly string[]): Voice[] {
@@ -143,9 +141,12 @@ export function parseVoiceTable(lines: readonly string[]): Voice[] {
     const [, lang, name, , others] = m;
     if (/^mb-/.test(lang!) || /mbrola/.test(line)) continue;
     const pairs = [...others!.matchAll(/\((\S+) (\d+)\)/g)].sort((a, b) => Number(a[2]) - Number(b[2]));
-    priorities.set(lang!, new Map(pairs.map((x) => [x[1]!, Number(x[2])])));
-    const extra = pairs.map((x) => x[1]!);
-    voices.push({ id: lang!, name: name!.replace(/_/g, ' '), languages: [lang!, ...extra] });
+    voices.push({
+      id: lang!,
+      name: name!.replace(/_/g, ' '),
+      languages: [lang!, ...pairs.map((x) => x[1]!)],
+      ...(pairs.length ? { priorities: Object.fromEntries(pairs.map((x) => [x[1]!, Number(x[2])])) } : {}),
+    });
   }
   return voices;
 }
@@ -164,17 +165,11 @@ export function createEspeak(): TtsEngine {
       return voiceList;
     },
     async voiceFor(lang) {
-      const voices = await engine.voices();
-      // A bare language ("en") takes the voice eSpeak ranks first for it: "(en 2)" beats "(en 10)".
-      if (!lang.includes('-')) {
-        const want = lang.toLowerCase();
-        const ranked = voices
-          .map((v) => ({ id: v.id, rank: priorities.get(v.id)?.get(want) }))
-          .filter((v): v is { id: string; rank: number } => v.rank !== undefined)
-          .sort((a, b) => a.rank - b.rank);
-        if (ranked.length) return ranked[0]!.id;
-      }
-      return pickVoice(voices, lang);
+      return pickVoice(await engine.voices(), lang);
+    },
+    identity() {
+      const pkg = JSON.parse(readFileSync(require.resolve('espeak-ng/package.json'), 'utf8')) as { version: string };
+      return `espeak-ng@${pkg.version}:${statSync(require.resolve('espeak-ng').replace(/espeak-ng\.js$/, 'espeak-ng.wasm')).size}`;
     },
     wrapPhoneme: (p) => `[[${p}]]`,
     async synthesize(req: SynthesisRequest): Promise<Synthesis> {

@@ -1,0 +1,241 @@
+/**
+ * `npm run bench`: lectern against the tools people would otherwise use, on the same
+ * machine, in the same run, on the same text. Prints a table and the ratios, and writes
+ * the results to dist/bench.json.
+ *
+ * References: native `espeak-ng -w` then `lame` making an MP3 (the narration alone), and
+ * pandoc making an EPUB (the book alone). Each is skipped with a message naming the
+ * Debian package when it is missing. Each measurement runs several times; medians, min
+ * and max are reported. Wall and CPU time and peak memory are read from /proc while
+ * the process runs (Linux).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { projectFile } from '../util/paths.js';
+
+const CLI = projectFile('dist', 'lib', 'cli', 'main.js');
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
+const CLK_TCK = 100;
+
+interface Sample {
+  wall: number;
+  cpu: number;
+  peakMB: number;
+}
+
+interface Result {
+  name: string;
+  runs: Sample[];
+  median: Sample;
+  min: Sample;
+  max: Sample;
+  audioSeconds?: number;
+  skipped?: string;
+}
+
+function has(cmd: string): boolean {
+  return spawnSync('sh', ['-c', 'command -v "$1"', 'sh', cmd]).status === 0;
+}
+
+/** Runs a command, sampling /proc for its peak memory and CPU time. */
+function measure(cmd: string, args: string[], opts: { cwd?: string; input?: string } = {}): Promise<Sample> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { cwd: opts.cwd, stdio: [opts.input ? 'pipe' : 'ignore', 'ignore', 'pipe'] });
+    let peak = 0;
+    let cpu = 0;
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const poll = () => {
+      try {
+        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+        const hwm = /VmHWM:\s+(\d+)/.exec(status);
+        if (hwm) peak = Math.max(peak, Number(hwm[1]) / 1024);
+        const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        cpu = Math.max(cpu, (Number(stat[11]) + Number(stat[12])) / CLK_TCK);
+      } catch {
+        /* gone */
+      }
+    };
+    const timer = setInterval(poll, 20);
+    if (opts.input) child.stdin!.end(opts.input);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      const wall = (performance.now() - t0) / 1000;
+      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${stderr.slice(-400)}`));
+      else resolve({ wall, cpu: Math.max(cpu, 0), peakMB: peak });
+    });
+  });
+}
+
+function stats(name: string, runs: Sample[], audioSeconds?: number): Result {
+  const pick = (f: (s: Sample) => number, which: 'median' | 'min' | 'max') => {
+    const v = runs.map(f).sort((a, b) => a - b);
+    return which === 'min' ? v[0]! : which === 'max' ? v[v.length - 1]! : v[v.length >> 1]!;
+  };
+  const agg = (which: 'median' | 'min' | 'max'): Sample => ({ wall: pick((s) => s.wall, which), cpu: pick((s) => s.cpu, which), peakMB: pick((s) => s.peakMB, which) });
+  return { name, runs, median: agg('median'), min: agg('min'), max: agg('max'), ...(audioSeconds ? { audioSeconds } : {}) };
+}
+
+async function repeat(name: string, n: number, setup: () => void, run: () => Promise<Sample>, audioSeconds?: number): Promise<Result> {
+  const runs: Sample[] = [];
+  for (let i = 0; i < n; i++) {
+    setup();
+    runs.push(await run());
+  }
+  return stats(name, runs, audioSeconds);
+}
+
+const skipped = (name: string, why: string): Result => ({ name, runs: [], median: { wall: NaN, cpu: NaN, peakMB: NaN }, min: { wall: NaN, cpu: NaN, peakMB: NaN }, max: { wall: NaN, cpu: NaN, peakMB: NaN }, skipped: why });
+
+function lectern(args: string[], cwd?: string): Promise<Sample> {
+  return measure(process.execPath, [CLI, ...args], { cwd });
+}
+
+function audioSecondsOf(file: string): number | undefined {
+  if (!has('ffprobe')) return undefined;
+  const r = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file], { encoding: 'utf8' });
+  return Number(r.stdout.trim()) || undefined;
+}
+
+/** A long article made from the sample's paragraphs, numbered so that no two sentences are the same. */
+function longArticle(words: number, dir: string): string {
+  const sample = readFileSync(projectFile('assets', 'sample', 'article.md'), 'utf8');
+  const [front, body] = [sample.slice(0, sample.indexOf('\n---', 4) + 4), sample.slice(sample.indexOf('\n---', 4) + 4)];
+  const paragraphs = body.split(/\n\n+/).filter((p) => p.trim() && !p.startsWith('!') && !p.startsWith('>') && !p.startsWith('#'));
+  const out: string[] = [];
+  let count = 0;
+  for (let i = 0; count < words; i++) {
+    const p = `In part ${i + 1}, ${paragraphs[i % paragraphs.length]!.replace(/^./, (c) => c.toLowerCase())}`;
+    out.push(i % 12 === 11 ? `## Section ${Math.floor(i / 12) + 1}\n\n${p}` : p);
+    count += p.split(/\s+/).length;
+  }
+  const file = path.join(dir, 'long.md');
+  writeFileSync(file, `${front}\n\n${out.join('\n\n')}\n`);
+  return file;
+}
+
+function fmt(n: number, d = 2): string {
+  return Number.isFinite(n) ? n.toFixed(d) : '—';
+}
+
+async function benchArticle(label: string, input: string, work: string, results: Result[], ratios: Record<string, number>): Promise<void> {
+  const dir = path.join(work, label);
+  mkdirSync(dir, { recursive: true });
+  cpSync(path.dirname(input), path.join(dir, 'src'), { recursive: true });
+  const file = path.join(dir, 'src', path.basename(input));
+  const out = path.join(dir, 'out');
+  const cache = path.join(dir, 'cache');
+  const base = path.basename(input).replace(/\.md$/, '');
+
+  const cold = await repeat(`${label}: lectern full build, cold (read-aloud EPUB + MP3 + VTT)`, RUNS, () => rmSync(cache, { recursive: true, force: true }), () => lectern(['build', file, '-o', out, '--cache-dir', cache, '-q']));
+  cold.audioSeconds = audioSecondsOf(path.join(out, `${base}.mp3`));
+  results.push(cold);
+
+  // Warm: one paragraph edited after a full build.
+  const original = readFileSync(file, 'utf8');
+  const paragraph = original.split(/\n\n+/).find((p) => p.length > 200 && !/^[#>!*-]/.test(p))!;
+  let edit = 0;
+  const warm = await repeat(
+    `${label}: lectern rebuild after editing one paragraph`,
+    RUNS,
+    () => {
+      writeFileSync(file, original);
+      spawnSync(process.execPath, [CLI, 'build', file, '-o', out, '--cache-dir', cache, '-q']);
+      writeFileSync(file, original.replace(paragraph, `${paragraph} This sentence was added, edit ${++edit}.`));
+    },
+    () => lectern(['build', file, '-o', out, '--cache-dir', cache, '-q']),
+  );
+  writeFileSync(file, original);
+  results.push(warm);
+
+  const epubOnly = await repeat(`${label}: lectern EPUB only`, RUNS, () => {}, () => lectern(['build', file, '-o', out, '-s', 'epub', '-q']));
+  results.push(epubOnly);
+
+  const w1 = await repeat(`${label}: lectern synthesis, 1 worker`, RUNS, () => rmSync(cache, { recursive: true, force: true }), () => lectern(['build', file, '-o', out, '-s', 'narration', '--workers', '1', '--cache-dir', cache, '-q']));
+  const w2 = await repeat(`${label}: lectern synthesis, 2 workers`, RUNS, () => rmSync(cache, { recursive: true, force: true }), () => lectern(['build', file, '-o', out, '-s', 'narration', '--workers', '2', '--cache-dir', cache, '-q']));
+  results.push(w1, w2);
+
+  // References on the same words: the narration script lectern would speak.
+  const script = path.join(out, `${base}.speech.txt`);
+  const text = readFileSync(script, 'utf8').replace(/…/g, ',');
+  const plain = path.join(dir, 'plain.txt');
+  writeFileSync(plain, text);
+  let native: Result;
+  if (has('espeak-ng') && has('lame')) {
+    native = await repeat(`${label}: reference espeak-ng -w + lame (MP3 only)`, RUNS, () => {}, async () => {
+      const a = await measure('espeak-ng', ['-v', 'en-gb', '-s', '175', '-f', plain, '-w', path.join(dir, 'ref.wav')]);
+      const b = await measure('lame', ['--quiet', '-m', 'm', '-b', '64', '--cbr', path.join(dir, 'ref.wav'), path.join(dir, 'ref.mp3')]);
+      return { wall: a.wall + b.wall, cpu: a.cpu + b.cpu, peakMB: Math.max(a.peakMB, b.peakMB) };
+    });
+    native.audioSeconds = audioSecondsOf(path.join(dir, 'ref.mp3'));
+  } else native = skipped(`${label}: reference espeak-ng + lame`, 'install the Debian packages espeak-ng and lame');
+  results.push(native);
+  let pandoc: Result;
+  if (has('pandoc')) pandoc = await repeat(`${label}: reference pandoc (EPUB only)`, RUNS, () => {}, () => measure('pandoc', [file, '-o', path.join(dir, 'ref.epub')], { cwd: path.dirname(file) }));
+  else pandoc = skipped(`${label}: reference pandoc`, 'install the Debian package pandoc');
+  results.push(pandoc);
+
+  ratios[`${label}: full build / espeak-ng+lame (target <= 1.5, aim 1.0)`] = cold.median.wall / native.median.wall;
+  ratios[`${label}: EPUB only / pandoc (target <= 3)`] = epubOnly.median.wall / pandoc.median.wall;
+  ratios[`${label}: warm rebuild / cold build (target <= 0.15)`] = warm.median.wall / cold.median.wall;
+  ratios[`${label}: synthesis speed-up 1 -> 2 workers (target >= 1.7)`] = w1.median.wall / w2.median.wall;
+  ratios[`${label}: peak memory MB (target <= 300)`] = cold.max.peakMB;
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(CLI)) throw new Error('run `npm run build` first');
+  const work = mkdtempSync(path.join(os.tmpdir(), 'lectern-bench-'));
+  const results: Result[] = [];
+  const ratios: Record<string, number> = {};
+  const seed = path.resolve(projectFile('..', 'shared', 'samples', 'ft-iran-backchannels.md'));
+  const inputs: [string, string][] = [['sample', projectFile('assets', 'sample', 'article.md')]];
+  if (existsSync(seed)) inputs.push(['seed', seed]);
+  else process.stdout.write('note: ../shared/samples/ft-iran-backchannels.md not found; benchmarking the bundled sample only\n');
+  for (const [label, input] of inputs) {
+    process.stderr.write(`benchmarking ${label}...\n`);
+    await benchArticle(label, input, work, results, ratios);
+  }
+
+  const help = await repeat('lectern --help', 5, () => {}, () => lectern(['--help']));
+  results.push(help);
+  ratios['lectern --help seconds (target <= 0.15)'] = help.median.wall;
+
+  if (process.env['BENCH_LONG'] !== '0') {
+    process.stderr.write('benchmarking a 50,000-word article...\n');
+    const long = longArticle(50_000, work);
+    const cache = path.join(work, 'long-cache');
+    const r = await repeat('50,000-word article: lectern full build, cold', 1, () => {}, () => lectern(['build', long, '-o', path.join(work, 'long-out'), '--cache-dir', cache, '-q']));
+    r.audioSeconds = audioSecondsOf(path.join(work, 'long-out', 'long.mp3'));
+    results.push(r);
+    ratios['50,000 words: peak memory MB (target <= 600)'] = r.max.peakMB;
+  }
+
+  const rows = results.map((r) =>
+    r.skipped
+      ? `| ${r.name} | skipped: ${r.skipped} | | | | | |`
+      : `| ${r.name} | ${fmt(r.median.wall)} (${fmt(r.min.wall)}–${fmt(r.max.wall)}) | ${fmt(r.median.cpu)} | ${fmt(r.max.peakMB, 0)} | ${r.audioSeconds ? fmt(r.audioSeconds, 1) : ''} | ${r.audioSeconds ? fmt(r.audioSeconds / r.median.wall, 0) + '×' : ''} |`,
+  );
+  const table = [
+    `lectern benchmark, ${RUNS} runs each, ${os.cpus().length} cores, Node ${process.version}`,
+    '',
+    '| measurement | wall s, median (min–max) | CPU s | peak MB | audio s | real-time factor |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    '| ratio | value |',
+    '|---|---|',
+    ...Object.entries(ratios).map(([k, v]) => `| ${k} | ${fmt(v)} |`),
+  ].join('\n');
+  process.stdout.write(table + '\n');
+  const outFile = projectFile('dist', 'bench.json');
+  mkdirSync(path.dirname(outFile), { recursive: true });
+  writeFileSync(outFile, JSON.stringify({ date: new Date().toISOString(), cores: os.cpus().length, node: process.version, runs: RUNS, results, ratios }, null, 2) + '\n');
+  process.stdout.write(`\nwrote ${path.relative(process.cwd(), outFile)}\n`);
+  rmSync(work, { recursive: true, force: true });
+}
+
+await main();
