@@ -3,6 +3,9 @@ import path from 'node:path';
 import { digest } from '../util/hash.js';
 import { projectFile } from '../util/paths.js';
 import sharp from 'sharp';
+
+// One cover per build: libvips' operation cache would only hold memory.
+sharp.cache(false);
 import { LecternError } from '../article/diagnostics.js';
 import type { Article } from '../article/model.js';
 import type { Stage } from '../pipeline/stage.js';

@@ -71,12 +71,18 @@ class EspeakProgram {
       },
     });
     const exports = instance!.exports as unknown as Exports;
-    return new EspeakProgram(mod, exports, new Uint8Array(exports.memory.buffer).slice(), exports.stackSave(), output);
+    // Keep only up to the last non-zero byte: the rest of the initial memory is zeros (about half of it).
+    const memory = new Uint8Array(exports.memory.buffer);
+    let end = memory.length;
+    while (end > 0 && memory[end - 1] === 0) end--;
+    return new EspeakProgram(mod, exports, memory.slice(0, end), exports.stackSave(), output);
   }
 
   run(args: string[], files: Record<string, string> = {}, outputFile?: string): { code: number; stdout: string[]; stderr: string[]; output?: Uint8Array } {
     const { exports: ex, mod } = this;
-    new Uint8Array(ex.memory.buffer).set(this.snapshot);
+    const memory = new Uint8Array(ex.memory.buffer);
+    memory.set(this.snapshot);
+    memory.fill(0, this.snapshot.length);
     ex.stackRestore(this.stack);
     this.output.stdout.length = 0;
     this.output.stderr.length = 0;

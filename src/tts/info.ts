@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { digest } from '../util/hash.js';
 import type { TtsEngine, Voice } from './engine.js';
+import { engineInfoInWorker } from './pool.js';
 
 export interface EngineInfo {
   version: string;
@@ -24,7 +25,7 @@ export async function engineInfo(engine: TtsEngine, cacheRoot: string | false): 
       /* not cached yet, or unreadable: ask the engine */
     }
   }
-  const info: EngineInfo = { version: await engine.version(), voices: await engine.voices() };
+  const info: EngineInfo = engine.capabilities.workerSafe ? await engineInfoInWorker(engine.id) : { version: await engine.version(), voices: await engine.voices() };
   if (file) {
     await mkdir(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;

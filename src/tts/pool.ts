@@ -8,12 +8,26 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { projectFile } from '../util/paths.js';
 import { LecternError } from '../article/diagnostics.js';
-import type { Synthesis, SynthesisRequest, TtsEngine } from './engine.js';
+import type { Synthesis, SynthesisRequest, TtsEngine, Voice } from './engine.js';
 
 /** The compiled worker; tests run from src/ but workers need JavaScript. */
 function workerFile(): string {
   const here = fileURLToPath(import.meta.url);
   return here.endsWith('.ts') ? projectFile('dist', 'lib', 'tts', 'worker.js') : fileURLToPath(new URL('./worker.js', import.meta.url));
+}
+
+/**
+ * Asks an in-process engine for its version and voices on a thread of its own, so the main
+ * thread never holds an engine instance (tens of MB for eSpeak NG) while the synthesis
+ * threads hold theirs.
+ */
+export function engineInfoInWorker(engineId: string): Promise<{ version: string; voices: Voice[] }> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(workerFile(), { workerData: { engine: engineId, info: true } });
+    worker.once('message', (msg: { info: { version: string; voices: Voice[] } }) => resolve(msg.info));
+    worker.once('error', reject);
+    worker.once('exit', (code) => code !== 0 && reject(new Error(`engine ${engineId} info thread exited with ${code}`)));
+  });
 }
 
 export function defaultWorkers(): number {

@@ -12,7 +12,13 @@ interface Request {
   rate: number;
 }
 
-const engine = await loadEngine((workerData as { engine: string }).engine);
+const { engine: id, info } = workerData as { engine: string; info?: boolean };
+const engine = await loadEngine(id);
+if (info) {
+  // Asked only for the engine's version and voices: answer and end.
+  parentPort!.postMessage({ info: { version: await engine.version(), voices: await engine.voices() } });
+  process.exit(0);
+}
 parentPort!.on('message', (req: Request) => {
   engine.synthesize(req).then(
     (s) => parentPort!.postMessage({ id: req.id, samples: s.samples, sampleRate: s.sampleRate }, [s.samples.buffer as ArrayBuffer]),
