@@ -6,7 +6,8 @@
  * CHAP/CTOC chapters and the cover as APIC.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,17 +126,15 @@ function workerFile(): string {
 
 /** Encoded segments, kept beside the clips: `<cache>/mp3/<key>.seg` = SHA-256 of the MP3 | MP3. */
 class SegmentCache {
-  constructor(private readonly dir: string) {}
-  private file(key: string): string {
+  constructor(readonly dir: string) {}
+  file(key: string): string {
     return path.join(this.dir, `${key}.seg`);
   }
-  async read(key: string): Promise<Buffer | undefined> {
+  async has(key: string): Promise<boolean> {
     const buf = await readFile(this.file(key)).catch(() => undefined);
-    if (!buf || buf.length < 32) return undefined;
-    const data = buf.subarray(32);
-    return createHash('sha256').update(data).digest().equals(buf.subarray(0, 32)) ? data : undefined;
+    return !!buf && buf.length >= 32 && createHash('sha256').update(buf.subarray(32)).digest().equals(buf.subarray(0, 32));
   }
-  async write(key: string, data: Buffer): Promise<void> {
+  async write(key: string, data: Uint8Array): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     const tmp = `${this.file(key)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
     await writeFile(tmp, Buffer.concat([createHash('sha256').update(data).digest(), data]));
@@ -143,23 +142,33 @@ class SegmentCache {
   }
 }
 
+/** Offset of the MP3 data inside a segment file (after its checksum). */
+const SEGMENT_HEADER = 32;
+
 export interface EncodeStats {
   segments: number;
   encoded: number;
 }
 
+/** An encoded narration: segment files that, read in order past their headers, make the MP3. */
+export interface Mp3Segments {
+  files: string[];
+  bytes: number;
+}
+
 /**
- * The whole narration as one MP3 stream (untagged): segments from the cache where they
- * are, the others encoded on up to `workers` threads.
+ * Encodes the narration (untagged): segments already in the cache are kept, the others are
+ * encoded on up to `workers` threads and written to the cache as each is done. Nothing
+ * holds the whole MP3 in memory; `mp3Chunks` reads it back in order.
  */
-export async function encodeMp3(timeline: Timeline, cache: ClipCache, workers = os.availableParallelism?.() ?? os.cpus().length, stats?: EncodeStats): Promise<Buffer> {
+export async function encodeMp3Segments(timeline: Timeline, cache: ClipCache, workers = os.availableParallelism?.() ?? os.cpus().length, stats?: EncodeStats): Promise<Mp3Segments> {
   const segments = planSegments(timeline);
   const store = new SegmentCache(path.join(path.dirname(cache.dir), 'mp3'));
-  const parts: (Buffer | undefined)[] = await Promise.all(segments.map((s) => store.read(s.key)));
-  const todo = segments.map((s, i) => ({ s, i })).filter(({ i }) => !parts[i]);
+  const cached = await Promise.all(segments.map((s) => store.has(s.key)));
+  const todo = segments.map((s, i) => ({ s, i })).filter(({ i }) => !cached[i]);
   if (stats) Object.assign(stats, { segments: segments.length, encoded: todo.length });
   if (todo.length === 1 || workers <= 1) {
-    for (const { s, i } of todo) parts[i] = await encodeSegment(timeline, cache, s);
+    for (const { s } of todo) await store.write(s.key, await encodeSegment(timeline, cache, s));
   } else if (todo.length > 1) {
     let next = 0;
     const lane = () =>
@@ -178,16 +187,31 @@ export async function encodeMp3(timeline: Timeline, cache: ClipCache, workers = 
             void worker.terminate();
             return reject(new Error(msg.error ?? 'MP3 worker failed'));
           }
-          parts[msg.index] = Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength);
-          send();
+          store.write(segments[msg.index]!.key, msg.data).then(send, (e: unknown) => {
+            void worker.terminate();
+            reject(e);
+          });
         });
         worker.once('error', reject);
         send();
       });
     await Promise.all(Array.from({ length: Math.min(workers, todo.length) }, lane));
   }
-  await Promise.all(todo.map(({ s, i }) => store.write(s.key, parts[i]!)));
-  return Buffer.concat(parts as Buffer[]);
+  const files = segments.map((s) => store.file(s.key));
+  const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size - SEGMENT_HEADER));
+  return { files, bytes: sizes.reduce((a, b) => a + b, 0) };
+}
+
+/** The MP3's bytes in order, one segment at a time. */
+export async function* mp3Chunks(segments: Mp3Segments): AsyncGenerator<Uint8Array> {
+  for (const file of segments.files) yield* createReadStream(file, { start: SEGMENT_HEADER }) as AsyncIterable<Buffer>;
+}
+
+/** The whole narration as one MP3 in memory (for short narrations and tests). */
+export async function encodeMp3(timeline: Timeline, cache: ClipCache, workers?: number, stats?: EncodeStats): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of mp3Chunks(await encodeMp3Segments(timeline, cache, workers, stats))) parts.push(chunk);
+  return Buffer.concat(parts);
 }
 
 export interface Mp3Tags {
@@ -198,6 +222,11 @@ export interface Mp3Tags {
   language?: string;
   cover?: { data: Buffer; mime: string; description: string };
   chapters: Chapter[];
+}
+
+/** The ID3v2 tag alone, to put in front of the MP3 frames. */
+export function id3Tag(tags: Mp3Tags): Buffer {
+  return tagMp3(Buffer.alloc(0), tags);
 }
 
 export function tagMp3(mp3: Buffer, tags: Mp3Tags): Buffer {

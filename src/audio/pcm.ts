@@ -48,8 +48,8 @@ export function wavHeader(samples: number, sampleRate: number): Buffer {
   return h;
 }
 
-export async function wavFile(timeline: Timeline, cache: ClipCache): Promise<Buffer> {
-  const parts: Buffer[] = [wavHeader(timeline.length, timeline.sampleRate)];
-  for await (const s of timelineSamples(timeline, cache)) parts.push(Buffer.from(s.buffer, s.byteOffset, s.byteLength));
-  return Buffer.concat(parts);
+/** The narration as a WAV file, chunk by chunk. */
+export async function* wavChunks(timeline: Timeline, cache: ClipCache): AsyncGenerator<Uint8Array> {
+  yield wavHeader(timeline.length, timeline.sampleRate);
+  for await (const s of timelineSamples(timeline, cache)) yield new Uint8Array(s.buffer, s.byteOffset, s.byteLength);
 }

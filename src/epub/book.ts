@@ -17,6 +17,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { projectFile } from '../util/paths.js';
+import { PassThrough } from 'node:stream';
 import { EPub } from 'epub-gen-memory';
 
 const here = (p: string) => projectFile(p);
@@ -30,7 +31,8 @@ const TEMPLATES = {
 export interface BookFile {
   /** Path inside OEBPS/, e.g. `images/fig-1.jpg`. */
   path: string;
-  data: Buffer | string;
+  /** The content; a stream for large files (the narration), read while the book is written. */
+  data: Buffer | string | NodeJS.ReadableStream;
 }
 
 export interface BookDocument {
@@ -59,7 +61,7 @@ class LecternEPub extends EPub {
     return this;
   }
 
-  async pack(files: BookFile[], epoch: number): Promise<Buffer> {
+  async pack(files: BookFile[], epoch: number): Promise<NodeJS.ReadableStream> {
     await this.render();
     this.zip.remove('OEBPS/toc.ncx');
     // Audio and images are compressed already: storing them saves time and loses nothing.
@@ -67,7 +69,12 @@ class LecternEPub extends EPub {
     // jszip writes DOS dates in UTC; all entries share one date (SOURCE_DATE_EPOCH).
     const date = new Date(Math.max(epoch, 315532800) * 1000);
     for (const entry of Object.values(this.zip.files)) entry.date = date;
-    return this.generateAsync({ type: 'nodebuffer', mimeType: 'application/epub+zip', compression: 'DEFLATE', compressionOptions: { level: 9 } });
+    // A stream out: with the narration inside, a book can be hundreds of MB.
+    const zipped = this.zip.generateNodeStream({ type: 'nodebuffer', streamFiles: false, compression: 'DEFLATE', compressionOptions: { level: 9 } });
+    // jszip's stream is an old-style one: pipe it into a core stream, which is async iterable.
+    const out = new PassThrough();
+    zipped.on('error', (e: Error) => out.destroy(e));
+    return zipped.pipe(out);
   }
 }
 
@@ -82,7 +89,7 @@ function templates() {
   return cache;
 }
 
-export async function packBook(spec: BookSpec): Promise<Buffer> {
+export async function packBook(spec: BookSpec): Promise<NodeJS.ReadableStream> {
   const t = templates();
   const book = new LecternEPub(
     {

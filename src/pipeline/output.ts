@@ -22,19 +22,28 @@ export class OutputWriter {
   }
 
   async write(name: string, data: string | Uint8Array): Promise<string> {
+    return this.writeChunks(name, [data]);
+  }
+
+  /**
+   * Writes an output from chunks as they come (an async iterable or a stream), so a large
+   * file (a long narration, a book with its audio) is never held in memory whole.
+   */
+  async writeChunks(name: string, chunks: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>): Promise<string> {
     const final = this.resolve(name);
     await mkdir(path.dirname(final), { recursive: true });
     const tmp = path.join(path.dirname(final), `${TMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}-${path.basename(final)}`);
     const fh = await open(tmp, 'wx');
+    // Registered before writing, so a failure part-way still discards the temporary file.
+    const previous = this.pending.get(final);
+    this.pending.set(final, tmp);
+    if (previous) await rm(previous, { force: true });
     try {
-      await fh.writeFile(data);
+      for await (const chunk of chunks) await fh.write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
       await fh.sync();
     } finally {
       await fh.close();
     }
-    const previous = this.pending.get(final);
-    if (previous) await rm(previous, { force: true });
-    this.pending.set(final, tmp);
     return final;
   }
 

@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LecternError } from '../article/diagnostics.js';
 import type { Stage, StageContext } from '../pipeline/stage.js';
 import { chapters } from '../audio/timeline.js';
-import { encodeMp3, MP3_DELAY_SAMPLES, tagMp3 } from '../audio/mp3.js';
-import { wavFile } from '../audio/pcm.js';
+import { encodeMp3Segments, id3Tag, mp3Chunks, MP3_DELAY_SAMPLES, type Mp3Segments } from '../audio/mp3.js';
+import { wavChunks } from '../audio/pcm.js';
 
 export const AUDIO_FORMATS = ['mp3', 'wav', 'm4b'] as const;
 export type AudioFormat = (typeof AUDIO_FORMATS)[number];
@@ -28,7 +28,14 @@ export function audioFormat(ctx: StageContext): AudioFormat {
 declare module '../pipeline/stage.js' {
   interface Artifacts {
     /** The narration as written, with the offset of the timeline inside it. */
-    audio?: { format: AudioFormat; data: Buffer; offsetSeconds: number; durationSeconds: number; /** The MP3 before tagging, when the format is MP3. */ mp3?: Buffer; encodeStats?: { segments: number; encoded: number } };
+    audio?: {
+      format: AudioFormat;
+      offsetSeconds: number;
+      durationSeconds: number;
+      /** The MP3 frames (untagged), when the format is MP3: the read-aloud book reuses them. */
+      mp3?: Mp3Segments;
+      encodeStats?: { segments: number; encoded: number };
+    };
   }
 }
 
@@ -48,15 +55,16 @@ export function audioStage(): Stage {
       const a = ctx.article;
       const offset = audioOffsetSeconds(format, n.timeline.sampleRate);
       const marks = chapters(n.timeline, offset);
-      let data: Buffer;
-      let mp3: Buffer | undefined;
+      const name = `${ctx.options.baseName}.${format}`;
       const encodeStats = { segments: 0, encoded: 0 };
+      let mp3: Mp3Segments | undefined;
+      // Every format is written as it is produced: a long narration is never in memory whole.
       if (format === 'wav') {
-        data = await wavFile(n.timeline, n.cache);
+        await ctx.output.writeChunks(name, wavChunks(n.timeline, n.cache));
       } else if (format === 'mp3') {
         const cover = ctx.artifacts.cover;
-        mp3 = await encodeMp3(n.timeline, n.cache, undefined, encodeStats);
-        data = tagMp3(mp3, {
+        mp3 = await encodeMp3Segments(n.timeline, n.cache, undefined, encodeStats);
+        const tag = id3Tag({
           title: a.headline,
           artist: a.byline.authors.join(', ') || (a.source.publisher ?? ''),
           album: a.source.publisher ?? a.kicker ?? 'lectern',
@@ -65,12 +73,16 @@ export function audioStage(): Stage {
           cover: cover ? { data: cover.data, mime: cover.mediaType, description: 'Cover' } : undefined,
           chapters: marks,
         });
+        const segments = mp3;
+        await ctx.output.writeChunks(name, (async function* () {
+          yield tag;
+          yield* mp3Chunks(segments);
+        })());
       } else {
-        data = await m4b(ctx, await wavFile(n.timeline, n.cache), marks);
+        await ctx.output.write(name, await m4b(ctx, marks));
       }
       const duration = n.timeline.length / n.timeline.sampleRate + offset;
-      ctx.artifacts.audio = { format, data, offsetSeconds: offset, durationSeconds: duration, ...(mp3 ? { mp3, encodeStats } : {}) };
-      await ctx.output.write(`${ctx.options.baseName}.${format}`, data);
+      ctx.artifacts.audio = { format, offsetSeconds: offset, durationSeconds: duration, ...(mp3 ? { mp3, encodeStats } : {}) };
     },
   };
 }
@@ -79,7 +91,8 @@ function ffmetaEscape(s: string): string {
   return s.replace(/[=;#\\\n]/g, (c) => `\\${c}`);
 }
 
-async function m4b(ctx: StageContext, wav: Buffer, marks: ReturnType<typeof chapters>): Promise<Buffer> {
+async function m4b(ctx: StageContext, marks: ReturnType<typeof chapters>): Promise<Buffer> {
+  const n = ctx.artifacts.narration!;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'lectern-m4b-'));
   try {
     const a = ctx.article;
@@ -90,7 +103,12 @@ async function m4b(ctx: StageContext, wav: Buffer, marks: ReturnType<typeof chap
       `album=${ffmetaEscape(a.source.publisher ?? a.kicker ?? 'lectern')}`,
       ...marks.flatMap((c) => ['[CHAPTER]', 'TIMEBASE=1/1000', `START=${Math.round(c.start * 1000)}`, `END=${Math.round(c.end * 1000)}`, `title=${ffmetaEscape(c.title)}`]),
     ].join('\n');
-    await writeFile(path.join(dir, 'in.wav'), wav);
+    const fh = await open(path.join(dir, 'in.wav'), 'w');
+    try {
+      for await (const chunk of wavChunks(n.timeline, n.cache)) await fh.write(chunk);
+    } finally {
+      await fh.close();
+    }
     await writeFile(path.join(dir, 'meta.txt'), meta + '\n');
     const cover = ctx.artifacts.cover;
     if (cover) await writeFile(path.join(dir, 'cover.jpg'), cover.data);

@@ -30,8 +30,6 @@ declare module '../pipeline/stage.js' {
   interface Artifacts {
     /** Set by the read-aloud stage before the epub stage runs. */
     bookExtras?: BookExtras;
-    /** The EPUB's bytes, for stages that run after it. */
-    epub?: Buffer;
   }
 }
 
@@ -88,13 +86,12 @@ export function epubStage(options: EpubStageOptions = {}): Stage {
     after: ['read-aloud'],
     async run(ctx) {
       const epub = await buildEpub(ctx, { ...options, ...(ctx.options.stageOptions['epub'] as EpubStageOptions | undefined) });
-      ctx.artifacts.epub = epub;
-      await ctx.output.write(`${ctx.options.baseName}.epub`, epub);
+      await ctx.output.writeChunks(`${ctx.options.baseName}.epub`, epub as AsyncIterable<Uint8Array>);
     },
   };
 }
 
-async function buildEpub(ctx: StageContext, options: EpubStageOptions): Promise<Buffer> {
+async function buildEpub(ctx: StageContext, options: EpubStageOptions): Promise<NodeJS.ReadableStream> {
   const { article } = ctx;
   const cover = ctx.artifacts.cover;
   if (!cover) throw new LecternError('the epub stage needs the cover stage', 'stage:order');

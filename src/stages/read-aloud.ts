@@ -1,6 +1,7 @@
 import { LecternError } from '../article/diagnostics.js';
 import type { Stage } from '../pipeline/stage.js';
-import { encodeMp3 } from '../audio/mp3.js';
+import { Readable } from 'node:stream';
+import { encodeMp3Segments, mp3Chunks } from '../audio/mp3.js';
 import { ACTIVE_CLASS, clock, overlayClips, smilDocument, wrapSentences } from '../epub/overlays.js';
 import { audioOffsetSeconds } from './audio.js';
 
@@ -28,7 +29,7 @@ export function readAloudStage(): Stage {
       if (!n || !audio) throw new LecternError('the read-aloud stage needs the narration and audio stages', 'stage:order');
       const sr = n.timeline.sampleRate;
       // The book needs MP3: reuse the encoding when the audio stage made one, else encode.
-      const mp3 = audio.format === 'mp3' && audio.mp3 ? audio.mp3 : await encodeMp3(n.timeline, n.cache);
+      const mp3 = audio.mp3 ?? (await encodeMp3Segments(n.timeline, n.cache));
       const offset = audioOffsetSeconds('mp3', sr);
       const seconds = n.timeline.length / sr + offset;
       const clips = overlayClips(n.timeline.utterances, sr, offset, seconds);
@@ -46,7 +47,8 @@ export function readAloudStage(): Stage {
       const duration = clock(seconds);
       ctx.artifacts.bookExtras = {
         files: [
-          { path: AUDIO_HREF, data: mp3 },
+          // Streamed into the book from the encoded segments, never held whole in memory.
+          { path: AUDIO_HREF, data: Readable.from(mp3Chunks(mp3)) },
           { path: SMIL_HREF, data: smilDocument('article.xhtml', AUDIO_HREF, clips) },
         ],
         manifest: [
@@ -68,7 +70,7 @@ export function readAloudStage(): Stage {
         },
         narration: { engine: n.engine === 'espeak' ? `eSpeak NG ${n.engineVersion}` : `${n.engine} ${n.engineVersion}`, voice: n.voice, durationSeconds: seconds },
       };
-      ctx.log.info(`read-aloud: ${Math.round(seconds)} s of narration, ${(mp3.length / 1e6).toFixed(1)} MB of MP3 in the book`);
+      ctx.log.info(`read-aloud: ${Math.round(seconds)} s of narration, ${(mp3.bytes / 1e6).toFixed(1)} MB of MP3 in the book`);
     },
   };
 }
