@@ -90,6 +90,7 @@ export async function buildArticle(file: string, input: BuildInput = {}): Promis
       baseName: outputBaseName(file),
       articleDir: path.dirname(path.resolve(file)),
       articleFile: file,
+      sources: [{ file, dir: path.dirname(path.resolve(file)) }],
       allowRemote: input.allowRemote ?? false,
       sourceDateEpoch: resolveSourceDateEpoch(read.article, input.sourceDateEpoch),
       stageOptions: input.stageOptions ?? {},
@@ -124,6 +125,82 @@ async function neededStages(selected: readonly Stage[]): Promise<Stage[]> {
 /** The name outputs of `file` get: `article` for `article.md`. */
 export function outputBaseName(file: string): string {
   return path.basename(file).replace(/\.[^.]+$/, '') || 'article';
+}
+
+/** "Morning digest: 27 Nov" -> "morning-digest-27-nov". */
+export function slug(title: string): string {
+  return (
+    title
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'digest'
+  );
+}
+
+/**
+ * Builds several articles into one digest: one EPUB with a section per article (each
+ * keeping its language and metadata) and one narration with a chapter per article. An
+ * article that cannot be read is reported and left out; the others still make the digest.
+ * The last result is the digest itself, named after its title.
+ */
+export async function buildBundle(inputs: readonly string[], title: string, input: BuildInput = {}): Promise<ArticleBuildResult[]> {
+  const results: ArticleBuildResult[] = [];
+  const articles: { file: string; article: Article }[] = [];
+  for (const { file, error } of await expandInputs(inputs)) {
+    const diagnostics = new Diagnostics(file);
+    if (error) {
+      results.push({ file, ok: false, files: [], diagnostics, timings: {}, error });
+      continue;
+    }
+    try {
+      const read = await readArticle(file, { from: input.from, diagnostics, maxInputBytes: input.maxInputBytes });
+      articles.push({ file, article: read.article });
+      // Each article's reading diagnostics are reported under its own name; its outputs are the digest's.
+      results.push({ file, ok: true, format: read.format, article: read.article, files: [], diagnostics, timings: {} });
+    } catch (e) {
+      if (!(e instanceof LecternError)) throw e;
+      results.push({ file, ok: false, files: [], diagnostics, timings: {}, error: e });
+    }
+  }
+  const name = slug(title);
+  const diagnostics = new Diagnostics(name);
+  const digest: ArticleBuildResult = { file: name, ok: false, files: [], diagnostics, timings: {} };
+  results.push(digest);
+  try {
+    if (!articles.length) throw new LecternError('no article could be read, so there is no digest to build', 'input:empty-bundle', { file: name });
+    const names = input.stages ?? defaultStageNames();
+    validateStageNames(names);
+    validateExtraStages(input.extraStages ?? []);
+    const sources = articles.map((a) => ({ file: a.file, dir: path.dirname(path.resolve(a.file)) }));
+    const epochs = articles.map((a) => resolveSourceDateEpoch(a.article, input.sourceDateEpoch));
+    const options: BuildOptions = {
+      outDir: path.resolve(input.outDir ?? 'dist'),
+      baseName: name,
+      articleDir: sources[0]!.dir,
+      articleFile: sources[0]!.file,
+      sources,
+      bundle: { title },
+      allowRemote: input.allowRemote ?? false,
+      sourceDateEpoch: Math.max(...epochs),
+      stageOptions: input.stageOptions ?? {},
+      cacheDir: input.cacheDir === false ? false : path.resolve(input.cacheDir ?? defaultCacheRoot()),
+    };
+    const selected = [...(await createStages(names)), ...(input.extraStages ?? [])];
+    const waves = planStages(selected, await neededStages(selected));
+    const all = articles.map((a) => a.article);
+    const run = await runStages(waves, all[0]!, options, diagnostics, { log: input.log, signal: input.signal, articles: all });
+    digest.files = run.files;
+    digest.timings = run.timings;
+    digest.artifacts = run.artifacts;
+    digest.ok = true;
+  } catch (e) {
+    if (e instanceof LecternError || e instanceof StageError) digest.error = e;
+    else throw e;
+  }
+  return results;
 }
 
 /**

@@ -10,7 +10,7 @@ import { listFiles, tmpDir } from './helpers.js';
 const { article } = parseArticle('---\nheadline: H\n---\n\nBody.\n', 'a.md');
 
 function options(outDir: string): BuildOptions {
-  return { outDir, baseName: 'a', articleDir: outDir, articleFile: 'a.md', allowRemote: false, sourceDateEpoch: 0, stageOptions: {} };
+  return { outDir, baseName: 'a', articleDir: outDir, articleFile: 'a.md', sources: [{ file: 'a.md', dir: outDir }], allowRemote: false, sourceDateEpoch: 0, stageOptions: {}, cacheDir: false };
 }
 
 const stage = (name: string, extra: Partial<Stage> = {}, run?: Stage['run']): Stage =>

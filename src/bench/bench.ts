@@ -23,6 +23,8 @@ interface Sample {
   wall: number;
   cpu: number;
   peakMB: number;
+  /** For lectern runs with --json: the time of each stage, in seconds. */
+  stages?: Record<string, number>;
 }
 
 interface Result {
@@ -40,10 +42,12 @@ function has(cmd: string): boolean {
 }
 
 /** Runs a command, sampling /proc for its peak memory and CPU time. */
-function measure(cmd: string, args: string[], opts: { cwd?: string; input?: string } = {}): Promise<Sample> {
+function measure(cmd: string, args: string[], opts: { cwd?: string; input?: string; json?: boolean } = {}): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(cmd, args, { cwd: opts.cwd, stdio: [opts.input ? 'pipe' : 'ignore', 'ignore', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: opts.cwd, stdio: [opts.input ? 'pipe' : 'ignore', opts.json ? 'pipe' : 'ignore', 'pipe'] });
+    let stdout = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
     let peak = 0;
     let cpu = 0;
     let stderr = '';
@@ -66,7 +70,14 @@ function measure(cmd: string, args: string[], opts: { cwd?: string; input?: stri
       clearInterval(timer);
       const wall = (performance.now() - t0) / 1000;
       if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${stderr.slice(-400)}`));
-      else resolve({ wall, cpu: Math.max(cpu, 0), peakMB: peak });
+      else {
+        let stages: Record<string, number> | undefined;
+        if (opts.json) {
+          const report = JSON.parse(stdout) as { articles: { timingsMs: Record<string, number> }[] };
+          stages = Object.fromEntries(Object.entries(report.articles[0]!.timingsMs).map(([k, v]) => [k, v / 1000]));
+        }
+        resolve({ wall, cpu: Math.max(cpu, 0), peakMB: peak, ...(stages ? { stages } : {}) });
+      }
     });
   });
 }
@@ -92,7 +103,7 @@ async function repeat(name: string, n: number, setup: () => void, run: () => Pro
 const skipped = (name: string, why: string): Result => ({ name, runs: [], median: { wall: NaN, cpu: NaN, peakMB: NaN }, min: { wall: NaN, cpu: NaN, peakMB: NaN }, max: { wall: NaN, cpu: NaN, peakMB: NaN }, skipped: why });
 
 function lectern(args: string[], cwd?: string): Promise<Sample> {
-  return measure(process.execPath, [CLI, ...args], { cwd });
+  return measure(process.execPath, [CLI, ...args], { cwd, json: args.includes('--json') });
 }
 
 function audioSecondsOf(file: string): number | undefined {
@@ -155,8 +166,21 @@ async function benchArticle(label: string, input: string, work: string, results:
   const epubOnly = await repeat(`${label}: lectern EPUB only`, RUNS, () => {}, () => lectern(['build', file, '-o', out, '-s', 'epub', '-q']));
   results.push(epubOnly);
 
-  const w1 = await repeat(`${label}: lectern synthesis, 1 worker`, RUNS, () => rmSync(cache, { recursive: true, force: true }), () => lectern(['build', file, '-o', out, '-s', 'narration', '--workers', '1', '--cache-dir', cache, '-q']));
-  const w2 = await repeat(`${label}: lectern synthesis, 2 workers`, RUNS, () => rmSync(cache, { recursive: true, force: true }), () => lectern(['build', file, '-o', out, '-s', 'narration', '--workers', '2', '--cache-dir', cache, '-q']));
+  // Synthesis alone: the narration stage's own time, from the build's --json report.
+  const synthesis = async (workers: number) => {
+    const r = await repeat(
+      `${label}: lectern synthesis stage, ${workers} worker${workers > 1 ? 's' : ''}`,
+      RUNS,
+      () => rmSync(path.join(cache, 'clips'), { recursive: true, force: true }),
+      async () => {
+        const s = await lectern(['build', file, '-o', out, '-s', 'narration', '--workers', String(workers), '--cache-dir', cache, '-q', '--json']);
+        return { ...s, wall: s.stages!['narration']! };
+      },
+    );
+    return r;
+  };
+  const w1 = await synthesis(1);
+  const w2 = await synthesis(2);
   results.push(w1, w2);
 
   // References on the same words: the narration script lectern would speak.

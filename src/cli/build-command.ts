@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { LecternError } from '../article/diagnostics.js';
 import { defaultStageNames } from '../stages/index.js';
+import { buildBundle, type BuildInput } from '../build.js';
 import { build, validateStageNames, type ArticleBuildResult } from '../build.js';
 import type { InputFormat } from '../readers/index.js';
 import type { Logger } from '../pipeline/stage.js';
@@ -13,6 +14,7 @@ export interface BuildFlags extends ConfigurableFlags {
   stages?: string;
   from?: InputFormat;
   allowRemote: boolean;
+  maxInputBytes?: number;
   cover?: string;
   conformsTo?: string;
   certifiedBy?: string;
@@ -24,6 +26,7 @@ export interface BuildFlags extends ConfigurableFlags {
   audio: 'mp3' | 'wav' | 'm4b';
   srt: boolean;
   overlays: boolean;
+  bundle?: string;
   cacheDir?: string;
   cache: boolean;
   workers?: number;
@@ -91,13 +94,15 @@ export async function runBuild(files: string[], cliFlags: BuildFlags, command?: 
   stageOptions['audio'] = { format: flags.audio };
   stageOptions['transcript'] = { srt: flags.srt };
   if (flags.conformsTo) stageOptions['epub'] = { conformsTo: flags.conformsTo, ...(flags.certifiedBy ? { certifiedBy: flags.certifiedBy } : {}) };
-  const results = await build(files, {
+  const run = flags.bundle ? (inputs: string[], input: BuildInput) => buildBundle(inputs, flags.bundle!, input) : build;
+  const results = await run(files, {
     cacheDir: flags.cache ? flags.cacheDir : false,
     outDir: flags.out,
     stages,
     extraStages,
     from: flags.from,
     allowRemote: flags.allowRemote,
+    ...(flags.maxInputBytes ? { maxInputBytes: flags.maxInputBytes } : {}),
     stageOptions,
     log: terminalLogger(flags.quiet || flags.json),
     signal: controller.signal,
@@ -116,8 +121,16 @@ function report(results: ArticleBuildResult[], flags: BuildFlags): void {
   }
   const failed = results.filter((r) => !r.ok);
   const warnings = results.reduce((n, r) => n + r.diagnostics.warnings.length, 0);
-  if (results.length > 1 && !flags.json && (!flags.quiet || failed.length))
-    process.stderr.write(`built ${results.length - failed.length}, failed ${failed.length}${failed.length ? ` (${failed.map((r) => r.file).join(', ')})` : ''}, warnings ${warnings}\n`);
+  const failures = failed.length ? ` (${failed.map((r) => r.file).join(', ')})` : '';
+  if (flags.bundle && !flags.json && (!flags.quiet || failed.length)) {
+    // A digest's results: one per article read, then the digest itself.
+    const digest = results[results.length - 1]!;
+    const articles = results.slice(0, -1);
+    process.stderr.write(
+      `${digest.ok ? 'built' : 'failed to build'} digest "${flags.bundle}" from ${articles.filter((r) => r.ok).length} of ${articles.length} articles, failed ${failed.length}${failures}, warnings ${warnings}\n`,
+    );
+  } else if (results.length > 1 && !flags.json && (!flags.quiet || failed.length))
+    process.stderr.write(`built ${results.length - failed.length}, failed ${failed.length}${failures}, warnings ${warnings}\n`);
   if (flags.json) {
     const doc = {
       ok: failed.length === 0,
@@ -135,6 +148,7 @@ function report(results: ArticleBuildResult[], flags: BuildFlags): void {
                 engine: r.artifacts.narration.engine,
                 engineVersion: r.artifacts.narration.engineVersion,
                 voice: r.artifacts.narration.voice,
+                voices: r.artifacts.narration.voices,
                 rate: r.artifacts.narration.rate,
                 seconds: Math.round((r.artifacts.narration.timeline.length / r.artifacts.narration.timeline.sampleRate) * 1000) / 1000,
                 ...r.artifacts.narration.stats,

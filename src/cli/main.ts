@@ -23,6 +23,12 @@ function parseNumber(value: string): number {
   return n;
 }
 
+function parseBytes(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a whole number of bytes');
+  return n;
+}
+
 function program(): Command {
   const cmd = new Command('lectern')
     .description('Turn news articles into accessible EPUB 3 books, narrated audio and read-aloud EPUBs.')
@@ -39,6 +45,7 @@ function program(): Command {
     .option('-s, --stages <names>', 'comma-separated stages to run (see `lectern stages`)')
     .addOption(new Option('--from <format>', 'input format instead of guessing').choices(['seed', 'markdown', 'json', 'html']))
     .option('--allow-remote', 'allow fetching http(s) images (size and time limited)', false)
+    .option('--max-input-bytes <n>', 'largest article file accepted, in bytes (default: 8 MiB)', parseBytes)
     .option('--cover <image>', 'use this image as the cover instead of drawing one')
     .option('--conforms-to <claim>', 'accessibility conformance claim for the EPUB (dcterms:conformsTo), only if you checked it')
     .option('--certified-by <name>', 'who checked the conformance claim (a11y:certifiedBy)')
@@ -48,6 +55,7 @@ function program(): Command {
     .option('--lexicon <file>', 'pronunciation lexicon: W3C PLS (.pls) or JSON aliases (.json); repeatable', collect, [])
     .option('--read-pullquotes', 'read pull quotes aloud too (they repeat body text)', false)
     .option('--no-overlays', 'build the plain EPUB, without the narration inside it')
+    .option('--bundle <title>', 'build all the articles into one digest: one EPUB with a section per article, one narration with a chapter per article')
     .addOption(new Option('--audio <format>', 'audio format').choices(['mp3', 'wav', 'm4b']).default('mp3'))
     .option('--srt', 'also write the transcript as SubRip (.srt)', false)
     .option('--cache-dir <dir>', 'narration clip cache (default: $XDG_CACHE_HOME/lectern/clips)')
@@ -69,6 +77,7 @@ function program(): Command {
     .argument('<file>', 'article file')
     .addOption(new Option('--from <format>', 'input format instead of guessing').choices(['seed', 'markdown', 'json', 'html']))
     .option('--json', 'print the article model as JSON (with --speech: the script with ids, kinds and pauses)', false)
+    .option('--max-input-bytes <n>', 'largest article file accepted, in bytes (default: 8 MiB)', parseBytes)
     .option('--speech', 'print the narration script, one utterance per line, exactly as the engine gets it', false)
     .option('-e, --engine <id>', 'engine whose phoneme syntax the lexicon may use', 'espeak')
     .option('--lexicon <file>', 'pronunciation lexicon (.pls or .json); repeatable', collect, [])

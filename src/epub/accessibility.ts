@@ -13,6 +13,8 @@ export interface BookFacts {
   figuresWithoutImage: number;
   headings: number;
   coverGenerated: boolean;
+  /** In a digest, the number of articles. */
+  articles?: number;
   /** Present when the book carries a synchronised narration. */
   narration?: { engine: string; voice: string; durationSeconds: number };
   /** A conformance claim, only when the user makes one. */
@@ -58,7 +60,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 export function accessibilitySummary(article: Article, f: BookFacts): string {
   const s: string[] = [];
   s.push(
-    `A single news article in reading order, marked up with semantic HTML and ARIA roles (headline, standfirst, byline${f.headings ? `, ${plural(f.headings, 'section heading')}` : ''}), with a table of contents and landmarks.`,
+    `${f.articles ? `A digest of ${f.articles} news articles, each in its own section and in reading order` : 'A single news article in reading order'}, marked up with semantic HTML and ARIA roles (headline, standfirst, byline${f.headings ? `, ${plural(f.headings, 'section heading')}` : ''}), with a table of contents and landmarks.`,
   );
   if (f.imagesWithAlt) {
     const derived = f.derivedAlt

@@ -4,6 +4,7 @@
  */
 import { plainText, type Article, type Block, type Inline } from '../article/model.js';
 import { escapeText, escapeXml as esc } from '../util/xml.js';
+import { labelsFor } from '../article/labels.js';
 
 export interface FigureImage {
   href: string;
@@ -66,11 +67,13 @@ function renderByline(article: Article): string {
   const parts: string[] = [];
   if (authors.length || location) {
     // Same words as the narration says ("By A, in B"), in one element the read-aloud book can point at.
-    const who = authors.length ? `By <span class="author">${esc(joinNames(authors))}</span>` : '';
-    const where = location ? `${who ? ', in ' : 'In '}<span class="location">${esc(location)}</span>` : '';
+    const l = labelsFor(article.lang);
+    const who = authors.length ? `${l.by} <span class="author">${esc(joinNames(authors, l.and))}</span>` : '';
+    const where = location ? `${who ? `, ${l.in} ` : `${capitalise(l.in)} `}<span class="location">${esc(location)}</span>` : '';
     parts.push(`<span id="byline-names">${who}${where}</span>`);
   }
-  const when = dateline ?? published;
+  // The dateline as printed; else the publication date, written out in the article's language.
+  const when = dateline ?? (published ? displayDate(published, article.lang) : undefined);
   if (when) parts.push(`<time class="dateline"${published ? ` datetime="${esc(published)}"` : ''}>${esc(when)}</time>`);
   return parts.length ? `<p class="byline" id="byline">${parts.join(' <span aria-hidden="true">·</span> ')}</p>` : '';
 }
@@ -78,12 +81,26 @@ function renderByline(article: Article): string {
 /** The byline as a sentence: "By Najmeh Bozorgmehr, in Geneva". Shared with the narration. */
 export function bylineText(article: Article): string {
   const { authors, location } = article.byline;
-  const who = authors.length ? `By ${joinNames(authors)}` : '';
-  return [who, location && (who ? `in ${location}` : `In ${location}`)].filter(Boolean).join(', ');
+  const l = labelsFor(article.lang);
+  const who = authors.length ? `${l.by} ${joinNames(authors, l.and)}` : '';
+  return [who, location && (who ? `${l.in} ${location}` : `${capitalise(l.in)} ${location}`)].filter(Boolean).join(', ');
 }
 
-function joinNames(names: readonly string[]): string {
-  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+function joinNames(names: readonly string[], and: string): string {
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} ${and} ${names[names.length - 1]}`;
+}
+
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** "2026-03-14T08:30:00+00:00" -> "14 March 2026" (in the article's language). */
+export function displayDate(iso: string, lang: string): string {
+  const date = new Date(iso.length === 10 ? `${iso}T00:00:00Z` : iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  try {
+    return new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeZone: 'UTC' }).format(date);
+  } catch {
+    return iso.slice(0, 10);
+  }
 }
 
 function renderBlock(block: Block, hooks: RenderHooks, run: (id: string, field: string, inlines: readonly Inline[]) => string): string {

@@ -63,7 +63,7 @@ export async function runStages(
   article: Article,
   options: BuildOptions,
   diagnostics: Diagnostics,
-  extra: { log?: Logger; signal?: AbortSignal } = {},
+  extra: { log?: Logger; signal?: AbortSignal; articles?: readonly Article[] } = {},
 ): Promise<RunResult> {
   await sweepTemporaries(options.outDir);
   const output = new OutputWriter(options.outDir);
@@ -73,6 +73,7 @@ export async function runStages(
   const cleanups: (() => Promise<void> | void)[] = [];
   const ctx: StageContext = {
     article,
+    articles: extra.articles ?? [article],
     options,
     diagnostics,
     log: extra.log ?? quietLogger,

@@ -26,6 +26,10 @@ export interface BuildOptions {
   articleDir: string;
   /** The article file, for diagnostics. */
   articleFile: string;
+  /** File and folder of each article in `StageContext.articles` (one, unless this is a digest). */
+  sources: { file: string; dir: string }[];
+  /** Set when several articles are built into one digest book and narration. */
+  bundle?: { title: string };
   /** Allow fetching http(s) images. Default: `false`. */
   allowRemote: boolean;
   /** Seconds since the epoch used for timestamps in outputs (`SOURCE_DATE_EPOCH`). Default: derived from the article. */
@@ -49,7 +53,10 @@ export interface Logger {
 }
 
 export interface StageContext {
+  /** The article; in a digest, the first one. */
   readonly article: Article;
+  /** Every article of the build: one, or the articles of a digest in order. */
+  readonly articles: readonly Article[];
   readonly options: BuildOptions;
   readonly diagnostics: Diagnostics;
   readonly log: Logger;

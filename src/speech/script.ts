@@ -10,6 +10,7 @@
  */
 import { plainText, type Article, type Inline } from '../article/model.js';
 import { bylineText } from '../epub/render.js';
+import { labelsFor } from '../article/labels.js';
 import { normaliserFor } from './normalise/index.js';
 import { sentenceRanges } from './sentences.js';
 import { applyLexicon, EMPTY_LEXICON, type Lexicon } from './lexicon.js';
@@ -24,6 +25,8 @@ export interface Target {
   field: string;
   /** Character range in the field's plain text, when the utterance is part of it. */
   range?: [number, number];
+  /** Which article of a digest (its content document); absent for a single article. */
+  doc?: number;
 }
 
 export interface Utterance {
@@ -58,6 +61,7 @@ export function speechScript(article: Article, options: ScriptOptions = {}): Utt
   const normaliser = normaliserFor(lang);
   const lexicon = options.lexicon ?? EMPTY_LEXICON;
   const say = (text: string) => applyLexicon(normaliser.normalise(text), lexicon, options.phonemes);
+  const l = labelsFor(lang);
   const out: Utterance[] = [];
   let chapter: string | undefined = article.headline;
   const push = (u: Omit<Utterance, 'speech' | 'chapter'> & { speech?: string }) => {
@@ -102,8 +106,9 @@ export function speechScript(article: Article, options: ScriptOptions = {}): Utt
         const caption = plainText(block.caption);
         // "Image: <alt>. <caption>. Photo: <credit>." The alt is skipped when it only repeats the caption.
         const altRepeatsCaption = block.altSource === 'derived' || (block.alt ?? '') === caption;
-        const intro = block.alt && !altRepeatsCaption ? `Image: ${block.alt}` : caption ? 'Image:' : '';
-        if (intro && !(intro === 'Image:' && caption)) push({ id: `${block.id}-alt`, kind: 'figure', text: intro, pauseAfterMs: PAUSE.sentence, target: { blockId: block.id, field: 'alt' } });
+        const bare = `${l.image}:`;
+        const intro = block.alt && !altRepeatsCaption ? `${bare} ${block.alt}` : caption ? bare : '';
+        if (intro && !(intro === bare && caption)) push({ id: `${block.id}-alt`, kind: 'figure', text: intro, pauseAfterMs: PAUSE.sentence, target: { blockId: block.id, field: 'alt' } });
         if (caption) {
           const ranges = sentenceRanges(caption, lang);
           ranges.forEach((r, i) => {
@@ -112,21 +117,21 @@ export function speechScript(article: Article, options: ScriptOptions = {}): Utt
               id: `${block.id}-s${i + 1}`,
               kind: 'figure',
               text,
-              speech: i === 0 && intro === 'Image:' ? `Image: ${say(text)}` : undefined,
+              speech: i === 0 && intro === bare ? `${bare} ${say(text)}` : undefined,
               pauseAfterMs: i === ranges.length - 1 && !block.credit ? PAUSE.figure : PAUSE.sentence,
               target: { blockId: block.id, field: 'caption', range: [r.start, r.end] },
             });
           });
         }
         if (block.credit) {
-          push({ id: `${block.id}-credit`, kind: 'figure', text: `© ${block.credit}`, speech: `Photo: ${say(block.credit)}.`, pauseAfterMs: PAUSE.figure, target: { blockId: block.id, field: 'credit' } });
+          push({ id: `${block.id}-credit`, kind: 'figure', text: `© ${block.credit}`, speech: `${l.photo}: ${say(block.credit)}.`, pauseAfterMs: PAUSE.figure, target: { blockId: block.id, field: 'credit' } });
         }
         break;
       }
       case 'pullquote':
         if (options.readPullquotes) {
           const text = plainText(block.children);
-          push({ id: `${block.id}-s1`, kind: 'pullquote', text, speech: `Pull quote: ${say(text)}${block.attribution ? ` ${say(block.attribution)}.` : ''}`, pauseAfterMs: PAUSE.figure, target: { blockId: block.id, field: 'text', range: [0, text.length] } });
+          push({ id: `${block.id}-s1`, kind: 'pullquote', text, speech: `${l.pullQuote}: ${say(text)}${block.attribution ? ` ${say(block.attribution)}.` : ''}`, pauseAfterMs: PAUSE.figure, target: { blockId: block.id, field: 'text', range: [0, text.length] } });
         }
         break;
       case 'blockquote':
@@ -149,7 +154,7 @@ export function speechScript(article: Article, options: ScriptOptions = {}): Utt
     const ranges = sentenceRanges(rights, lang);
     ranges.forEach((r, i) => {
       const text = rights.slice(r.start, r.end);
-      push({ id: `rights-s${i + 1}`, kind: 'rights', text, speech: i === 0 ? `Copyright ${say(text)}` : undefined, pauseAfterMs: i === ranges.length - 1 ? PAUSE.end : PAUSE.sentence, target: { blockId: 'rights', field: 'text', range: [r.start, r.end] } });
+      push({ id: `rights-s${i + 1}`, kind: 'rights', text, speech: i === 0 ? `${l.copyright} ${say(text)}` : undefined, pauseAfterMs: i === ranges.length - 1 ? PAUSE.end : PAUSE.sentence, target: { blockId: 'rights', field: 'text', range: [r.start, r.end] } });
     });
   }
   const last = out[out.length - 1];

@@ -7,6 +7,7 @@ import type { Stage, StageContext } from '../pipeline/stage.js';
 import { chapters } from '../audio/timeline.js';
 import { encodeMp3Segments, id3Tag, mp3Chunks, MP3_DELAY_SAMPLES, type Mp3Segments } from '../audio/mp3.js';
 import { wavChunks } from '../audio/pcm.js';
+import { editionFront } from './edition.js';
 
 export const AUDIO_FORMATS = ['mp3', 'wav', 'm4b'] as const;
 export type AudioFormat = (typeof AUDIO_FORMATS)[number];
@@ -52,7 +53,7 @@ export function audioStage(): Stage {
       const n = ctx.artifacts.narration;
       if (!n) throw new LecternError('the audio stage needs the narration stage', 'stage:order');
       const format = audioFormat(ctx);
-      const a = ctx.article;
+      const a = editionFront(ctx);
       const offset = audioOffsetSeconds(format, n.timeline.sampleRate);
       const marks = chapters(n.timeline, offset);
       const name = `${ctx.options.baseName}.${format}`;
@@ -95,7 +96,7 @@ async function m4b(ctx: StageContext, marks: ReturnType<typeof chapters>): Promi
   const n = ctx.artifacts.narration!;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'lectern-m4b-'));
   try {
-    const a = ctx.article;
+    const a = editionFront(ctx);
     const meta = [
       ';FFMETADATA1',
       `title=${ffmetaEscape(a.headline)}`,

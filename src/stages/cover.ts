@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { digest } from '../util/hash.js';
+import { editionFront } from './edition.js';
 import { projectFile } from '../util/paths.js';
 import sharp from 'sharp';
 
@@ -136,7 +137,8 @@ export function coverStage(): Stage {
         ctx.artifacts.cover = { data, mediaType: 'image/jpeg', alt: ctx.article.cover?.alt ?? coverAlt(ctx.article), generated: false };
         return;
       }
-      ctx.artifacts.cover = { data: await drawCover(ctx.article, ctx.options.cacheDir), mediaType: 'image/jpeg', alt: coverAlt(ctx.article), generated: true };
+      const front = editionFront(ctx);
+      ctx.artifacts.cover = { data: await drawCover(front, ctx.options.cacheDir), mediaType: 'image/jpeg', alt: coverAlt(front), generated: true };
     },
   };
 }

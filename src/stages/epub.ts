@@ -7,6 +7,7 @@ import { renderArticleBody, type RenderHooks } from '../epub/render.js';
 import { accessibilityMeta, type BookFacts } from '../epub/accessibility.js';
 import { packBook, type BookFile } from '../epub/book.js';
 import { escapeXml } from '../util/xml.js';
+import { documentName, editionAuthors, editionFront, isDigest } from './edition.js';
 
 export interface EpubStageOptions {
   /** `dcterms:conformsTo` claim, only if you have checked it. Default: none. */
@@ -22,7 +23,8 @@ export interface BookExtras {
   meta: { property: string; value: string; refines?: string }[];
   /** Media overlay id per content document file name. */
   overlays: Record<string, string>;
-  hooks?: Partial<RenderHooks>;
+  /** Rendering hooks for the content document of article `doc` (sentence spans). */
+  hooksFor?: (doc: number) => Partial<RenderHooks>;
   narration?: BookFacts['narration'];
 }
 
@@ -60,13 +62,13 @@ interface TocEntry {
   children: TocEntry[];
 }
 
-function tableOfContents(article: Article): TocEntry[] {
-  const root: TocEntry = { label: article.headline, href: 'article.xhtml#headline', children: [] };
+function tableOfContents(article: Article, file: string): TocEntry[] {
+  const root: TocEntry = { label: article.headline, href: `${file}#headline`, children: [] };
   const stack: { depth: number; entry: TocEntry }[] = [{ depth: 1, entry: root }];
   for (const b of article.blocks) {
     if (b.type !== 'heading') continue;
     while (stack.length > 1 && stack[stack.length - 1]!.depth >= b.depth) stack.pop();
-    const entry: TocEntry = { label: plainText(b.children), href: `article.xhtml#${b.id}`, children: [] };
+    const entry: TocEntry = { label: plainText(b.children), href: `${file}#${b.id}`, children: [] };
     stack[stack.length - 1]!.entry.children.push(entry);
     stack.push({ depth: b.depth, entry });
   }
@@ -92,41 +94,50 @@ export function epubStage(options: EpubStageOptions = {}): Stage {
 }
 
 async function buildEpub(ctx: StageContext, options: EpubStageOptions): Promise<NodeJS.ReadableStream> {
-  const { article } = ctx;
+  const { articles } = ctx;
+  const digest = isDigest(ctx);
+  const front = editionFront(ctx);
   const cover = ctx.artifacts.cover;
   if (!cover) throw new LecternError('the epub stage needs the cover stage', 'stage:order');
   const images = ctx.artifacts.images ?? new Map();
   const extras = ctx.artifacts.bookExtras;
 
-  const figures = article.blocks.filter((b) => b.type === 'figure');
-  const shown = figures.filter((f) => images.has(f.id));
+  const figures = articles.flatMap((a, i) => a.blocks.filter((b) => b.type === 'figure').map((f) => ({ f, shown: images.has(`${i}:${f.id}`) })));
+  const shown = figures.filter((x) => x.shown).map((x) => x.f);
   const facts: BookFacts = {
     imagesWithAlt: shown.filter((f) => f.alt !== '').length,
     derivedAlt: shown.filter((f) => f.alt !== '' && f.altSource === 'derived').length,
     decorativeImages: shown.filter((f) => f.alt === '').length,
     figuresWithoutImage: figures.length - shown.length,
-    headings: article.blocks.filter((b) => b.type === 'heading').length,
+    headings: articles.reduce((n, a) => n + a.blocks.filter((b) => b.type === 'heading').length, 0),
     coverGenerated: cover.generated,
     narration: extras?.narration,
     conformsTo: options.conformsTo,
     certifiedBy: options.certifiedBy,
+    ...(digest ? { articles: articles.length } : {}),
   };
 
-  const hooks: RenderHooks = {
-    image: (id) => images.get(id),
-    ...extras?.hooks,
-  };
-  const lang = article.lang;
-  const dir = article.dir;
-  const body = renderArticleBody(article, hooks);
+  const lang = front.lang;
+  const dir = front.dir;
   const coverBody = `<section class="cover" epub:type="cover"><img role="doc-cover" src="cover.jpg" alt="${escapeXml(cover.alt)}"/></section>`;
+  const documents = articles.map((article, i) => {
+    const hooks: RenderHooks = { image: (id) => images.get(`${i}:${id}`), ...extras?.hooksFor?.(i) };
+    const filename = documentName(ctx, i);
+    return {
+      article,
+      filename,
+      id: digest ? `article-${i + 1}` : 'article',
+      // Each article keeps its own language and direction.
+      data: { lang: article.lang, dir: article.dir, title: article.headline, body: renderArticleBody(article, hooks), bodyType: '' },
+    };
+  });
 
   const manifest: ManifestItem[] = [
     { id: 'nav', href: 'toc.xhtml', mediaType: 'application/xhtml+xml', properties: 'nav' },
     { id: 'css', href: 'style.css', mediaType: 'text/css' },
     { id: 'cover-image', href: 'cover.jpg', mediaType: 'image/jpeg', properties: 'cover-image' },
     { id: 'cover', href: 'cover.xhtml', mediaType: 'application/xhtml+xml', mediaOverlay: extras?.overlays['cover.xhtml'] },
-    { id: 'article', href: 'article.xhtml', mediaType: 'application/xhtml+xml', mediaOverlay: extras?.overlays['article.xhtml'] },
+    ...documents.map((d) => ({ id: d.id, href: d.filename, mediaType: 'application/xhtml+xml', mediaOverlay: extras?.overlays[d.filename] })),
     ...[...images.values()].map((img) => ({ id: `img-${img.href.replace(/^images\/|\.\w+$/g, '')}`, href: img.href, mediaType: img.mediaType })),
     ...(extras?.manifest ?? []),
   ];
@@ -135,39 +146,41 @@ async function buildEpub(ctx: StageContext, options: EpubStageOptions): Promise<
     ...[...images.values()].map((img) => ({ path: img.href, data: img.data })),
     ...(extras?.files ?? []),
   ];
-  const published = article.byline.published;
+  const languages = [...new Set(articles.map((a) => a.lang))];
+  const published = articles.map((a) => a.byline.published).filter((d): d is string => !!d).sort();
   const packageData = {
     lang,
     dir,
-    identifier: contentIdentifier(article),
-    title: article.headline,
-    creators: article.byline.authors,
-    publisher: article.source.publisher,
-    rights: article.source.rights,
-    description: article.standfirst,
-    date: published,
-    source: article.source.url,
-    subject: article.kicker,
+    languages,
+    identifier: contentIdentifier(digest ? { ...front, blocks: articles.flatMap((a) => a.blocks) } : articles[0]!),
+    title: front.headline,
+    creators: digest ? editionAuthors(articles) : front.byline.authors,
+    publisher: front.source.publisher,
+    rights: digest ? undefined : front.source.rights,
+    description: digest ? `A digest of ${articles.length} articles: ${articles.map((a) => a.headline).join('; ')}.` : front.standfirst,
+    date: digest ? published.at(-1) : front.byline.published,
+    source: digest ? undefined : front.source.url,
+    subject: digest ? [...new Set(articles.map((a) => a.kicker).filter(Boolean))].join(', ') || undefined : front.kicker,
     modified: isoSeconds(ctx.options.sourceDateEpoch),
-    meta: [...accessibilityMeta(article, facts), ...(extras?.meta ?? [])],
+    meta: [...accessibilityMeta(front, facts), ...(extras?.meta ?? [])],
     links: [],
     manifest,
-    spine: [{ idref: 'cover' }, { idref: 'article' }, { idref: 'nav', linear: false }],
-    toc: tableOfContents(article),
+    spine: [{ idref: 'cover' }, ...documents.map((d) => ({ idref: d.id })), { idref: 'nav', linear: false }],
+    toc: documents.flatMap((d) => tableOfContents(d.article, d.filename)),
     landmarks: [
       { type: 'cover', href: 'cover.xhtml', label: 'Cover' },
       { type: 'toc', href: 'toc.xhtml#toc', label: 'Contents' },
-      { type: 'bodymatter', href: 'article.xhtml#start', label: 'Start of the article' },
+      { type: 'bodymatter', href: `${documents[0]!.filename}#start`, label: digest ? 'Start of the first article' : 'Start of the article' },
     ],
     labels: { contents: 'Contents', landmarks: 'Landmarks' },
   };
   return packBook({
-    title: article.headline,
+    title: front.headline,
     lang,
     packageData,
     documents: [
-      { filename: 'cover.xhtml', title: 'Cover', data: { lang, dir, title: `Cover: ${article.headline}`, body: coverBody, bodyType: '' } },
-      { filename: 'article.xhtml', title: article.headline, data: { lang, dir, title: article.headline, body, bodyType: '' } },
+      { filename: 'cover.xhtml', title: 'Cover', data: { lang, dir, title: `Cover: ${front.headline}`, body: coverBody, bodyType: '' } },
+      ...documents.map((d) => ({ filename: d.filename, title: d.article.headline, data: d.data })),
     ],
     files,
     epoch: ctx.options.sourceDateEpoch,

@@ -10,7 +10,7 @@ export interface BookImage extends NormalisedImage {
 
 declare module '../pipeline/stage.js' {
   interface Artifacts {
-    /** Normalised figure images by block id (figures whose image is missing are absent). */
+    /** Normalised figure images by `<article index>:<block id>` (figures whose image is missing are absent). */
     images?: Map<string, BookImage>;
   }
 }
@@ -27,8 +27,10 @@ export function imagesStage(): Stage {
     description: 'figure images, auto-oriented, resized and stripped of metadata (sharp)',
     async run(ctx) {
       const images = new Map<string, BookImage>();
-      const src = { articleDir: ctx.options.articleDir, articleFile: ctx.options.articleFile, allowRemote: ctx.options.allowRemote, signal: ctx.signal };
-      for (const block of ctx.article.blocks) {
+      for (const [index, article] of ctx.articles.entries()) {
+      const source = ctx.options.sources[index] ?? { file: ctx.options.articleFile, dir: ctx.options.articleDir };
+      const src = { articleDir: source.dir, articleFile: source.file, allowRemote: ctx.options.allowRemote, signal: ctx.signal };
+      for (const block of article.blocks) {
         if (block.type !== 'figure') continue;
         if (!block.image) {
           ctx.diagnostics.warn('figure has no image file; the book keeps its caption and credit', 'image:none', block.position);
@@ -45,9 +47,12 @@ export function imagesStage(): Stage {
         } catch (e) {
           const msg = e instanceof Error ? e.message : String(e);
           const reason = /pixel limit/i.test(msg) ? `declares more than ${MAX_INPUT_PIXELS} pixels` : `is not a readable image (${msg.split('\n')[0]})`;
-          throw new LecternError(`image ${block.image} ${reason}`, 'image:corrupt', { file: ctx.options.articleFile, ...block.position });
+          throw new LecternError(`image ${block.image} ${reason}`, 'image:corrupt', { file: source.file, ...block.position });
         }
-        images.set(block.id, { ...img, href: `images/${block.id}.${img.ext}` });
+        // In a digest, images of different articles live side by side: prefix them.
+        const name = ctx.articles.length > 1 ? `a${index + 1}-${block.id}` : block.id;
+        images.set(`${index}:${block.id}`, { ...img, href: `images/${name}.${img.ext}` });
+      }
       }
       ctx.artifacts.images = images;
     },

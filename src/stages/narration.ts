@@ -26,7 +26,10 @@ export const DEFAULT_RATE = 175;
 export interface NarrationResult {
   engine: string;
   engineVersion: string;
+  /** The voice (in a digest, the first article's). */
   voice: string;
+  /** The voice of each article (a digest reads each article in a voice for its language). */
+  voices: string[];
   rate: number;
   timeline: Timeline;
   cache: ClipCache;
@@ -72,7 +75,8 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
   const engine = await loadEngine(opts.engine ?? DEFAULT_ENGINE);
   const info = await engineInfo(engine, ctx.options.cacheDir);
   const engineVersion = info.version;
-  const voice = await resolveVoice(engine, info.voices, opts.voice, ctx.article.lang);
+  const voices = await Promise.all(ctx.articles.map((a) => resolveVoice(engine, info.voices, opts.voice, a.lang)));
+  const voice = voices[0]!;
   const rate = opts.rate ?? DEFAULT_RATE;
   if (!(rate >= 80 && rate <= 500)) throw new LecternError(`rate ${rate} is out of range (80 to 500 words per minute)`, 'usage:rate');
 
@@ -83,10 +87,13 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
   if (tempCache) ctx.defer(() => rm(tempCache, { recursive: true, force: true }));
   // Every distinct part of every utterance, once.
   const partTexts = speech.utterances.map((u) => speechParts(u.speech));
-  const keyOf = (text: string) => clipKey({ engine: engine.id, version: engineVersion, voice, rate, lexicon: speech.lexicon.hash, text });
-  const parts = partTexts.map((texts) => texts.map((text) => ({ text, key: keyOf(text) })));
-  const unique = new Map<string, string>();
-  parts.flat().forEach((p) => unique.set(p.key, p.text));
+  const keyOf = (text: string, v: string) => clipKey({ engine: engine.id, version: engineVersion, voice: v, rate, lexicon: speech.lexicon.hash, text });
+  const parts = partTexts.map((texts, i) => {
+    const v = voices[speech.utterances[i]!.target.doc ?? 0]!;
+    return texts.map((text) => ({ text, voice: v, key: keyOf(text, v) }));
+  });
+  const unique = new Map<string, { text: string; voice: string }>();
+  parts.flat().forEach((p) => unique.set(p.key, { text: p.text, voice: p.voice }));
   stats.clips = unique.size;
 
   const samplesOf = new Map<string, number>();
@@ -95,8 +102,8 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
     if (!sampleRate) sampleRate = r;
     else if (r !== sampleRate) throw new LecternError(`engine ${engine.id} returned ${r} Hz audio after ${sampleRate} Hz`, 'tts:rate');
   };
-  const todo: { key: string; text: string }[] = [];
-  for (const [key, text] of unique) {
+  const todo: { key: string; text: string; voice: string }[] = [];
+  for (const [key, { text, voice: v }] of unique) {
     const hit = await cache.read(key);
     if (hit.kind === 'hit') {
       checkRate(hit.clip.sampleRate);
@@ -108,14 +115,14 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
         ctx.diagnostics.warn(`cache entry ${key.slice(0, 12)} was damaged (${hit.reason}); synthesising it again`, 'cache:corrupt');
         await cache.remove(key);
       }
-      todo.push({ key, text });
+      todo.push({ key, text, voice: v });
     }
   }
   let done = 0;
   ctx.log.progress('narration', 0, todo.length);
   await synthesizeAll(
     engine,
-    todo.map((t) => ({ text: t.text, voice, rate })),
+    todo.map((t) => ({ text: t.text, voice: t.voice, rate })),
     {
       workers: opts.workers ?? defaultWorkers(),
       signal: ctx.signal,
@@ -134,5 +141,5 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
     parts.map((ps) => ps.map((p) => ({ key: p.key, samples: samplesOf.get(p.key)! }))),
     sampleRate,
   );
-  return { engine: engine.id, engineVersion, voice, rate, timeline, cache, stats };
+  return { engine: engine.id, engineVersion, voice, voices: [...new Set(voices)], rate, timeline, cache, stats };
 }

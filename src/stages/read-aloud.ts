@@ -4,18 +4,19 @@ import { Readable } from 'node:stream';
 import { encodeMp3Segments, mp3Chunks } from '../audio/mp3.js';
 import { ACTIVE_CLASS, clock, overlayClips, smilDocument, wrapSentences } from '../epub/overlays.js';
 import { audioOffsetSeconds } from './audio.js';
+import { documentName, isDigest } from './edition.js';
 
 const AUDIO_HREF = 'audio/narration.mp3';
-const SMIL_HREF = 'article.smil';
 
 /**
  * Puts the narration inside the book as EPUB 3 Media Overlays, so reading systems
  * highlight each sentence as it is spoken.
  *
- * The book carries one MP3 (a core media type) for its one narrated content document:
- * the article is a single document, so one file per document and one per book are the
- * same thing here, and a single file keeps every clip boundary on one continuous
- * timeline with no gaps between files. The MP3 is the untagged encoding of the narration
+ * The book carries one MP3 (a core media type) for the whole book, with one SMIL document
+ * per content document (one per article in a digest). A single file keeps every clip on
+ * one continuous timeline, exactly as the narration and its transcript have it, with no
+ * gaps or repeated encoder delays between files; for one article, one file per document
+ * and one per book are the same thing anyway. The MP3 is the untagged encoding of the narration
  * (the cover art in ID3 would only add size inside a book that already has its cover).
  */
 export function readAloudStage(): Stage {
@@ -33,42 +34,49 @@ export function readAloudStage(): Stage {
       const offset = audioOffsetSeconds('mp3', sr);
       const seconds = n.timeline.length / sr + offset;
       const clips = overlayClips(n.timeline.utterances, sr, offset, seconds);
-
-      // Sentence ranges per block field, for wrapping in the content document.
-      const ranges = new Map<string, { id: string; start: number; end: number }[]>();
+      const docs = ctx.articles.map((_, doc) => ({
+        xhtml: documentName(ctx, doc),
+        smil: documentName(ctx, doc, 'smil'),
+        overlay: isDigest(ctx) ? `overlay-${doc + 1}` : 'article-overlay',
+        clips: clips.filter((_c, k) => (n.timeline.utterances[k]!.utterance.target.doc ?? 0) === doc),
+        // Sentence ranges per block field, for wrapping in the content document.
+        ranges: new Map<string, { id: string; start: number; end: number }[]>(),
+      }));
       for (const { utterance: u } of n.timeline.utterances) {
         if (!u.target.range) continue;
+        const ranges = docs[u.target.doc ?? 0]!.ranges;
         const key = `${u.target.blockId}\u0000${u.target.field}`;
         const list = ranges.get(key) ?? [];
         list.push({ id: u.id, start: u.target.range[0], end: u.target.range[1] });
         ranges.set(key, list);
       }
+      const narrated = docs.filter((d) => d.clips.length);
+      const span = (d: (typeof docs)[number]) => d.clips.reduce((sum, c) => sum + (c.end - c.begin), 0);
 
-      const duration = clock(seconds);
       ctx.artifacts.bookExtras = {
         files: [
           // Streamed into the book from the encoded segments, never held whole in memory.
           { path: AUDIO_HREF, data: Readable.from(mp3Chunks(mp3)) },
-          { path: SMIL_HREF, data: smilDocument('article.xhtml', AUDIO_HREF, clips) },
+          ...narrated.map((d) => ({ path: d.smil, data: smilDocument(d.xhtml, AUDIO_HREF, d.clips) })),
         ],
         manifest: [
-          { id: 'article-overlay', href: SMIL_HREF, mediaType: 'application/smil+xml' },
+          ...narrated.map((d) => ({ id: d.overlay, href: d.smil, mediaType: 'application/smil+xml' })),
           { id: 'narration-audio', href: AUDIO_HREF, mediaType: 'audio/mpeg' },
         ],
         meta: [
-          { property: 'media:duration', refines: '#article-overlay', value: duration },
-          { property: 'media:duration', value: duration },
+          ...narrated.map((d) => ({ property: 'media:duration', refines: `#${d.overlay}`, value: clock(span(d)) })),
+          { property: 'media:duration', value: clock(narrated.reduce((sum, d) => sum + span(d), 0)) },
           { property: 'media:active-class', value: ACTIVE_CLASS },
-          { property: 'media:narrator', value: `${n.engine === 'espeak' ? 'eSpeak NG' : n.engine} ${n.engineVersion}, voice ${n.voice} (synthetic speech)` },
+          { property: 'media:narrator', value: `${n.engine === 'espeak' ? 'eSpeak NG' : n.engine} ${n.engineVersion}, voice ${n.voices.join(', ')} (synthetic speech)` },
         ],
-        overlays: { 'article.xhtml': 'article-overlay' },
-        hooks: {
+        overlays: Object.fromEntries(narrated.map((d) => [d.xhtml, d.overlay])),
+        hooksFor: (doc) => ({
           text: (blockId, field, inlines) => {
-            const list = ranges.get(`${blockId}\u0000${field}`);
+            const list = docs[doc]?.ranges.get(`${blockId}\u0000${field}`);
             return list ? wrapSentences(inlines, list) : undefined;
           },
-        },
-        narration: { engine: n.engine === 'espeak' ? `eSpeak NG ${n.engineVersion}` : `${n.engine} ${n.engineVersion}`, voice: n.voice, durationSeconds: seconds },
+        }),
+        narration: { engine: n.engine === 'espeak' ? `eSpeak NG ${n.engineVersion}` : `${n.engine} ${n.engineVersion}`, voice: n.voices.join(', '), durationSeconds: seconds },
       };
       ctx.log.info(`read-aloud: ${Math.round(seconds)} s of narration, ${(mp3.bytes / 1e6).toFixed(1)} MB of MP3 in the book`);
     },

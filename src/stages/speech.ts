@@ -3,6 +3,7 @@ import type { Stage } from '../pipeline/stage.js';
 import { speechScript, type Utterance } from '../speech/script.js';
 import { EMPTY_LEXICON, loadLexicons, type Lexicon } from '../speech/lexicon.js';
 import { loadEngine, DEFAULT_ENGINE } from '../tts/registry.js';
+import { isDigest } from './edition.js';
 
 export interface SpeechOptions {
   /** Engine id. Default: `espeak`. */
@@ -37,7 +38,18 @@ export function speechStage(): Stage {
       const lexicon = opts.lexicons?.length ? await loadLexicons(opts.lexicons.map((f) => path.resolve(f))) : EMPTY_LEXICON;
       const engine = await loadEngine(opts.engine ?? DEFAULT_ENGINE);
       const phonemes = engine.capabilities.phonemeAlphabet && engine.wrapPhoneme ? { alphabet: engine.capabilities.phonemeAlphabet, wrap: engine.wrapPhoneme } : undefined;
-      const utterances = speechScript(ctx.article, { readPullquotes: opts.readPullquotes ?? false, lexicon, phonemes });
+      const scriptOptions = { readPullquotes: opts.readPullquotes ?? false, lexicon, phonemes };
+      const utterances = isDigest(ctx)
+        ? // A digest: each article in turn, one chapter each, ids prefixed so they stay unique.
+          ctx.articles.flatMap((article, doc) =>
+            speechScript(article, scriptOptions).map(({ chapter: _chapter, ...u }, i) => ({
+              ...u,
+              id: `a${doc + 1}-${u.id}`,
+              target: { ...u.target, doc },
+              ...(i === 0 ? { chapter: article.headline } : {}),
+            })),
+          )
+        : speechScript(ctx.article, scriptOptions);
       for (const e of lexicon.entries) {
         if (!e.alias && e.phoneme && e.phoneme.alphabet !== phonemes?.alphabet)
           ctx.diagnostics.warn(`lexicon entry "${e.grapheme}" has only ${e.phoneme.alphabet} phonemes, which the ${engine.id} engine cannot take; add an <alias>`, 'lexicon:phoneme');
