@@ -7,7 +7,7 @@
  */
 
 // Building
-export { build, buildArticle, resolveSourceDateEpoch, validateExtraStages, validateStageNames } from './build.js';
+export { build, buildArticle, buildBundle, resolveSourceDateEpoch, validateExtraStages, validateStageNames } from './build.js';
 export type { ArticleBuildResult, BuildInput } from './build.js';
 export { expandInputs } from './inputs.js';
 export type { ExpandedInputs } from './inputs.js';
@@ -42,6 +42,7 @@ export { speechStage } from './stages/speech.js';
 export { narrationStage } from './stages/narration.js';
 export { audioStage } from './stages/audio.js';
 export { transcriptStage } from './stages/transcript.js';
+export { readAloudStage } from './stages/read-aloud.js';
 
 // Third-party stages and the config file
 export { loadStageModule, loadStages, toStage } from './config/stage-module.js';
