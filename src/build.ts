@@ -85,29 +85,40 @@ export async function buildArticle(file: string, input: BuildInput = {}): Promis
     const read = await readArticle(file, { from: input.from, diagnostics, maxInputBytes: input.maxInputBytes });
     result.article = read.article;
     result.format = read.format;
-    const options: BuildOptions = {
-      outDir: path.resolve(input.outDir ?? 'dist'),
-      baseName: outputBaseName(file),
-      articleDir: path.dirname(path.resolve(file)),
-      articleFile: file,
-      sources: [{ file, dir: path.dirname(path.resolve(file)) }],
-      allowRemote: input.allowRemote ?? false,
-      sourceDateEpoch: resolveSourceDateEpoch(read.article, input.sourceDateEpoch),
-      stageOptions: input.stageOptions ?? {},
-      cacheDir: input.cacheDir === false ? false : path.resolve(input.cacheDir ?? defaultCacheRoot()),
-    };
-    const selected = [...(await createStages(names)), ...(input.extraStages ?? [])];
-    const waves = planStages(selected, await neededStages(selected));
-    const run = await runStages(waves, read.article, options, diagnostics, { log: input.log, signal: input.signal });
-    result.files = run.files;
-    result.timings = run.timings;
-    result.artifacts = run.artifacts;
-    result.ok = true;
+    const options = bookOptions(input, outputBaseName(file), [file], resolveSourceDateEpoch(read.article, input.sourceDateEpoch));
+    await runBook(result, names, [read.article], options, input);
   } catch (e) {
     if (e instanceof LecternError || e instanceof StageError) result.error = e;
     else throw e;
   }
   return result;
+}
+
+/** The options every stage sees, resolved once: for one article, or for the articles of a digest. */
+function bookOptions(input: BuildInput, baseName: string, files: readonly string[], sourceDateEpoch: number): BuildOptions {
+  const sources = files.map((file) => ({ file, dir: path.dirname(path.resolve(file)) }));
+  return {
+    outDir: path.resolve(input.outDir ?? 'dist'),
+    baseName,
+    articleDir: sources[0]!.dir,
+    articleFile: sources[0]!.file,
+    sources,
+    allowRemote: input.allowRemote ?? false,
+    sourceDateEpoch,
+    stageOptions: input.stageOptions ?? {},
+    cacheDir: input.cacheDir === false ? false : path.resolve(input.cacheDir ?? defaultCacheRoot()),
+  };
+}
+
+/** Plans and runs the stages for one book, recording files, timings and artifacts in `result`. */
+async function runBook(result: ArticleBuildResult, names: readonly string[], articles: readonly Article[], options: BuildOptions, input: BuildInput): Promise<void> {
+  const selected = [...(await createStages(names)), ...(input.extraStages ?? [])];
+  const waves = planStages(selected, await neededStages(selected));
+  const run = await runStages(waves, articles[0]!, options, result.diagnostics, { log: input.log, signal: input.signal, articles });
+  result.files = run.files;
+  result.timings = run.timings;
+  result.artifacts = run.artifacts;
+  result.ok = true;
 }
 
 /** Creates the built-in stages that `selected` needs, transitively, and are not selected. */
@@ -174,28 +185,9 @@ export async function buildBundle(inputs: readonly string[], title: string, inpu
     const names = input.stages ?? defaultStageNames();
     validateStageNames(names);
     validateExtraStages(input.extraStages ?? []);
-    const sources = articles.map((a) => ({ file: a.file, dir: path.dirname(path.resolve(a.file)) }));
-    const epochs = articles.map((a) => resolveSourceDateEpoch(a.article, input.sourceDateEpoch));
-    const options: BuildOptions = {
-      outDir: path.resolve(input.outDir ?? 'dist'),
-      baseName: name,
-      articleDir: sources[0]!.dir,
-      articleFile: sources[0]!.file,
-      sources,
-      bundle: { title },
-      allowRemote: input.allowRemote ?? false,
-      sourceDateEpoch: Math.max(...epochs),
-      stageOptions: input.stageOptions ?? {},
-      cacheDir: input.cacheDir === false ? false : path.resolve(input.cacheDir ?? defaultCacheRoot()),
-    };
-    const selected = [...(await createStages(names)), ...(input.extraStages ?? [])];
-    const waves = planStages(selected, await neededStages(selected));
-    const all = articles.map((a) => a.article);
-    const run = await runStages(waves, all[0]!, options, diagnostics, { log: input.log, signal: input.signal, articles: all });
-    digest.files = run.files;
-    digest.timings = run.timings;
-    digest.artifacts = run.artifacts;
-    digest.ok = true;
+    const epoch = Math.max(...articles.map((a) => resolveSourceDateEpoch(a.article, input.sourceDateEpoch)));
+    const options = { ...bookOptions(input, name, articles.map((a) => a.file), epoch), bundle: { title } };
+    await runBook(digest, names, articles.map((a) => a.article), options, input);
   } catch (e) {
     if (e instanceof LecternError || e instanceof StageError) digest.error = e;
     else throw e;
