@@ -83,8 +83,8 @@ export const errors = {
   isDirectory: (file: string) => new LecternError('is a directory, expected an article file', 'input:directory', { file }),
   empty: (file: string) => new LecternError('file is empty', 'input:empty', { file }),
   binary: (file: string) => new LecternError('looks like a binary file, not an article (found NUL bytes)', 'input:binary', { file }),
-  tooLarge: (file: string, size: number, limit: number) =>
-    new LecternError(`file is ${size} bytes, over the ${limit}-byte limit (raise it with --max-input-bytes)`, 'input:too-large', { file }),
+  tooLarge: (file: string, size: number, limit: number, atLeast = false) =>
+    new LecternError(`file is ${atLeast ? 'more than ' + limit : size} bytes, over the ${limit}-byte limit (raise it with --max-input-bytes)`, 'input:too-large', { file }),
   badEncoding: (file: string, offset: number) =>
     new LecternError(`is not valid UTF-8 (first bad byte at offset ${offset})`, 'input:encoding', { file }),
   badFrontMatter: (file: string, line: number, reason: string) =>

@@ -5,6 +5,7 @@ import { formatDiagnostics, formatFailure } from './print.js';
 
 export interface InspectFlags {
   from?: InputFormat;
+  maxInputBytes?: number;
   json: boolean;
   speech: boolean;
   engine: string;
@@ -15,7 +16,7 @@ export interface InspectFlags {
 export async function runInspect(file: string, flags: InspectFlags): Promise<number> {
   let read;
   try {
-    read = await readArticle(file, { from: flags.from });
+    read = await readArticle(file, { from: flags.from, ...(flags.maxInputBytes ? { maxInputBytes: flags.maxInputBytes } : {}) });
   } catch (e) {
     if (!(e instanceof LecternError)) throw e;
     process.stderr.write(formatFailure(file, e) + '\n');

@@ -32,7 +32,7 @@ export async function loadImage(ref: string, ctx: SourceContext, position?: Posi
   }
   if (/^[a-z][a-z0-9+.-]*:/i.test(ref) && !/^[a-z]:[\\/]/i.test(ref)) throw fail(ctx, `image ${ref}: unsupported URL scheme`, 'image:scheme', position);
   const root = await realpath(ctx.articleDir);
-  const wanted = path.resolve(root, decodeURI(ref));
+  const wanted = path.resolve(root, decodePath(ref));
   if (!isInside(root, wanted)) throw fail(ctx, `image ${ref} is outside the article's folder`, 'image:outside', position);
   let real: string;
   try {
@@ -46,6 +46,15 @@ export async function loadImage(ref: string, ctx: SourceContext, position?: Posi
   if (!data) return { kind: 'missing', reason: `image ${ref} could not be read` };
   if (data.length > MAX_IMAGE_BYTES) throw fail(ctx, `image ${ref} is ${data.length} bytes, over the ${MAX_IMAGE_BYTES}-byte limit`, 'image:too-large', position);
   return { kind: 'data', data };
+}
+
+/** `a%20b.jpg` names `a b.jpg`; a `%` that is no escape (`100%.jpg`) is taken as it is. */
+function decodePath(ref: string): string {
+  try {
+    return decodeURI(ref);
+  } catch {
+    return ref;
+  }
 }
 
 function isInside(root: string, p: string): boolean {

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { errors } from '../article/diagnostics.js';
 
 /** Default upper bound on an article file's size: 8 MiB is far above any real article. */
@@ -14,7 +14,32 @@ export async function readText(file: string, maxBytes = DEFAULT_MAX_INPUT_BYTES)
   }
   if (info.isDirectory()) throw errors.isDirectory(file);
   if (info.size > maxBytes) throw errors.tooLarge(file, info.size, maxBytes);
-  return decodeText(file, await readFile(file));
+  return decodeText(file, await readAtMost(file, maxBytes));
+}
+
+/**
+ * Reads a file, stopping one byte past `maxBytes`: a pipe (`<(...)`), a device such as
+ * /dev/zero, or a file that grows while it is read cannot make lectern read without end.
+ */
+async function readAtMost(file: string, maxBytes: number): Promise<Buffer> {
+  const fh = await open(file, 'r').catch(() => {
+    throw errors.notFound(file);
+  });
+  try {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(Math.min(1 << 20, maxBytes + 1 - size));
+      const { bytesRead } = await fh.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      size += bytesRead;
+      if (size > maxBytes) throw errors.tooLarge(file, size, maxBytes, true);
+    }
+    return Buffer.concat(chunks);
+  } finally {
+    await fh.close();
+  }
 }
 
 export function decodeText(file: string, bytes: Uint8Array): string {

@@ -19,6 +19,7 @@ import { errors } from '../article/diagnostics.js';
 import { plainText, type Inline, type Position } from '../article/model.js';
 import type { DraftArticle, DraftBlock } from './draft.js';
 import { normaliseHeadingDepths, splitCredit, trimInlines } from './mdast.js';
+import { MAX_HTML_DEPTH } from '../transforms/nesting.js';
 
 /** `<!doctype html`, `<html` or an XML prolog first (comments allowed before). */
 export function looksLikeHtml(text: string): boolean {
@@ -445,11 +446,25 @@ function merge(inlines: readonly Inline[]): Inline[] {
   return out;
 }
 
+/** How deeply elements nest under `root`, without recursion. */
+function elementDepth(root: Element | null): number {
+  let max = 0;
+  const stack: [Element, number][] = root ? [[root, 1]] : [];
+  while (stack.length) {
+    const [el, depth] = stack.pop()!;
+    if (depth > max) max = depth;
+    for (const child of el.children) stack.push([child, depth + 1]);
+  }
+  return max;
+}
+
 const same = (a: string, b: string) => collapse(a).toLowerCase() === collapse(b).toLowerCase();
 
 export function readHtml(text: string, file: string, diagnostics: Diagnostics, defaultLang: string): DraftArticle {
   const { document } = parseHTML(markPositions(text));
   const root = document.documentElement;
+  const depth = elementDepth(root);
+  if (depth > MAX_HTML_DEPTH) throw errors.structure(file, `the page nests elements ${depth} levels deep; lectern reads pages nested at most ${MAX_HTML_DEPTH} deep`);
   const meta = (...keys: string[]): string | undefined => {
     for (const key of keys) {
       for (const el of document.querySelectorAll('meta')) {

@@ -8,6 +8,8 @@ import { Article } from '../article/model.js';
 import { assignIds } from '../article/ids.js';
 import { repairParagraphs } from '../transforms/repair.js';
 import { deriveAltText } from '../transforms/alt.js';
+import { flattenDeepInlines } from '../transforms/nesting.js';
+import { sanitiseText } from '../transforms/text.js';
 import { readText, DEFAULT_MAX_INPUT_BYTES } from './decode.js';
 import { parseMarkdown } from './mdast.js';
 import { looksLikeSeed, readSeed } from './seed.js';
@@ -65,6 +67,8 @@ export function parseArticle(text: string, file: string, options: ReadOptions = 
       format = options.from === 'seed' || options.from === 'markdown' ? options.from : isFrontMatter ? 'markdown' : looksLikeSeed(root) ? 'seed' : 'markdown';
       draft = format === 'seed' ? readSeed(root, file, diagnostics, lang) : readMarkdown(root, file, diagnostics, lang);
     }
+    // Bounded nesting and text every output can hold, before anything else looks at it.
+    draft = sanitiseText({ ...draft, blocks: flattenDeepInlines(draft.blocks, diagnostics) }, diagnostics, text);
     let blocks = draft.blocks;
     if (options.repair !== false) blocks = repairParagraphs(blocks, diagnostics);
     blocks = deriveAltText(blocks, diagnostics);

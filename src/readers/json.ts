@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { errors } from '../article/diagnostics.js';
 import { Article, Block, Inline, Position } from '../article/model.js';
 import type { DraftArticle, DraftBlock } from './draft.js';
+import { jsonDepth, MAX_JSON_DEPTH } from '../transforms/nesting.js';
 
 const RichInput = z.union([z.string(), z.array(Inline)]);
 const opt = { id: Block.options[0].shape.id.optional(), position: Position.optional() };
@@ -64,6 +65,8 @@ export function readJson(text: string, file: string): DraftArticle {
     const line = at ? text.slice(0, Number(at[1])).split('\n').length : undefined;
     throw errors.badJson(file, msg.replace(/^JSON\.parse: /, '').replace(/ in JSON at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)$/, ''), line);
   }
+  const deep = jsonDepth(data);
+  if (deep.depth > MAX_JSON_DEPTH) throw errors.schema(file, deep.path.slice(0, 3).join('.'), `nested more than ${MAX_JSON_DEPTH} levels deep`);
   const parsed = ArticleInput.safeParse(data);
   if (!parsed.success) {
     const { path, message } = zodIssue(parsed.error);

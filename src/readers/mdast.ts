@@ -6,11 +6,12 @@
 import { unified } from 'unified';
 import remarkParse from 'remark-parse';
 import remarkFrontmatter from 'remark-frontmatter';
-import type { Root, RootContent, PhrasingContent, Definition, Paragraph as MdParagraph } from 'mdast';
+import type { Root, RootContent, PhrasingContent, Definition, List, Blockquote } from 'mdast';
 import type { Inline, Position } from '../article/model.js';
 import { plainText } from '../article/model.js';
 import type { Diagnostics } from '../article/diagnostics.js';
 import type { DraftBlock } from './draft.js';
+import { MAX_INLINE_DEPTH } from '../transforms/nesting.js';
 
 const parser = unified().use(remarkParse).use(remarkFrontmatter, ['yaml']);
 
@@ -37,7 +38,10 @@ export class InlineConverter {
     }
   }
 
-  convert(nodes: readonly PhrasingContent[]): Inline[] {
+  /** Formatting nested deeper than this is kept as plain text (see `MAX_INLINE_DEPTH`). */
+  private flattened = false;
+
+  convert(nodes: readonly PhrasingContent[], depth = 0): Inline[] {
     const out: Inline[] = [];
     const pushText = (value: string) => {
       const last = out[out.length - 1];
@@ -57,25 +61,18 @@ export class InlineConverter {
           break;
         case 'emphasis':
         case 'strong':
-        case 'delete': {
-          const children = this.convert(node.children);
-          if (node.type === 'delete') children.forEach((c) => (c.type === 'text' ? pushText(c.value) : out.push(c)));
-          else out.push({ type: node.type, children });
+        case 'delete':
+        case 'link':
+        case 'linkReference':
+          if (depth >= MAX_INLINE_DEPTH) {
+            // Formatting nested this deep is no formatting a reader could see; keep the words.
+            if (!this.flattened) this.diagnostics.warn(`kept formatting nested more than ${MAX_INLINE_DEPTH} levels deep as plain text`, 'reader:nesting', positionOf(node));
+            this.flattened = true;
+            pushText(flatText(node).replace(/\s*\n\s*/g, ' '));
+            break;
+          }
+          this.nested(node, depth + 1, out, pushText);
           break;
-        }
-        case 'link': {
-          const children = this.convert(node.children);
-          if (isDeadLink(node.url)) for (const c of children) c.type === 'text' ? pushText(c.value) : out.push(c);
-          else out.push({ type: 'link', url: node.url, children });
-          break;
-        }
-        case 'linkReference': {
-          const url = this.definitions.get(node.identifier);
-          const children = this.convert(node.children);
-          if (url && !isDeadLink(url)) out.push({ type: 'link', url, children });
-          else for (const c of children) c.type === 'text' ? pushText(c.value) : out.push(c);
-          break;
-        }
         case 'html':
           // Raw HTML never reaches the book or the narration.
           this.diagnostics.warn('dropped inline HTML', 'reader:html', positionOf(node));
@@ -91,6 +88,51 @@ export class InlineConverter {
     }
     return trimInlines(out);
   }
+
+  private nested(node: PhrasingContent, depth: number, out: Inline[], pushText: (value: string) => void): void {
+    switch (node.type) {
+      case 'emphasis':
+      case 'strong':
+      case 'delete': {
+        const children = this.convert(node.children, depth);
+        if (node.type === 'delete') children.forEach((c) => (c.type === 'text' ? pushText(c.value) : out.push(c)));
+        else out.push({ type: node.type, children });
+        break;
+      }
+      case 'link': {
+        const children = this.convert(node.children, depth);
+        if (isDeadLink(node.url)) for (const c of children) c.type === 'text' ? pushText(c.value) : out.push(c);
+        else out.push({ type: 'link', url: node.url, children });
+        break;
+      }
+      case 'linkReference': {
+        const url = this.definitions.get(node.identifier);
+        const children = this.convert(node.children, depth);
+        if (url && !isDeadLink(url)) out.push({ type: 'link', url, children });
+        else for (const c of children) c.type === 'text' ? pushText(c.value) : out.push(c);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
+/**
+ * The text of a node and everything inside it, without recursion (a hostile file can nest
+ * thousands of levels deep). Images count by their alt text, as in running text.
+ */
+export function flatText(node: RootContent | PhrasingContent): string {
+  let out = '';
+  const stack: (RootContent | PhrasingContent)[] = [node];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.type === 'image' || n.type === 'imageReference') out += n.alt ?? '';
+    else if (n.type === 'html') continue;
+    else if ('value' in n && typeof n.value === 'string') out += n.value;
+    else if ('children' in n) for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i] as RootContent | PhrasingContent);
+  }
+  return out;
 }
 
 /** Trims whitespace at both ends of a run of inlines. */
@@ -181,16 +223,17 @@ export function convertBody(
         blocks.push({ type: 'separator', position });
         break;
       case 'list': {
-        const items = node.children
-          .map((item) => inline.convert(item.children.flatMap((c) => (c.type === 'paragraph' ? [...(c as MdParagraph).children, { type: 'text', value: ' ' } as PhrasingContent] : []))))
+        // The model's lists do not nest: a nested list's items follow their parent item.
+        const items = textRuns(node, diagnostics)
+          .map((run) => inline.convert(run))
           .filter((item) => item.length > 0);
         if (items.length) blocks.push({ type: 'list', position, ordered: node.ordered === true, items });
         break;
       }
       case 'blockquote': {
-        const paragraphs = node.children
-          .filter((c): c is MdParagraph => c.type === 'paragraph')
-          .map((p) => inline.convert(p.children))
+        // Nor do block quotes: a quotation inside a quotation gives its paragraphs to the outer one.
+        const paragraphs = textRuns(node, diagnostics)
+          .map((run) => inline.convert(run))
           .filter((p) => p.length > 0);
         let attribution: string | undefined;
         const last = paragraphs[paragraphs.length - 1];
@@ -216,6 +259,65 @@ export function convertBody(
     }
   }
   return normaliseHeadingDepths(blocks);
+}
+
+/**
+ * The runs of text inside a list or a block quote, in reading order: one per list item
+ * (its paragraphs joined) or per paragraph of a quotation. Containers inside are
+ * flattened, each with one warning, so no words are lost, and without recursion, so no
+ * depth of nesting can exhaust the stack.
+ */
+export function textRuns(container: List | Blockquote, diagnostics: Diagnostics): PhrasingContent[][] {
+  const runs: PhrasingContent[][] = [];
+  const space = { type: 'text', value: ' ' } as PhrasingContent;
+  const warned = new Set<string>();
+  const flattened = (node: RootContent) => {
+    const kind = node.type === 'list' ? 'list' : 'block quote';
+    if (warned.has(kind)) return;
+    warned.add(kind);
+    diagnostics.warn(`flattened a ${kind} nested inside a ${container.type === 'list' ? 'list' : 'block quote'}: lectern's lists and quotations do not nest`, 'reader:nesting', positionOf(node));
+  };
+  // Work items: a node to read, or the end of a list item (which closes its run).
+  type Work = { node: RootContent; item?: PhrasingContent[] } | { end: PhrasingContent[] };
+  const stack: Work[] = [];
+  const pushChildren = (nodes: readonly RootContent[], item?: PhrasingContent[]) => {
+    for (let i = nodes.length - 1; i >= 0; i--) stack.push({ node: nodes[i]!, ...(item ? { item } : {}) });
+  };
+  const pushItems = (list: List) => {
+    for (let i = list.children.length - 1; i >= 0; i--) {
+      const item: PhrasingContent[] = [];
+      stack.push({ end: item });
+      pushChildren(list.children[i]!.children, item);
+    }
+  };
+  if (container.type === 'list') pushItems(container);
+  else pushChildren(container.children);
+  while (stack.length) {
+    const work = stack.pop()!;
+    if ('end' in work) {
+      if (work.end.length) runs.push(work.end);
+      continue;
+    }
+    const { node, item } = work;
+    const phrasing: PhrasingContent[] | undefined =
+      node.type === 'paragraph' || node.type === 'heading' ? node.children : node.type === 'code' ? [{ type: 'text', value: node.value }] : undefined;
+    if (phrasing) {
+      if (item) item.push(...phrasing, space);
+      else runs.push(phrasing);
+    } else if (node.type === 'list') {
+      flattened(node);
+      // A nested list's items come after the text of the item they are in.
+      if (item?.length) {
+        runs.push([...item]);
+        item.length = 0;
+      }
+      pushItems(node);
+    } else if (node.type === 'blockquote') {
+      if (node !== container) flattened(node);
+      pushChildren(node.children, item);
+    } else if (node.type === 'html') diagnostics.warn('dropped raw HTML block', 'reader:html', positionOf(node));
+  }
+  return runs;
 }
 
 /** Shifts heading depths so the shallowest is 2 and no level is skipped going down. */
