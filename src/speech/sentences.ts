@@ -34,12 +34,42 @@ export function sentenceRanges(text: string, lang: string): SentenceRange[] {
     if (prev && (ABBREVIATIONS.test(masked.slice(prev.start, prev.end)) || /^\s*\p{Ll}/u.test(s.segment))) prev.end = end;
     else ranges.push({ start, end });
   }
-  // Trim whitespace inside each range; drop empty ones.
+  // Trim whitespace inside each range; drop empty ones; cut run-on sentences into parts.
   return ranges
-    .map(({ start, end }) => {
-      while (start < end && /\s/.test(text[start]!)) start++;
-      while (end > start && /\s/.test(text[end - 1]!)) end--;
-      return { start, end };
-    })
-    .filter((r) => r.end > r.start);
+    .map(({ start, end }) => trim(text, start, end))
+    .filter((r) => r.end > r.start)
+    .flatMap((r) => splitLong(text, r));
+}
+
+/** Longest utterance, in characters (about 30 seconds of speech). */
+export const MAX_SENTENCE_CHARS = 500;
+
+function trim(text: string, start: number, end: number): SentenceRange {
+  while (start < end && /\s/.test(text[start]!)) start++;
+  while (end > start && /\s/.test(text[end - 1]!)) end--;
+  return { start, end };
+}
+
+/**
+ * A sentence longer than `MAX_SENTENCE_CHARS` (a run-on scrape, a 10,000-word paragraph
+ * without a full stop) would be one transcript cue and one highlighted span lasting many
+ * minutes. It is cut at the last clause mark (, ; : dash) before the limit, else at the
+ * last space, else (one enormous "word") at the limit, never inside a surrogate pair.
+ */
+function splitLong(text: string, range: SentenceRange): SentenceRange[] {
+  const parts: SentenceRange[] = [];
+  let { start } = range;
+  while (range.end - start > MAX_SENTENCE_CHARS) {
+    const window = text.slice(start, start + MAX_SENTENCE_CHARS);
+    const clause = Math.max(...[...window.matchAll(/[,;:\u2013\u2014](?=\s)/g)].map((m) => m.index + 1), -1);
+    const space = window.search(/\s\S*$/);
+    let cut = clause > MAX_SENTENCE_CHARS / 3 ? clause : space > 0 ? space : MAX_SENTENCE_CHARS;
+    if (/[\uD800-\uDBFF]/.test(text[start + cut - 1] ?? '')) cut--;
+    const part = trim(text, start, start + cut);
+    if (part.end > part.start) parts.push(part);
+    start += cut;
+  }
+  const rest = trim(text, start, range.end);
+  if (rest.end > rest.start) parts.push(rest);
+  return parts;
 }

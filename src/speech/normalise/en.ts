@@ -65,7 +65,7 @@ const RULES: Rule[] = [
   [/\bUS(?=\$)/g, ''],
   [/([£$€])\s?(\d(?:[\d,]*\d)?(?:\.\d+)?)(?:\s?(k|mn|bn|tn|m|thousand|million|billion|trillion)\b)?/gi, (_m, sym, amount, scale) => money(sym, amount, scale)],
   [/\b(\d+(?:\.\d+)?)p\b/g, (_m, n) => `${n} ${n === '1' ? 'penny' : 'pence'}`],
-  [/\b(\d(?:[\d,]*\d)?(?:\.\d+)?)(mn|bn|tn)\b/g, (_m, n, s) => `${n} ${SCALE[s]}`],
+  [/(\d(?:[\d,]*\d)?(?:\.\d+)?|\.\d+)\s*(mn|bn|tn)\b/g, (_m, n, s) => `${n} ${SCALE[s]}`],
   // Percentages and units.
   [/(\d)\s?%/g, '$1 percent'],
   [/(\d)\s?mph\b/g, '$1 miles per hour'],
@@ -127,7 +127,8 @@ function tidy(text: string): string {
 
 export const english: Normaliser = {
   normalise(text: string): string {
-    let out = text;
+    // Clean first too: an emoji or a soft hyphen inside "2.3👍bn" must not hide it from the rules.
+    let out = universalClean(text);
     for (const [re, to] of RULES) out = out.replace(re, to as (substring: string, ...args: string[]) => string);
     out = tidy(universalClean(out));
     // An abbreviation at the end ("24 Nov.") may have taken the sentence's full stop with it.
