@@ -15,18 +15,24 @@ const FINISHED = /[.!?…:;—–-]["'”’)\]]*$/;
 /** The shortest run of words that counts as a scrape duplicate. */
 const MIN_OVERLAP_WORDS = 4;
 
+/** The most words a scrape duplicate may drop before the repeated phrase ("Amirabdollahian said."). */
+const MAX_LEAD_IN_WORDS = 8;
+
 export function repairParagraphs(blocks: DraftBlock[], diagnostics: Diagnostics): DraftBlock[] {
   const out: DraftBlock[] = [];
   for (const block of blocks) {
-    const prev = out[out.length - 1];
-    if (block.type === 'paragraph' && prev?.type === 'paragraph') {
-      const merged = tryMerge(prev, block, diagnostics);
-      if (merged) {
-        out[out.length - 1] = merged;
-        continue;
-      }
-    }
     out.push(block);
+    // A merge changes the paragraph before it could be compared with its predecessor, so
+    // look back until nothing more merges: every neighbouring pair is then checked in its
+    // final form, and repairing the result again changes nothing.
+    for (;;) {
+      const b = out[out.length - 1];
+      const a = out[out.length - 2];
+      if (a?.type !== 'paragraph' || b?.type !== 'paragraph') break;
+      const merged = tryMerge(a, b, diagnostics);
+      if (!merged) break;
+      out.splice(-2, 2, merged);
+    }
   }
   return out;
 }
@@ -38,12 +44,14 @@ function tryMerge(a: DraftParagraph, b: DraftParagraph, diagnostics: Diagnostics
   const where = { line: a.position?.line, column: a.position?.column };
   const bLine = b.position?.line;
 
-  // Scrape duplicate: the tail of `a` is repeated inside `b`; keep `a`, then `b` after the repeat.
+  // Scrape duplicate: the tail of `a` is repeated near the start of `b`; keep `a`, then `b`
+  // after the repeat. The few words before the repeat go too, and the warning says which.
   const overlap = longestRepeatedTail(aText, bText);
   if (overlap) {
     const [, after] = splitInlinesAt(b.children, overlap.end);
+    const leadIn = bText.slice(0, overlap.start).trim();
     diagnostics.warn(
-      `merged a scrape duplicate: line ${bLine ?? '?'} repeats "${overlap.phrase}"`,
+      `merged a scrape duplicate: line ${bLine ?? '?'} repeats "${overlap.phrase}"${leadIn ? `; also dropped "${leadIn}" before it` : ''}`,
       'repair:scrape-duplicate',
       where,
     );
@@ -57,14 +65,21 @@ function tryMerge(a: DraftParagraph, b: DraftParagraph, diagnostics: Diagnostics
   return undefined;
 }
 
-function longestRepeatedTail(a: string, b: string): { phrase: string; end: number } | undefined {
+/**
+ * The longest run of at least `MIN_OVERLAP_WORDS` words that ends `a` and occurs in `b` as
+ * whole words, no more than `MAX_LEAD_IN_WORDS` words into it: what a scrape repeated.
+ */
+function longestRepeatedTail(a: string, b: string): { phrase: string; start: number; end: number } | undefined {
   const words = a.split(/\s+/);
-  let best: { phrase: string; end: number } | undefined;
+  const wordChar = /[\p{L}\p{N}]/u;
+  let best: { phrase: string; start: number; end: number } | undefined;
   for (let n = MIN_OVERLAP_WORDS; n <= words.length; n++) {
     const phrase = words.slice(-n).join(' ');
-    const at = b.indexOf(phrase);
+    let at = b.indexOf(phrase);
+    while (at >= 0 && (wordChar.test(b[at - 1] ?? '') || wordChar.test(b[at + phrase.length] ?? ''))) at = b.indexOf(phrase, at + 1);
     if (at < 0) break;
-    best = { phrase, end: at + phrase.length };
+    // Longer phrases start earlier in `b`: keep looking when this one starts too far in.
+    if (b.slice(0, at).split(/\s+/).filter(Boolean).length <= MAX_LEAD_IN_WORDS) best = { phrase, start: at, end: at + phrase.length };
   }
   return best;
 }
