@@ -2,7 +2,8 @@
 /**
  * The `lectern` command. It maps flags to one typed options object, calls the library,
  * prints diagnostics and picks the exit code: 0 success, 1 build or input failure,
- * 2 usage error. Heavy modules load inside the actions so `--help` stays fast.
+ * 2 usage error, 130 interrupted (SIGINT or SIGTERM). Heavy modules load inside the
+ * actions so `--help` stays fast.
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -11,7 +12,7 @@ import { stageList } from './stages-list.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -130,3 +131,6 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 });
 
 process.exitCode = await main(process.argv);
+// An interrupted build has discarded its outputs and printed its report; a stage that
+// does not watch its signal (an MP3 encode) may still be busy, so do not wait for it.
+if (process.exitCode === EXIT.interrupted) process.stdout.write('', () => process.exit(EXIT.interrupted));

@@ -12,6 +12,8 @@ const TMP_MARK = '.lectern-tmp-';
  */
 export class OutputWriter {
   private readonly pending = new Map<string, string>();
+  /** Set once the build has committed or discarded its outputs: later writes are refused. */
+  private closed = false;
   constructor(readonly outDir: string) {}
 
   /** Path an output will have once committed. */
@@ -33,7 +35,14 @@ export class OutputWriter {
     const final = this.resolve(name);
     await mkdir(path.dirname(final), { recursive: true });
     const tmp = path.join(path.dirname(final), `${TMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}-${path.basename(final)}`);
+    if (this.closed) throw new Error(`the build has ended; ${name} was not written`);
     const fh = await open(tmp, 'wx');
+    if (this.closed) {
+      // A stage still running after the build was stopped: leave nothing behind.
+      await fh.close();
+      await rm(tmp, { force: true });
+      throw new Error(`the build has ended; ${name} was not written`);
+    }
     // Registered before writing, so a failure part-way still discards the temporary file.
     const previous = this.pending.get(final);
     this.pending.set(final, tmp);
@@ -53,6 +62,7 @@ export class OutputWriter {
   }
 
   async commit(): Promise<string[]> {
+    this.closed = true;
     const done: string[] = [];
     for (const [final, tmp] of this.pending) {
       await rename(tmp, final);
@@ -63,12 +73,17 @@ export class OutputWriter {
   }
 
   async discard(): Promise<void> {
+    this.closed = true;
     await Promise.all([...this.pending.values()].map((tmp) => rm(tmp, { force: true })));
     this.pending.clear();
   }
 }
 
-/** Removes temporary files an interrupted earlier build left in `dir`. */
+/**
+ * Removes temporary files that a build killed part-way (SIGKILL, a power cut) left in
+ * `dir`. A temporary file carries the id of the process that wrote it; files of a process
+ * that is still running (another build into the same folder, or this one) are left alone.
+ */
 export async function sweepTemporaries(dir: string): Promise<void> {
   let names: string[];
   try {
@@ -76,5 +91,21 @@ export async function sweepTemporaries(dir: string): Promise<void> {
   } catch {
     return;
   }
-  await Promise.all(names.filter((n) => n.startsWith(TMP_MARK)).map((n) => rm(path.join(dir, n), { force: true })));
+  const stale = names.filter((n) => {
+    if (!n.startsWith(TMP_MARK)) return false;
+    const pid = /^(\d+)-/.exec(n.slice(TMP_MARK.length))?.[1];
+    return pid === undefined || !isRunning(Number(pid));
+  });
+  await Promise.all(stale.map((n) => rm(path.join(dir, n), { force: true })));
+}
+
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, as another user's process.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -53,6 +53,11 @@ export interface RunResult {
 
 const quietLogger: Logger = { info() {}, progress() {} };
 
+/** The error for a stopped build: the caller's own reason when it is a LecternError ("interrupted by SIGINT"). */
+function interrupted(reason: unknown, file: string): LecternError | StageError {
+  return reason instanceof LecternError ? new LecternError(reason.message, reason.code, { file, ...reason.place }, { cause: reason }) : new StageError('build', reason ?? new Error('interrupted'));
+}
+
 /**
  * Runs the planned stages over one article. Outputs are committed only if every stage
  * succeeds; on failure (or abort) everything this build wrote is discarded and the
@@ -83,6 +88,7 @@ export async function runStages(
     defer: (fn) => void cleanups.push(fn),
   };
   const timings: Record<string, number> = {};
+  let onStop: (() => void) | undefined;
   try {
     // Each stage starts as soon as the stages it follows have finished (the waves give an
     // order in which those are always already started), so a slow stage holds up only
@@ -109,9 +115,18 @@ export async function runStages(
         }),
       );
     }
-    await Promise.allSettled(finished.values());
+    // When the caller stops the build (Ctrl-C), do not wait for stages that do not look at
+    // their signal (a long MP3 encode): discard the outputs now. The writer refuses their
+    // later writes, so nothing they do afterwards reaches the output folder.
+    const stopped = new Promise<'stopped'>((resolve) => {
+      onStop = () => resolve('stopped');
+      if (extra.signal?.aborted) onStop();
+      extra.signal?.addEventListener('abort', onStop, { once: true });
+    });
+    const settled = await Promise.race([Promise.allSettled(finished.values()), stopped]);
+    if (settled === 'stopped') throw interrupted(extra.signal?.reason, options.articleFile);
     if (firstFailure) throw firstFailure;
-    if (controller.signal.aborted) throw new StageError('build', controller.signal.reason ?? new Error('interrupted'));
+    if (controller.signal.aborted) throw interrupted(controller.signal.reason, options.articleFile);
     const files = await output.commit();
     return { files, artifacts: ctx.artifacts, timings };
   } catch (e) {
@@ -119,6 +134,7 @@ export async function runStages(
     throw e;
   } finally {
     extra.signal?.removeEventListener('abort', onAbort);
+    if (onStop) extra.signal?.removeEventListener('abort', onStop);
     for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch(() => {});
   }
 }
