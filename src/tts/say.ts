@@ -1,9 +1,10 @@
 /**
- * The operating system's voice through the `say` package. On macOS and Windows,
- * `say.export()` writes a WAV. On Linux `say.export()` throws, and `say.speak()` would pass
- * the text unescaped into festival's Scheme interpreter, so there lectern runs festival's
- * `text2wave` itself: arguments as an array (no shell), the text on standard input (never
- * inside a Scheme string).
+ * The operating system's voice. On Windows, the `say` package's `say.export()` writes a
+ * WAV (SAPI reads the text on standard input). On Linux `say.export()` throws, and
+ * `say.speak()` would pass the text unescaped into festival's Scheme interpreter, so there
+ * lectern runs festival's `text2wave` itself; on macOS it runs `say` itself. Either way:
+ * arguments as an array (no shell), the text on standard input (never inside a Scheme
+ * string, never an argument).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -70,6 +71,25 @@ async function linuxSynthesize(req: SynthesisRequest): Promise<Synthesis> {
   }
 }
 
+/**
+ * macOS `say`, run directly rather than through the say package, which passes the text as
+ * an argument (where a sentence starting with "-" would read as an option): here the text
+ * comes on standard input (`-f -`) and the WAV is 16-bit, as `decodeWav` reads it.
+ */
+async function macSynthesize(req: SynthesisRequest): Promise<Synthesis> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'lectern-say-'));
+  const out = path.join(dir, 'out.wav');
+  try {
+    const args = ['-v', req.voice, '-r', String(Math.round(req.rate)), '-o', out, '--file-format=WAVE', '--data-format=LEI16@22050', '-f', '-'];
+    const r = await run('say', args, req.text);
+    const wav = await readFile(out).catch(() => undefined);
+    if (r.code !== 0 || !wav) throw new LecternError(`say failed: ${r.stderr.trim().split('\n')[0] || `exit ${r.code}`}`, 'tts:failed');
+    return decodeWav(wav);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 interface SayModule {
   export(text: string, voice: string | null, speed: number | null, file: string, cb: (err?: Error | string) => void): void;
   getInstalledVoices(cb: (err: Error | string | undefined, voices: string[]) => void): void;
@@ -105,6 +125,8 @@ export function createSay(): TtsEngine {
     },
     async synthesize(req) {
       if (isLinux) return linuxSynthesize(req);
+      if (process.platform === 'darwin') return macSynthesize(req);
+      // Windows: the say package feeds the text to SAPI on standard input.
       const say = await sayModule();
       const dir = await mkdtemp(path.join(os.tmpdir(), 'lectern-say-'));
       const file = path.join(dir, 'out.wav');
