@@ -44,8 +44,10 @@ async function readAtMost(file: string, maxBytes: number): Promise<Buffer> {
 
 export function decodeText(file: string, bytes: Uint8Array): string {
   let text: string;
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) text = new TextDecoder('utf-16le').decode(bytes.subarray(2));
-  else if (bytes[0] === 0xfe && bytes[1] === 0xff) text = new TextDecoder('utf-16be').decode(bytes.subarray(2));
+  // UTF-16 code unit by code unit: an unpaired surrogate stays one, for the text clean-up
+  // to replace and report with its line (TextDecoder would replace it without a word).
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) text = Buffer.from(bytes.subarray(2, bytes.length - (bytes.length % 2))).toString('utf16le');
+  else if (bytes[0] === 0xfe && bytes[1] === 0xff) text = Buffer.from(bytes.subarray(2, bytes.length - (bytes.length % 2))).swap16().toString('utf16le');
   else {
     if (bytes.includes(0)) throw errors.binary(file);
     try {
