@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { parseHTML } from 'linkedom';
 import { describe, expect, it } from 'vitest';
 import { LecternError } from '../../src/article/diagnostics.js';
 import { decodeText } from '../../src/readers/decode.js';
@@ -84,6 +85,56 @@ describe('readers on arbitrary input', () => {
         expect(decodeText('x.md', le)).toBe(utf8);
         expect(decodeText('x.md', be)).toBe(utf8);
         expect(utf8).not.toMatch(/\r/);
+      }),
+      runs(300),
+    );
+  }, TIMEOUT);
+});
+
+describe('the HTML reader on arbitrary pages', () => {
+  // Moved here from html-reader.test.ts, so that `npm run fuzz` runs it for as long as asked.
+  const fragments = fc.constantFrom(
+    '<h1>Title</h1>', '<p>', '</p>', 'Some text.', '<figure>', '</figure>', '<img src="a.jpg" alt="A">', '<figcaption>Cap © X</figcaption>',
+    '<ul><li>', '</li></ul>', '<blockquote>', '</blockquote>', '<footer>— Who</footer>', '<em>', '</em>', '<table><tr><td>c</td></tr></table>',
+    '<script>alert(1)</script>', '<a href="javascript:alert(2)">link</a>', '<img src=x onerror=alert(3)>', '<svg><script>alert(4)</script></svg>',
+    '<iframe src="javascript:alert(5)"></iframe>', '<p onclick="alert(6)">', '<style>x{}</style>', '<!--', '-->', '<', '>', '&amp;', '<article>', '</article>',
+  );
+  const pages = fc.array(fc.oneof(fragments, fc.string({ maxLength: 12 })), { maxLength: 40 }).map((parts) => `<!doctype html><html><body>${parts.join('')}</body></html>`);
+
+  /**
+   * The text a browser shows for the page: its text nodes and image alt texts, outside
+   * scripts, styles, SVG, frames and the like. A payload may reach the model only as such
+   * text (`<Some text.<script>alert(1)</script>` makes `alert(1)` the text of a `<some>`).
+   */
+  function visibleText(html: string): string {
+    const hidden = new Set(['script', 'style', 'svg', 'math', 'iframe', 'frame', 'object', 'embed', 'noscript', 'template', 'head']);
+    let out = '';
+    const walk = (node: Node) => {
+      if (node.nodeType === 3) out += node.textContent ?? '';
+      if (node.nodeType !== 1) return;
+      const el = node as Element;
+      if (hidden.has(el.tagName.toLowerCase())) return;
+      out += ` ${el.getAttribute('alt') ?? ''} `;
+      el.childNodes.forEach(walk);
+    };
+    walk(parseHTML(html).document.documentElement as unknown as Node);
+    return out;
+  }
+
+  it('reads a page or says it has no headline, and nothing executable survives', () => {
+    fc.assert(
+      fc.property(pages, (html) => {
+        try {
+          const { article } = parseArticle(html, 'x.html');
+          const json = JSON.stringify(article);
+          const shown = visibleText(html);
+          for (const payload of json.match(/alert\(\d\)/g) ?? []) expect(shown).toContain(payload);
+          for (const url of json.match(/"url":"[^"]*"/g) ?? []) expect(url).toMatch(/^"url":"(https?:|mailto:)/);
+          expect(json).not.toMatch(/javascript:|vbscript:|data:text/i);
+        } catch (e) {
+          if (!(e instanceof LecternError)) throw e;
+          expect(e.code).toBe('input:structure');
+        }
       }),
       runs(300),
     );
