@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import NodeID3 from 'node-id3';
-import { createMp3Encoder } from 'wasm-media-encoders';
+import { createMp3Encoder, jsLibraryVersion } from 'wasm-media-encoders';
 import type { ClipCache } from '../tts/cache.js';
 import { projectFile } from '../util/paths.js';
 import { timelineSamples } from './pcm.js';
@@ -102,7 +102,7 @@ export function planSegments(timeline: Timeline): Segment[] {
 }
 
 /** What shapes the bytes of an encoded segment, besides its samples. */
-const ENCODER_ID = `wasm-media-encoders-lame:${MP3_BITRATE}k-cbr-mono`;
+const ENCODER_ID = `wasm-media-encoders@${jsLibraryVersion()}-lame:${MP3_BITRATE}k-cbr-mono`;
 
 /** Encodes one segment of the timeline. */
 export async function encodeSegment(timeline: Pick<Timeline, 'items' | 'sampleRate'>, cache: ClipCache, segment: Pick<Segment, 'from' | 'to'>): Promise<Buffer> {

@@ -30,6 +30,8 @@ declare module '../pipeline/stage.js' {
 }
 
 export const COVER_WIDTH = 1600;
+/** Plain JPEG with optimised Huffman tables: a fifth of mozjpeg's time, a few KB larger. */
+const COVER_JPEG = { quality: 85, optimiseCoding: true } as const;
 export const COVER_HEIGHT = 2560;
 const TEMPLATE = projectFile('templates', 'cover.svg');
 const TEXT_WIDTH = 1360;
@@ -92,12 +94,13 @@ export async function drawCover(article: Article, cacheRoot: string | false = fa
     publisher: escapeXml(article.source.publisher ?? ''),
   };
   const svg = template.replace(/\{\{(\w+)\}\}/g, (_, k: string) => fields[k] ?? '');
-  const cached = cacheRoot ? path.join(cacheRoot, 'covers', `${digest(svg + sharp.versions.vips, 32)}.jpg`) : undefined;
+  // The key covers everything that shapes the bytes: the drawing, libvips and the JPEG settings.
+  const cached = cacheRoot ? path.join(cacheRoot, 'covers', `${digest(JSON.stringify([svg, sharp.versions.vips, COVER_JPEG]), 32)}.jpg`) : undefined;
   if (cached) {
     const hit = await readFile(cached).catch(() => undefined);
     if (hit && hit.length > 1000) return hit;
   }
-  const jpeg = await sharp(Buffer.from(svg), { density: 72 }).resize(COVER_WIDTH, COVER_HEIGHT).jpeg({ quality: 85, mozjpeg: true }).toBuffer();
+  const jpeg = await sharp(Buffer.from(svg), { density: 72 }).resize(COVER_WIDTH, COVER_HEIGHT).jpeg(COVER_JPEG).toBuffer();
   if (cached) {
     await mkdir(path.dirname(cached), { recursive: true });
     await writeFile(`${cached}.${process.pid}.tmp`, jpeg);

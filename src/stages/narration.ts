@@ -5,7 +5,7 @@ import { LecternError } from '../article/diagnostics.js';
 import type { Stage, StageContext } from '../pipeline/stage.js';
 import { buildTimeline, speechParts, type Timeline } from '../audio/timeline.js';
 import { ClipCache, clipKey } from '../tts/cache.js';
-import { defaultWorkers, synthesizeAll } from '../tts/pool.js';
+import { defaultWorkers, SynthesisPool, synthesizeAll } from '../tts/pool.js';
 import { loadEngine, DEFAULT_ENGINE } from '../tts/registry.js';
 import { pickVoice, type TtsEngine, type Voice } from '../tts/engine.js';
 import { engineInfo } from '../tts/info.js';
@@ -73,7 +73,13 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
   const speech = ctx.artifacts.speech;
   if (!speech) throw new LecternError('the narration stage needs the speech stage', 'stage:order');
   const engine = await loadEngine(opts.engine ?? DEFAULT_ENGINE);
-  const info = await engineInfo(engine, ctx.options.cacheDir);
+  // In-process engines run on a pool of threads, started only if needed: for the engine's
+  // version and voices when they are not cached, or for clips that are not.
+  let pool: SynthesisPool | undefined;
+  const workers = opts.workers ?? defaultWorkers();
+  const getPool = () => (pool ??= new SynthesisPool(engine.id, workers));
+  ctx.defer(() => pool?.close());
+  const info = await engineInfo(engine, ctx.options.cacheDir, engine.capabilities.workerSafe ? () => getPool().info() : undefined);
   const engineVersion = info.version;
   const voices = await Promise.all(ctx.articles.map((a) => resolveVoice(engine, info.voices, opts.voice, a.lang)));
   const voice = voices[0]!;
@@ -87,7 +93,9 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
   if (tempCache) ctx.defer(() => rm(tempCache, { recursive: true, force: true }));
   // Every distinct part of every utterance, once.
   const partTexts = speech.utterances.map((u) => speechParts(u.speech));
-  const keyOf = (text: string, v: string) => clipKey({ engine: engine.id, version: engineVersion, voice: v, rate, lexicon: speech.lexicon.hash, text });
+  // The engine's identity (its package and binary) joins the version: a rebuilt engine makes new clips.
+  const build = engine.identity?.() ?? '';
+  const keyOf = (text: string, v: string) => clipKey({ engine: engine.id, version: `${engineVersion} ${build}`.trim(), voice: v, rate, lexicon: speech.lexicon.hash, text });
   const parts = partTexts.map((texts, i) => {
     const v = voices[speech.utterances[i]!.target.doc ?? 0]!;
     return texts.map((text) => ({ text, voice: v, key: keyOf(text, v) }));
@@ -124,7 +132,8 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
     engine,
     todo.map((t) => ({ text: t.text, voice: t.voice, rate })),
     {
-      workers: opts.workers ?? defaultWorkers(),
+      workers,
+      pool: engine.capabilities.workerSafe && todo.length ? getPool() : undefined,
       signal: ctx.signal,
       onResult: async (i, clip) => {
         checkRate(clip.sampleRate);
@@ -135,6 +144,9 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
       },
     },
   );
+  // The threads' engine instances are large: let them go before the audio is encoded.
+  await pool?.close();
+  pool = undefined;
   if (!sampleRate) sampleRate = 22050;
   const timeline = buildTimeline(
     speech.utterances,

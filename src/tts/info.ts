@@ -2,7 +2,6 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { digest } from '../util/hash.js';
 import type { TtsEngine, Voice } from './engine.js';
-import { engineInfoInWorker } from './pool.js';
 
 export interface EngineInfo {
   version: string;
@@ -11,10 +10,11 @@ export interface EngineInfo {
 
 /**
  * An engine's version and voices. Asking costs an engine start (about 0.1 s for eSpeak NG,
- * and memory); for engines with a cheap `identity()` the answer is kept in the cache
+ * and memory), so `ask` lets the caller put the question to a synthesis thread it will
+ * use anyway; for engines with a cheap `identity()` the answer is kept in the cache
  * folder, so a rebuild with every clip cached never starts the engine at all.
  */
-export async function engineInfo(engine: TtsEngine, cacheRoot: string | false): Promise<EngineInfo> {
+export async function engineInfo(engine: TtsEngine, cacheRoot: string | false, ask?: () => Promise<EngineInfo>): Promise<EngineInfo> {
   const identity = engine.identity?.();
   const file = identity && cacheRoot ? path.join(cacheRoot, 'engines', `${engine.id}-${digest(identity, 16)}.json`) : undefined;
   if (file) {
@@ -25,7 +25,7 @@ export async function engineInfo(engine: TtsEngine, cacheRoot: string | false): 
       /* not cached yet, or unreadable: ask the engine */
     }
   }
-  const info: EngineInfo = engine.capabilities.workerSafe ? await engineInfoInWorker(engine.id) : { version: await engine.version(), voices: await engine.voices() };
+  const info: EngineInfo = ask ? await ask() : { version: await engine.version(), voices: await engine.voices() };
   if (file) {
     await mkdir(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;

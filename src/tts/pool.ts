@@ -16,87 +16,144 @@ function workerFile(): string {
   return here.endsWith('.ts') ? projectFile('dist', 'lib', 'tts', 'worker.js') : fileURLToPath(new URL('./worker.js', import.meta.url));
 }
 
+interface WorkerMessage {
+  ready?: boolean;
+  info?: { version: string; voices: Voice[] };
+  id?: number;
+  samples?: Int16Array;
+  sampleRate?: number;
+  error?: string;
+  code?: string;
+}
+
 /**
- * Asks an in-process engine for its version and voices on a thread of its own, so the main
- * thread never holds an engine instance (tens of MB for eSpeak NG) while the synthesis
- * threads hold theirs.
+ * Synthesis threads for an in-process engine, started once per build. The first thread
+ * also answers the engine's version and voices when they are not cached, so the engine
+ * starts no more often than there are threads, and never on the main thread.
  */
-export function engineInfoInWorker(engineId: string): Promise<{ version: string; voices: Voice[] }> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(workerFile(), { workerData: { engine: engineId, info: true } });
-    worker.once('message', (msg: { info: { version: string; voices: Voice[] } }) => resolve(msg.info));
-    worker.once('error', reject);
-    worker.once('exit', (code) => code !== 0 && reject(new Error(`engine ${engineId} info thread exited with ${code}`)));
-  });
+export class SynthesisPool {
+  private readonly workers: { worker: Worker; ready: Promise<void>; listener?: (m: WorkerMessage) => void }[];
+  constructor(readonly engineId: string, count: number) {
+    this.workers = Array.from({ length: Math.max(1, count) }, () => {
+      const worker = new Worker(workerFile(), { workerData: { engine: engineId } });
+      const slot: { worker: Worker; ready: Promise<void>; listener?: (m: WorkerMessage) => void } = {
+        worker,
+        ready: new Promise<void>((resolve, reject) => {
+          worker.once('error', reject);
+          worker.on('message', (m: WorkerMessage) => (m.ready ? resolve() : slot.listener?.(m)));
+        }),
+      };
+      return slot;
+    });
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  async info(): Promise<{ version: string; voices: Voice[] }> {
+    const slot = this.workers[0]!;
+    await slot.ready;
+    return new Promise((resolve, reject) => {
+      slot.listener = (m) => {
+        slot.listener = undefined;
+        if (m.info) resolve(m.info);
+        else reject(new LecternError(m.error ?? 'engine info failed', 'tts:failed'));
+      };
+      slot.worker.postMessage({ kind: 'info' });
+    });
+  }
+
+  /** Runs requests on every thread; results arrive in completion order. */
+  async run(requests: readonly SynthesisRequest[], onResult: (index: number, result: Synthesis) => Promise<void> | void, signal?: AbortSignal): Promise<void> {
+    let next = 0;
+    let failure: unknown;
+    const take = () => (failure || signal?.aborted ? -1 : next < requests.length ? next++ : -1);
+    const abort = () => void this.close();
+    signal?.addEventListener('abort', abort, { once: true });
+    try {
+      await Promise.all(
+        this.workers.slice(0, Math.min(this.workers.length, requests.length)).map(async (slot) => {
+          try {
+            await slot.ready;
+          } catch (e) {
+            failure ??= e;
+            return;
+          }
+          await new Promise<void>((resolve) => {
+            let pending = Promise.resolve();
+            const send = () => {
+              const current = take();
+              if (current < 0) {
+                slot.listener = undefined;
+                return resolve();
+              }
+              slot.worker.postMessage({ kind: 'synth', id: current, ...requests[current] });
+            };
+            slot.listener = (msg) => {
+              if (msg.error !== undefined) {
+                failure ??= new LecternError(msg.error, msg.code ?? 'tts:failed');
+                return resolve();
+              }
+              const index = msg.id!;
+              pending = pending.then(() => onResult(index, { samples: msg.samples!, sampleRate: msg.sampleRate! })).catch((e: unknown) => {
+                failure ??= e;
+              });
+              void pending.then(send);
+            };
+            slot.worker.once('exit', () => resolve());
+            send();
+          });
+        }),
+      );
+    } finally {
+      signal?.removeEventListener('abort', abort);
+    }
+    if (failure) throw failure;
+    if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((s) => s.worker.terminate()));
+  }
 }
 
 export function defaultWorkers(): number {
   return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 }
 
+/**
+ * Synthesises every request: on the pool's threads for in-process engines, or as parallel
+ * calls on the main thread for engines that run their own processes.
+ */
 export async function synthesizeAll(
   engine: TtsEngine,
   requests: readonly SynthesisRequest[],
-  options: { workers: number; signal?: AbortSignal; onResult: (index: number, result: Synthesis) => Promise<void> | void },
+  options: { workers: number; pool?: SynthesisPool; signal?: AbortSignal; onResult: (index: number, result: Synthesis) => Promise<void> | void },
 ): Promise<void> {
   if (!requests.length) return;
+  if (engine.capabilities.workerSafe) {
+    const pool = options.pool ?? new SynthesisPool(engine.id, Math.min(options.workers, requests.length));
+    try {
+      return await pool.run(requests, options.onResult, options.signal);
+    } finally {
+      if (!options.pool) await pool.close();
+    }
+  }
   const count = Math.max(1, Math.min(options.workers, requests.length));
   let next = 0;
   let failure: unknown;
   const take = () => (failure || options.signal?.aborted ? -1 : next < requests.length ? next++ : -1);
-
-  if (!engine.capabilities.workerSafe) {
-    const lane = async () => {
-      for (let i = take(); i >= 0; i = take()) {
-        try {
-          await options.onResult(i, await engine.synthesize(requests[i]!));
-        } catch (e) {
-          failure ??= e;
-        }
+  const lane = async () => {
+    for (let i = take(); i >= 0; i = take()) {
+      try {
+        await options.onResult(i, await engine.synthesize(requests[i]!));
+      } catch (e) {
+        failure ??= e;
       }
-    };
-    await Promise.all(Array.from({ length: count }, lane));
-  } else {
-    const workers = Array.from({ length: count }, () => new Worker(workerFile(), { workerData: { engine: engine.id } }));
-    const abort = () => workers.forEach((w) => void w.terminate());
-    options.signal?.addEventListener('abort', abort, { once: true });
-    try {
-      await Promise.all(
-        workers.map(
-          (worker) =>
-            new Promise<void>((resolve) => {
-              let current = -1;
-              let pending = Promise.resolve();
-              const send = () => {
-                current = take();
-                if (current < 0) return resolve();
-                worker.postMessage({ id: current, ...requests[current] });
-              };
-              worker.on('message', (msg: { ready?: boolean; id: number; samples?: Int16Array; sampleRate?: number; error?: string; code?: string }) => {
-                if (msg.ready) return send();
-                if (msg.error !== undefined) {
-                  failure ??= new LecternError(msg.error, msg.code ?? 'tts:failed');
-                  return resolve();
-                }
-                const index = msg.id;
-                pending = pending.then(() => options.onResult(index, { samples: msg.samples!, sampleRate: msg.sampleRate! })).catch((e: unknown) => {
-                  failure ??= e;
-                });
-                void pending.then(send);
-              });
-              worker.on('error', (e) => {
-                failure ??= e;
-                resolve();
-              });
-              worker.on('exit', () => resolve());
-            }),
-        ),
-      );
-    } finally {
-      options.signal?.removeEventListener('abort', abort);
-      await Promise.all(workers.map((w) => w.terminate()));
     }
-  }
+  };
+  await Promise.all(Array.from({ length: count }, lane));
   if (failure) throw failure;
   if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
 }

@@ -1,25 +1,21 @@
 /**
- * A synthesis worker thread: loads one engine and answers synthesis requests. PCM goes
- * back as a transferred buffer (no copy).
+ * A synthesis worker thread: loads one engine and answers requests: `info` (the engine's
+ * version and voices) and synthesis. PCM goes back as a transferred buffer (no copy).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadEngine } from './registry.js';
 
-interface Request {
-  id: number;
-  text: string;
-  voice: string;
-  rate: number;
-}
+type Request = { kind: 'info' } | { kind: 'synth'; id: number; text: string; voice: string; rate: number };
 
-const { engine: id, info } = workerData as { engine: string; info?: boolean };
-const engine = await loadEngine(id);
-if (info) {
-  // Asked only for the engine's version and voices: answer and end.
-  parentPort!.postMessage({ info: { version: await engine.version(), voices: await engine.voices() } });
-  process.exit(0);
-}
+const engine = await loadEngine((workerData as { engine: string }).engine);
 parentPort!.on('message', (req: Request) => {
+  if (req.kind === 'info') {
+    Promise.all([engine.version(), engine.voices()]).then(
+      ([version, voices]) => parentPort!.postMessage({ info: { version, voices } }),
+      (e: unknown) => parentPort!.postMessage({ error: e instanceof Error ? e.message : String(e) }),
+    );
+    return;
+  }
   engine.synthesize(req).then(
     (s) => parentPort!.postMessage({ id: req.id, samples: s.samples, sampleRate: s.sampleRate }, [s.samples.buffer as ArrayBuffer]),
     (e: unknown) => parentPort!.postMessage({ id: req.id, error: e instanceof Error ? e.message : String(e), code: (e as { code?: string }).code }),
