@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildArticle } from '../src/build.js';
@@ -29,9 +29,16 @@ describe.skipIf(!hasFfmpeg)('MP3 encoded in parallel segments', () => {
     const n = r.artifacts!.narration!;
     const segments = planSegments(n.timeline);
     expect(segments.length).toBeGreaterThanOrEqual(4);
+    // The narration stage encoded every segment but the last while it synthesised.
+    const pipelined = { segments: 0, encoded: 0 };
+    const early = await encodeMp3(n.timeline, n.cache, 2, pipelined);
+    expect(pipelined).toEqual({ segments: segments.length, encoded: 1 });
+    // Encoded afresh, all at once: the same bytes.
+    rmSync(path.join(cache, 'mp3'), { recursive: true, force: true });
     const stats = { segments: 0, encoded: 0 };
     const mp3 = await encodeMp3(n.timeline, n.cache, 2, stats);
     expect(stats).toEqual({ segments: segments.length, encoded: segments.length });
+    expect(mp3.equals(early)).toBe(true);
     // Joined from the cache, the same bytes.
     const again = { segments: 0, encoded: 0 };
     expect((await encodeMp3(n.timeline, n.cache, 2, again)).equals(mp3)).toBe(true);

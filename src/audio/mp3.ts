@@ -17,7 +17,7 @@ import { createMp3Encoder, jsLibraryVersion } from 'wasm-media-encoders';
 import type { ClipCache } from '../tts/cache.js';
 import { projectFile } from '../util/paths.js';
 import { timelineSamples } from './pcm.js';
-import type { Chapter, Timeline } from './timeline.js';
+import type { Chapter, Timeline, TimelineItem } from './timeline.js';
 
 /**
  * Samples of silence a decoder plays before the first encoded sample: LAME's encoder delay
@@ -45,6 +45,8 @@ export interface Segment {
   to: number;
   /** Content key: the same key always encodes to the same bytes. */
   key: string;
+  /** Its items in `Timeline.items`: [first, end); `from` is where the first one starts. */
+  items: [number, number];
 }
 
 /** Segments hold at least this much audio, so the start-up of an encoder stays small beside its work. */
@@ -97,7 +99,7 @@ export function planSegments(timeline: Timeline): Segment[] {
     const endItem = utterances[last - 1]?.items[1] ?? items.length;
     const content = items.slice(firstItem, endItem).map((it) => (it.kind === 'clip' ? it.key : `-${it.samples}`));
     const key = createHash('sha256').update(JSON.stringify([ENCODER_ID, sampleRate, to - from, content])).digest('hex');
-    return { from, to, key };
+    return { from, to, key, items: [firstItem, endItem] };
   });
 }
 
@@ -125,7 +127,7 @@ function workerFile(): string {
 }
 
 /** Encoded segments, kept beside the clips: `<cache>/mp3/<key>.seg` = SHA-256 of the MP3 | MP3. */
-class SegmentCache {
+export class SegmentCache {
   constructor(readonly dir: string) {}
   file(key: string): string {
     return path.join(this.dir, `${key}.seg`);
@@ -145,6 +147,23 @@ class SegmentCache {
 /** Offset of the MP3 data inside a segment file (after its checksum). */
 const SEGMENT_HEADER = 32;
 
+/** Where the encoded segments of a narration whose clips are in `cache` are kept. */
+export function segmentCache(cache: ClipCache): SegmentCache {
+  return new SegmentCache(path.join(path.dirname(cache.dir), 'mp3'));
+}
+
+/** What a thread needs to encode one segment: its own items only, and its length. */
+export interface EncodeJob {
+  key: string;
+  items: TimelineItem[];
+  sampleRate: number;
+  length: number;
+}
+
+export function encodeJob(timeline: Pick<Timeline, 'items' | 'sampleRate'>, segment: Segment): EncodeJob {
+  return { key: segment.key, items: timeline.items.slice(segment.items[0], segment.items[1]), sampleRate: timeline.sampleRate, length: segment.to - segment.from };
+}
+
 export interface EncodeStats {
   segments: number;
   encoded: number;
@@ -163,7 +182,7 @@ export interface Mp3Segments {
  */
 export async function encodeMp3Segments(timeline: Timeline, cache: ClipCache, workers = os.availableParallelism?.() ?? os.cpus().length, stats?: EncodeStats): Promise<Mp3Segments> {
   const segments = planSegments(timeline);
-  const store = new SegmentCache(path.join(path.dirname(cache.dir), 'mp3'));
+  const store = segmentCache(cache);
   const cached = await Promise.all(segments.map((s) => store.has(s.key)));
   const todo = segments.map((s, i) => ({ s, i })).filter(({ i }) => !cached[i]);
   if (stats) Object.assign(stats, { segments: segments.length, encoded: todo.length });

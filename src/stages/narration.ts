@@ -4,6 +4,8 @@ import path from 'node:path';
 import { LecternError } from '../article/diagnostics.js';
 import type { Stage, StageContext } from '../pipeline/stage.js';
 import { buildTimeline, speechParts, type Timeline } from '../audio/timeline.js';
+import { encodeJob, planSegments, segmentCache, type EncodeJob } from '../audio/mp3.js';
+import { audioFormat } from './audio.js';
 import { ClipCache, clipKey } from '../tts/cache.js';
 import { defaultWorkers, SynthesisPool, synthesizeAll } from '../tts/pool.js';
 import { loadEngine, DEFAULT_ENGINE } from '../tts/registry.js';
@@ -126,6 +128,32 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
       todo.push({ key, text, voice: v });
     }
   }
+  // Segments of the MP3 whose clips are all made can be encoded while synthesis goes on
+  // (on the same threads), so the audio stage finds most of them done. The plan of a
+  // prefix of the narration gives the same segments, but for its last, as the whole.
+  const preencode = engine.capabilities.workerSafe && audioFormat(ctx) === 'mp3' && todo.length > 0;
+  const store = segmentCache(cache);
+  const queued = new Set<string>();
+  const encodeQueue: EncodeJob[] = [];
+  let prefix = 0;
+  let advancing = Promise.resolve();
+  const advance = () =>
+    (advancing = advancing.then(async () => {
+      const start = prefix;
+      while (prefix < parts.length && parts[prefix]!.every((p) => samplesOf.has(p.key))) prefix++;
+      if (!preencode || prefix === start || !sampleRate) return;
+      const partial = buildTimeline(
+        speech.utterances.slice(0, prefix),
+        parts.slice(0, prefix).map((ps) => ps.map((p) => ({ key: p.key, samples: samplesOf.get(p.key)! }))),
+        sampleRate,
+      );
+      for (const segment of planSegments(partial).slice(0, -1)) {
+        if (queued.has(segment.key)) continue;
+        queued.add(segment.key);
+        if (!(await store.has(segment.key))) encodeQueue.push(encodeJob(partial, segment));
+      }
+    }));
+  await advance();
   let done = 0;
   ctx.log.progress('narration', 0, todo.length);
   await synthesizeAll(
@@ -134,11 +162,13 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
     {
       workers,
       pool: engine.capabilities.workerSafe && todo.length ? getPool() : undefined,
+      encodes: preencode ? { take: () => encodeQueue.shift(), cacheDir: cache.dir, done: (key, data) => store.write(key, data) } : undefined,
       signal: ctx.signal,
       onResult: async (i, clip) => {
         checkRate(clip.sampleRate);
         await cache.write(todo[i]!.key, clip);
         samplesOf.set(todo[i]!.key, clip.samples.length);
+        await advance();
         stats.synthesised++;
         ctx.log.progress('narration', ++done, todo.length);
       },

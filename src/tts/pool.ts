@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { projectFile } from '../util/paths.js';
 import { LecternError } from '../article/diagnostics.js';
 import type { Synthesis, SynthesisRequest, TtsEngine, Voice } from './engine.js';
+import type { EncodeJob } from '../audio/mp3.js';
 
 /** The compiled worker; tests run from src/ but workers need JavaScript. */
 function workerFile(): string {
@@ -18,6 +19,8 @@ function workerFile(): string {
 
 interface WorkerMessage {
   ready?: boolean;
+  encoded?: string;
+  data?: Uint8Array;
   info?: { version: string; voices: Voice[] };
   id?: number;
   samples?: Int16Array;
@@ -64,8 +67,17 @@ export class SynthesisPool {
     });
   }
 
-  /** Runs requests on every thread; results arrive in completion order. */
-  async run(requests: readonly SynthesisRequest[], onResult: (index: number, result: Synthesis) => Promise<void> | void, signal?: AbortSignal): Promise<void> {
+  /**
+   * Runs requests on every thread; results arrive in completion order. `encodes`, when
+   * given, offers MP3 segments that became ready meanwhile: a thread takes one before its
+   * next clip, so encoding overlaps synthesis instead of waiting for it.
+   */
+  async run(
+    requests: readonly SynthesisRequest[],
+    onResult: (index: number, result: Synthesis) => Promise<void> | void,
+    signal?: AbortSignal,
+    encodes?: { take(): EncodeJob | undefined; cacheDir: string; done(key: string, data: Uint8Array): Promise<void> },
+  ): Promise<void> {
     let next = 0;
     let failure: unknown;
     const take = () => (failure || signal?.aborted ? -1 : next < requests.length ? next++ : -1);
@@ -83,6 +95,8 @@ export class SynthesisPool {
           await new Promise<void>((resolve) => {
             let pending = Promise.resolve();
             const send = () => {
+              const job = failure || signal?.aborted ? undefined : encodes?.take();
+              if (job) return slot.worker.postMessage({ kind: 'encode', job, cacheDir: encodes!.cacheDir });
               const current = take();
               if (current < 0) {
                 slot.listener = undefined;
@@ -91,6 +105,14 @@ export class SynthesisPool {
               slot.worker.postMessage({ kind: 'synth', id: current, ...requests[current] });
             };
             slot.listener = (msg) => {
+              if (msg.encoded !== undefined) {
+                if (!msg.data) failure ??= new LecternError(`MP3 encoding failed: ${msg.error ?? 'unknown'}`, 'audio:encode');
+                else pending = pending.then(() => encodes!.done(msg.encoded!, msg.data!)).catch((e: unknown) => {
+                  failure ??= e;
+                });
+                void pending.then(send);
+                return;
+              }
               if (msg.error !== undefined) {
                 failure ??= new LecternError(msg.error, msg.code ?? 'tts:failed');
                 return resolve();
@@ -129,13 +151,19 @@ export function defaultWorkers(): number {
 export async function synthesizeAll(
   engine: TtsEngine,
   requests: readonly SynthesisRequest[],
-  options: { workers: number; pool?: SynthesisPool; signal?: AbortSignal; onResult: (index: number, result: Synthesis) => Promise<void> | void },
+  options: {
+    workers: number;
+    pool?: SynthesisPool;
+    signal?: AbortSignal;
+    onResult: (index: number, result: Synthesis) => Promise<void> | void;
+    encodes?: Parameters<SynthesisPool['run']>[3];
+  },
 ): Promise<void> {
   if (!requests.length) return;
   if (engine.capabilities.workerSafe) {
     const pool = options.pool ?? new SynthesisPool(engine.id, Math.min(options.workers, requests.length));
     try {
-      return await pool.run(requests, options.onResult, options.signal);
+      return await pool.run(requests, options.onResult, options.signal, options.encodes);
     } finally {
       if (!options.pool) await pool.close();
     }

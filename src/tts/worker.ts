@@ -4,8 +4,13 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadEngine } from './registry.js';
+import { ClipCache } from './cache.js';
+import { encodeSegment, type EncodeJob } from '../audio/mp3.js';
 
-type Request = { kind: 'info' } | { kind: 'synth'; id: number; text: string; voice: string; rate: number };
+type Request =
+  | { kind: 'info' }
+  | { kind: 'synth'; id: number; text: string; voice: string; rate: number }
+  | { kind: 'encode'; job: EncodeJob; cacheDir: string };
 
 const engine = await loadEngine((workerData as { engine: string }).engine);
 parentPort!.on('message', (req: Request) => {
@@ -13,6 +18,17 @@ parentPort!.on('message', (req: Request) => {
     Promise.all([engine.version(), engine.voices()]).then(
       ([version, voices]) => parentPort!.postMessage({ info: { version, voices } }),
       (e: unknown) => parentPort!.postMessage({ error: e instanceof Error ? e.message : String(e) }),
+    );
+    return;
+  }
+  if (req.kind === 'encode') {
+    // While clips are still being made, finished segments of the narration are encoded here.
+    encodeSegment({ items: req.job.items, sampleRate: req.job.sampleRate }, new ClipCache(req.cacheDir), { from: 0, to: req.job.length }).then(
+      (encoded) => {
+        const data = new Uint8Array(encoded);
+        parentPort!.postMessage({ encoded: req.job.key, data }, [data.buffer]);
+      },
+      (e: unknown) => parentPort!.postMessage({ encoded: req.job.key, error: e instanceof Error ? e.message : String(e) }),
     );
     return;
   }
