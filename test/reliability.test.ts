@@ -13,6 +13,10 @@ import JSZip from 'jszip';
 import { describe, expect, it } from 'vitest';
 import { CLI, lectern, listFiles, ROOT, SAMPLE, tmpDir } from './helpers.js';
 import { epubcheck, hasEpubcheck } from './validators.js';
+import { Diagnostics, LecternError } from '../src/article/diagnostics.js';
+import { planStages, runStages } from '../src/pipeline/runner.js';
+import { defineStage, type BuildOptions } from '../src/pipeline/stage.js';
+import { parseArticle } from '../src/readers/index.js';
 
 function write(dir: string, name: string, data: string | Buffer): string {
   const file = path.join(dir, name);
@@ -391,6 +395,46 @@ describe('a build stopped part-way', () => {
     cpSync(SAMPLE.replace('article.md', 'images/turbines.jpg'), path.join(dir, 'article/images/turbines.jpg'));
     expect(lectern(['build', file, '-o', out, '-s', 'json']).status).toBe(0);
     expect(readdirSync(out).sort()).toEqual([`.lectern-tmp-${process.pid}-0123abcd-article.json`, 'article.epub', 'article.json']);
+  });
+});
+
+describe('the runner, stopped by its caller', () => {
+  const { article } = parseArticle('---\nheadline: H\n---\n\nBody.\n', 'a.md');
+  const options = (outDir: string): BuildOptions => ({ outDir, baseName: 'a', articleDir: outDir, articleFile: 'a.md', sources: [{ file: 'a.md', dir: outDir }], allowRemote: false, sourceDateEpoch: 0, stageOptions: {}, cacheDir: false });
+
+  it('does not wait for a stage that ignores its signal, and refuses what it writes afterwards', async () => {
+    const out = tmpDir();
+    writeFileSync(path.join(out, 'a.txt'), 'previous build');
+    let wrote: unknown;
+    const stubborn = defineStage({
+      name: 'stubborn',
+      description: 'a long encode that never looks at ctx.signal',
+      async run(ctx) {
+        await ctx.output.write('a.txt', 'first half');
+        await new Promise((r) => setTimeout(r, 800));
+        wrote = await ctx.output.write('a.mp3', 'second half').catch((e: unknown) => e);
+      },
+    });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new LecternError('interrupted by SIGINT', 'build:interrupted')), 50);
+    const t0 = performance.now();
+    const err = await runStages(planStages([stubborn], []), article, options(out), new Diagnostics(), { signal: controller.signal }).catch((e: unknown) => e);
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(String(err)).toBe('a.md: error: interrupted by SIGINT');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(String(wrote)).toMatch(/the build has ended; a\.mp3 was not written/);
+    expect(readdirSync(out)).toEqual(['a.txt']);
+    expect(readFileSync(path.join(out, 'a.txt'), 'utf8')).toBe('previous build');
+  });
+
+  it('runs nothing when the signal was aborted before it started', async () => {
+    const out = tmpDir();
+    let ran = false;
+    const controller = new AbortController();
+    controller.abort(new LecternError('interrupted by SIGTERM', 'build:interrupted'));
+    const err = await runStages(planStages([defineStage({ name: 'x', description: 'x', run: async () => void (ran = true) })], []), article, options(out), new Diagnostics(), { signal: controller.signal }).catch((e: unknown) => e);
+    expect(String(err)).toBe('a.md: error: interrupted by SIGTERM');
+    expect(ran).toBe(false);
   });
 });
 

@@ -75,6 +75,7 @@ export async function runStages(
   const controller = new AbortController();
   const onAbort = () => controller.abort(extra.signal?.reason);
   extra.signal?.addEventListener('abort', onAbort, { once: true });
+  if (extra.signal?.aborted) onAbort();
   const cleanups: (() => Promise<void> | void)[] = [];
   const ctx: StageContext = {
     article,
