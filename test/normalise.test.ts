@@ -39,6 +39,7 @@ describe('English normalisation', () => {
     ['units', 'Gusts of 70mph and 4 km of cable weighing 20kg.', 'Gusts of 70 miles per hour and 4 kilometres of cable weighing 20 kilograms.'],
     ['symbols', 'AT&T and R&D spending rose.', 'A T and T and R and D spending rose.'],
     ['emoji and dingbats are dropped', 'Crowds cheered 🎉 the result ✓.', 'Crowds cheered the result.'],
+    ['regnal numbers and wars', 'King Charles III met Louis XIV; after World War II.', 'King Charles the third met Louis the fourteenth; after World War two.'],
     ['an abbreviation ending the sentence keeps the full stop', 'The vote is on 24 Nov.', 'The vote is on the twenty-fourth of November.'],
   ])('%s', (_rule, input, expected) => {
     expect(say(input)).toBe(expected);

@@ -133,8 +133,13 @@ export class SegmentCache {
     return path.join(this.dir, `${key}.seg`);
   }
   async has(key: string): Promise<boolean> {
+    return (await this.check(key)) === 'hit';
+  }
+  /** `corrupt`: the file is there but its checksum does not match (a damaged cache). */
+  async check(key: string): Promise<'hit' | 'miss' | 'corrupt'> {
     const buf = await readFile(this.file(key)).catch(() => undefined);
-    return !!buf && buf.length >= 32 && createHash('sha256').update(buf.subarray(32)).digest().equals(buf.subarray(0, 32));
+    if (!buf) return 'miss';
+    return buf.length >= 32 && createHash('sha256').update(buf.subarray(32)).digest().equals(buf.subarray(0, 32)) ? 'hit' : 'corrupt';
   }
   async write(key: string, data: Uint8Array): Promise<void> {
     await mkdir(this.dir, { recursive: true });
@@ -167,6 +172,8 @@ export function encodeJob(timeline: Pick<Timeline, 'items' | 'sampleRate'>, segm
 export interface EncodeStats {
   segments: number;
   encoded: number;
+  /** Cached segments found damaged and encoded again. */
+  repaired?: number;
 }
 
 /** An encoded narration: segment files that, read in order past their headers, make the MP3. */
@@ -180,12 +187,22 @@ export interface Mp3Segments {
  * encoded on up to `workers` threads and written to the cache as each is done. Nothing
  * holds the whole MP3 in memory; `mp3Chunks` reads it back in order.
  */
-export async function encodeMp3Segments(timeline: Timeline, cache: ClipCache, workers = os.availableParallelism?.() ?? os.cpus().length, stats?: EncodeStats): Promise<Mp3Segments> {
+export async function encodeMp3Segments(
+  timeline: Timeline,
+  cache: ClipCache,
+  workers = os.availableParallelism?.() ?? os.cpus().length,
+  stats?: EncodeStats,
+  signal?: AbortSignal,
+): Promise<Mp3Segments> {
   const segments = planSegments(timeline);
   const store = segmentCache(cache);
-  const cached = await Promise.all(segments.map((s) => store.has(s.key)));
-  const todo = segments.map((s, i) => ({ s, i })).filter(({ i }) => !cached[i]);
-  if (stats) Object.assign(stats, { segments: segments.length, encoded: todo.length });
+  const state = await Promise.all(segments.map((s) => store.check(s.key)));
+  const todo = segments.map((s, i) => ({ s, i })).filter(({ i }) => state[i] !== 'hit');
+  if (stats) Object.assign(stats, { segments: segments.length, encoded: todo.length, repaired: state.filter((c) => c === 'corrupt').length });
+  const live = new Set<Worker>();
+  const stop = () => live.forEach((w) => void w.terminate());
+  signal?.addEventListener('abort', stop, { once: true });
+  try {
   if (todo.length === 1 || workers <= 1) {
     for (const { s } of todo) await store.write(s.key, await encodeSegment(timeline, cache, s));
   } else if (todo.length > 1) {
@@ -193,6 +210,11 @@ export async function encodeMp3Segments(timeline: Timeline, cache: ClipCache, wo
     const lane = () =>
       new Promise<void>((resolve, reject) => {
         const worker = new Worker(workerFile(), { workerData: { items: timeline.items, sampleRate: timeline.sampleRate, cacheDir: cache.dir } });
+        live.add(worker);
+        worker.once('exit', () => {
+          live.delete(worker);
+          if (signal?.aborted) reject(signal.reason ?? new Error('aborted'));
+        });
         const send = () => {
           const job = todo[next++];
           if (!job) {
@@ -216,6 +238,10 @@ export async function encodeMp3Segments(timeline: Timeline, cache: ClipCache, wo
       });
     await Promise.all(Array.from({ length: Math.min(workers, todo.length) }, lane));
   }
+  } finally {
+    signal?.removeEventListener('abort', stop);
+  }
+  if (signal?.aborted) throw signal.reason ?? new Error('aborted');
   const files = segments.map((s) => store.file(s.key));
   const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size - SEGMENT_HEADER));
   return { files, bytes: sizes.reduce((a, b) => a + b, 0) };

@@ -80,6 +80,7 @@ export async function runStages(
   const ctx: StageContext = {
     article,
     articles: extra.articles ?? [article],
+    stages: waves.flat().map((s) => s.name),
     options,
     diagnostics,
     log: extra.log ?? quietLogger,

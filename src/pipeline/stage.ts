@@ -57,6 +57,8 @@ export interface StageContext {
   readonly article: Article;
   /** Every article of the build: one, or the articles of a digest in order. */
   readonly articles: readonly Article[];
+  /** Names of the stages in this build, so a stage can prepare for those that follow. */
+  readonly stages: readonly string[];
   readonly options: BuildOptions;
   readonly diagnostics: Diagnostics;
   readonly log: Logger;

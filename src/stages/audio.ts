@@ -57,14 +57,15 @@ export function audioStage(): Stage {
       const offset = audioOffsetSeconds(format, n.timeline.sampleRate);
       const marks = chapters(n.timeline, offset);
       const name = `${ctx.options.baseName}.${format}`;
-      const encodeStats = { segments: 0, encoded: 0 };
+      const encodeStats: { segments: number; encoded: number; repaired?: number } = { segments: 0, encoded: 0 };
       let mp3: Mp3Segments | undefined;
       // Every format is written as it is produced: a long narration is never in memory whole.
       if (format === 'wav') {
         await ctx.output.writeChunks(name, wavChunks(n.timeline, n.cache));
       } else if (format === 'mp3') {
         const cover = ctx.artifacts.cover;
-        mp3 = await encodeMp3Segments(n.timeline, n.cache, undefined, encodeStats);
+        mp3 = await encodeMp3Segments(n.timeline, n.cache, undefined, encodeStats, ctx.signal);
+        if (encodeStats.repaired) ctx.diagnostics.warn(`${encodeStats.repaired} cached MP3 segment(s) were damaged; encoded them again`, 'cache:corrupt');
         const tag = id3Tag({
           title: a.headline,
           artist: a.byline.authors.join(', ') || (a.source.publisher ?? ''),

@@ -79,7 +79,8 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
   // version and voices when they are not cached, or for clips that are not.
   let pool: SynthesisPool | undefined;
   const workers = opts.workers ?? defaultWorkers();
-  const getPool = () => (pool ??= new SynthesisPool(engine.id, workers));
+  // No more threads than there is work for: a rebuild after a one-word edit starts one.
+  const getPool = (jobs = workers) => (pool ??= new SynthesisPool(engine.id, Math.max(1, Math.min(workers, jobs))));
   ctx.defer(() => pool?.close());
   const info = await engineInfo(engine, ctx.options.cacheDir, engine.capabilities.workerSafe ? () => getPool().info() : undefined);
   const engineVersion = info.version;
@@ -131,7 +132,8 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
   // Segments of the MP3 whose clips are all made can be encoded while synthesis goes on
   // (on the same threads), so the audio stage finds most of them done. The plan of a
   // prefix of the narration gives the same segments, but for its last, as the whole.
-  const preencode = engine.capabilities.workerSafe && audioFormat(ctx) === 'mp3' && todo.length > 0;
+  const mp3Wanted = ctx.stages.includes('read-aloud') || (ctx.stages.includes('audio') && audioFormat(ctx) === 'mp3');
+  const preencode = engine.capabilities.workerSafe && mp3Wanted && todo.length > 0;
   const store = segmentCache(cache);
   const queued = new Set<string>();
   const encodeQueue: EncodeJob[] = [];
@@ -161,7 +163,7 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
     todo.map((t) => ({ text: t.text, voice: t.voice, rate })),
     {
       workers,
-      pool: engine.capabilities.workerSafe && todo.length ? getPool() : undefined,
+      pool: engine.capabilities.workerSafe && todo.length ? getPool(todo.length) : undefined,
       encodes: preencode ? { take: () => encodeQueue.shift(), cacheDir: cache.dir, done: (key, data) => store.write(key, data) } : undefined,
       signal: ctx.signal,
       onResult: async (i, clip) => {

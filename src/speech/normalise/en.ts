@@ -106,11 +106,30 @@ const RULES: Rule[] = [
   [/(\d)\s?\+\s?(\d)/g, '$1 plus $2'],
   [/#(?=\d)/g, 'number '],
   [/(?<=\p{L})\/(?=\p{L})/gu, ', '],
+  // Roman numerals after a name or a war: "Charles III" -> "Charles the third", "World War II" -> "World War two".
+  [/\b(War|Act|Phase|Part|Chapter|Volume)\s+((?:X{0,3})(?:IX|IV|V?I{0,3}))\b(?<=\s[IVX]{2,5})/g, (m, w: string, r: string) => (roman(r) ? `${w} ${cardinal(roman(r)!)}` : m)],
+  [/\b(\p{Lu}\p{Ll}+)\s+((?:X{0,3})(?:IX|IV|V?I{0,3}))\b(?<=\s[IVX]{2,5})/gu, (m: string, name: string, r: string) => (roman(r) && !NOT_NAMES.has(name) ? `${name} the ${ordinal(roman(r)!)}` : m)],
   // Initialisms, said letter by letter: US, UK, EU, UN, MPs, the US's.
   [/\b(\p{Lu}{2,5})(s|'s)?\b/gu, (m, caps: string, suffix: string | undefined) => (ACRONYM_WORDS.has(caps) ? m : `${caps.split('').join(' ')}${suffix ?? ''}`)],
   // Numbers with thousands separators read the same without them.
   [/\b(\d{1,3})(?:,(\d{3}))+\b/g, (m) => m.replace(/,/g, '')],
 ];
+
+/** Capitalised words that are not names, so a numeral after them is not a regnal number. */
+const NOT_NAMES = new Set(['The', 'A', 'An', 'In', 'On', 'At', 'Of', 'And', 'But', 'Or', 'For', 'With', 'From', 'To', 'By', 'His', 'Her', 'Their', 'Its', 'This', 'That']);
+
+/** "XII" -> 12, for numerals of two or more letters; undefined for anything else. */
+function roman(text: string): number | undefined {
+  if (!/^(?=[IVX]{2,})X{0,3}(IX|IV|V?I{0,3})$/.test(text)) return undefined;
+  const value: Record<string, number> = { I: 1, V: 5, X: 10 };
+  let total = 0;
+  for (let i = 0; i < text.length; i++) {
+    const v = value[text[i]!]!;
+    const next = value[text[i + 1] ?? ''] ?? 0;
+    total += v < next ? -v : v;
+  }
+  return total;
+}
 
 /** Commas left over from removed symbols. */
 function tidy(text: string): string {
