@@ -124,6 +124,7 @@ function longArticle(words: number, dir: string): string {
     out.push(i % 12 === 11 ? `## Section ${Math.floor(i / 12) + 1}\n\n${p}` : p);
     count += p.split(/\s+/).length;
   }
+  mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'long.md');
   writeFileSync(file, `${front}\n\n${out.join('\n\n')}\n`);
   return file;
@@ -222,6 +223,27 @@ async function main(): Promise<void> {
   for (const [label, input] of inputs) {
     process.stderr.write(`benchmarking ${label}...\n`);
     await benchArticle(label, input, work, results, ratios);
+  }
+
+  // Synthesis scaling on a text long enough that starting the threads (about 0.2 s each,
+  // mostly unpacking eSpeak NG's voice data) does not hide the work: 5,000 words.
+  {
+    const medium = longArticle(5_000, path.join(work, 'medium'));
+    const cache = path.join(work, 'medium-cache');
+    const synth = (workers: number) =>
+      repeat(
+        `5,000-word article: lectern synthesis stage, ${workers} worker${workers > 1 ? 's' : ''}`,
+        RUNS,
+        () => rmSync(path.join(cache, 'clips'), { recursive: true, force: true }),
+        async () => {
+          const s = await lectern(['build', medium, '-o', path.join(work, 'medium-out'), '-s', 'narration', '--workers', String(workers), '--cache-dir', cache, '-q', '--json']);
+          return { ...s, wall: s.stages!['narration']! };
+        },
+      );
+    const m1 = await synth(1);
+    const m2 = await synth(2);
+    results.push(m1, m2);
+    ratios['5,000 words: synthesis speed-up 1 -> 2 workers (target >= 1.7)'] = m1.median.wall / m2.median.wall;
   }
 
   const help = await repeat('lectern --help', 5, () => {}, () => lectern(['--help']));
