@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadEngine } from './registry.js';
 import { ClipCache } from './cache.js';
-import { encodeSegment, type EncodeJob } from '../audio/mp3.js';
+import type { EncodeJob } from '../audio/mp3.js';
 
 type Request =
   | { kind: 'info' }
@@ -23,7 +23,10 @@ parentPort!.on('message', (req: Request) => {
   }
   if (req.kind === 'encode') {
     // While clips are still being made, finished segments of the narration are encoded here.
-    encodeSegment({ items: req.job.items, sampleRate: req.job.sampleRate }, new ClipCache(req.cacheDir), { from: 0, to: req.job.length }).then(
+    // Loaded on the first segment only: a thread that just synthesises starts faster without it.
+    import('../audio/mp3.js')
+      .then(({ encodeSegment }) => encodeSegment({ items: req.job.items, sampleRate: req.job.sampleRate }, new ClipCache(req.cacheDir), { from: 0, to: req.job.length }))
+      .then(
       (encoded) => {
         const data = new Uint8Array(encoded);
         parentPort!.postMessage({ encoded: req.job.key, data }, [data.buffer]);
