@@ -13,7 +13,8 @@ export { expandInputs } from './inputs.js';
 export type { ExpandedInputs } from './inputs.js';
 
 // Reading articles
-export { readArticle, parseArticle, INPUT_FORMATS } from './readers/index.js';
+import { loadHtmlReader } from './readers/index.js';
+export { readArticle, parseArticle, loadHtmlReader, INPUT_FORMATS } from './readers/index.js';
 export type { InputFormat, ReadOptions, ReadResult } from './readers/index.js';
 
 // The article model
@@ -49,3 +50,6 @@ export { loadStageModule, loadStages, toStage } from './config/stage-module.js';
 export type { StageFactory, StageRef, StageSpec } from './config/stage-module.js';
 export { CONFIG_FILES, defineConfig, findConfigFile, loadConfig } from './config/config.js';
 export type { LecternConfig, LoadedConfig } from './config/config.js';
+
+// The library's parseArticle reads saved web pages synchronously: have their reader ready.
+await loadHtmlReader();

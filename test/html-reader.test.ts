@@ -3,7 +3,9 @@ import path from 'node:path';
 import JSZip from 'jszip';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { plainText, type Block, type Inline } from '../src/article/model.js';
-import { parseArticle } from '../src/readers/index.js';
+import { loadHtmlReader, parseArticle } from '../src/readers/index.js';
+
+await loadHtmlReader();
 import { markPositions } from '../src/readers/html.js';
 import { lectern, listFiles, ROOT, tmpDir } from './helpers.js';
 import { epubcheck, hasEpubcheck } from './validators.js';

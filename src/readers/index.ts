@@ -15,7 +15,6 @@ import { parseMarkdown } from './mdast.js';
 import { looksLikeSeed, readSeed } from './seed.js';
 import { readMarkdown } from './markdown.js';
 import { readJson, zodIssue } from './json.js';
-import { looksLikeHtml, readHtml } from './html.js';
 import type { DraftArticle } from './draft.js';
 
 export const INPUT_FORMATS = ['seed', 'markdown', 'json', 'html'] as const;
@@ -41,8 +40,31 @@ export interface ReadResult {
   diagnostics: Diagnostics;
 }
 
+/**
+ * The HTML reader and what it brings (Readability, a DOM) take longer to load than a whole
+ * Markdown build's other modules together, so it loads on the first HTML input only.
+ * `parseArticle`, which is synchronous, needs it loaded first: `readArticle` does that, and
+ * so does importing the `lectern` package.
+ */
+let html: typeof import('./html.js') | undefined;
+export async function loadHtmlReader(): Promise<void> {
+  html ??= await import('./html.js');
+}
+
+/** Same test as the HTML reader's own, without loading it. */
+function looksLikeHtml(text: string): boolean {
+  return /^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--[\s\S]*?-->\s*)*<(?:!doctype\s+html|html)\b/i.test(text);
+}
+
+function isHtml(text: string, file: string, from: InputFormat | undefined): boolean {
+  if (from) return from === 'html';
+  const ext = path.extname(file).toLowerCase();
+  return ext !== '.json' && !/^\s*\{/.test(text) && (['.html', '.htm', '.xhtml'].includes(ext) || looksLikeHtml(text));
+}
+
 export async function readArticle(file: string, options: ReadOptions = {}): Promise<ReadResult> {
   const text = await readText(file, options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES);
+  if (isHtml(text, file, options.from)) await loadHtmlReader();
   return parseArticle(text, file, options);
 }
 
@@ -58,9 +80,10 @@ export function parseArticle(text: string, file: string, options: ReadOptions = 
     if (options.from === 'json' || (!options.from && (ext === '.json' || /^\s*\{/.test(text)))) {
       format = 'json';
       draft = readJson(text, file);
-    } else if (options.from === 'html' || (!options.from && (['.html', '.htm', '.xhtml'].includes(ext) || looksLikeHtml(text)))) {
+    } else if (isHtml(text, file, options.from)) {
       format = 'html';
-      draft = readHtml(text, file, diagnostics, lang);
+      if (!html) throw new LecternError('the HTML reader is not loaded: call loadHtmlReader() (or readArticle) first', 'internal:html-reader', { file });
+      draft = html.readHtml(text, file, diagnostics, lang);
     } else {
       const root = parseMarkdown(text);
       const isFrontMatter = root.children[0]?.type === 'yaml';

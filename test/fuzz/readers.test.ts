@@ -3,7 +3,9 @@ import { parseHTML } from 'linkedom';
 import { describe, expect, it } from 'vitest';
 import { LecternError } from '../../src/article/diagnostics.js';
 import { decodeText } from '../../src/readers/decode.js';
-import { parseArticle } from '../../src/readers/index.js';
+import { loadHtmlReader, parseArticle } from '../../src/readers/index.js';
+
+await loadHtmlReader();
 import { runs, TIMEOUT } from './runs.js';
 
 /** A reader may fail, but only with LecternError: anything else would reach the user as a stack trace. */
