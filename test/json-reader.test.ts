@@ -43,6 +43,21 @@ describe('JSON articles', () => {
     expect(r.stderr.trim()).toBe(`${file}: error: byline: unknown field "autors"`);
   });
 
+  it('refuses author ids that are duplicated or that lectern uses itself', () => {
+    const dir = tmpDir();
+    for (const [ids, message] of [
+      [['a', 'a'], 'blocks.1.id: "a" is used by an earlier block; ids must be unique'],
+      [['headline'], `blocks.0.id: "headline" is reserved for lectern's own elements; choose another id`],
+      [['x-s1'], `blocks.0.id: "x-s1" is reserved for lectern's own elements; choose another id`],
+    ] as const) {
+      const file = path.join(dir, 'ids.json');
+      writeFileSync(file, JSON.stringify({ headline: 'H', blocks: ids.map((id) => ({ type: 'paragraph', id, children: 'Text.' })) }));
+      const r = lectern(['inspect', file]);
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim()).toBe(`${file}: error: ${message}`);
+    }
+  });
+
   it('ships a JSON Schema generated from the model', () => {
     const committed = JSON.parse(readFileSync(path.join(ROOT, 'assets/article.schema.json'), 'utf8'));
     expect(committed).toEqual(articleJsonSchema());

@@ -211,13 +211,16 @@ export async function encodeMp3Segments(
       new Promise<void>((resolve, reject) => {
         const worker = new Worker(workerFile(), { workerData: { items: timeline.items, sampleRate: timeline.sampleRate, cacheDir: cache.dir } });
         live.add(worker);
-        worker.once('exit', () => {
+        let finished = false;
+        worker.once('exit', (code) => {
           live.delete(worker);
-          if (signal?.aborted) reject(signal.reason ?? new Error('aborted'));
+          // A thread that stops before its lane is done (aborted, crashed) fails the encoding.
+          if (!finished) reject(signal?.aborted ? (signal.reason ?? new Error('aborted')) : new Error(`an MP3 thread stopped (exit ${code})`));
         });
         const send = () => {
           const job = todo[next++];
           if (!job) {
+            finished = true;
             void worker.terminate();
             return resolve();
           }
@@ -240,6 +243,8 @@ export async function encodeMp3Segments(
   }
   } finally {
     signal?.removeEventListener('abort', stop);
+    // After a failure the other lanes' threads are still encoding: stop them.
+    stop();
   }
   if (signal?.aborted) throw signal.reason ?? new Error('aborted');
   const files = segments.map((s) => store.file(s.key));

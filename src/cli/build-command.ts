@@ -2,6 +2,7 @@ import path from 'node:path';
 import { LecternError } from '../article/diagnostics.js';
 import { defaultStageNames } from '../stages/index.js';
 import { buildBundle, type BuildInput } from '../build.js';
+import { StageError } from '../pipeline/runner.js';
 import { build, validateStageNames, type ArticleBuildResult } from '../build.js';
 import type { InputFormat } from '../readers/index.js';
 import type { Logger } from '../pipeline/stage.js';
@@ -110,7 +111,11 @@ export async function runBuild(files: string[], cliFlags: BuildFlags, command?: 
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
   report(results, flags);
-  return results.every((r) => r.ok) && !controller.signal.aborted ? 0 : controller.signal.aborted ? 130 : 1;
+  if (controller.signal.aborted) return 130;
+  if (results.every((r) => r.ok)) return 0;
+  // A bad option found only once a stage ran (an unknown voice): still a usage error.
+  const usage = (e: unknown) => e instanceof LecternError && e.code.startsWith('usage:');
+  return results.filter((r) => !r.ok).every((r) => usage(r.error) || (r.error instanceof StageError && usage(r.error.cause))) ? 2 : 1;
 }
 
 function report(results: ArticleBuildResult[], flags: BuildFlags): void {

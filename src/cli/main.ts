@@ -18,6 +18,12 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+function parseRate(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 80 || n > 500) throw new InvalidArgumentError('expected 80 to 500 words per minute');
+  return n;
+}
+
 function parseNumber(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
@@ -52,14 +58,14 @@ function program(): Command {
     .option('--certified-by <name>', 'who checked the conformance claim (a11y:certifiedBy)')
     .option('-e, --engine <id>', 'text-to-speech engine (see `lectern voices`)', 'espeak')
     .option('--voice <id>', "voice (default: the engine's voice for the article's language)")
-    .option('--rate <wpm>', 'speaking rate in words per minute', parseNumber, 175)
+    .option('--rate <wpm>', 'speaking rate in words per minute, 80 to 500', parseRate, 175)
     .option('--lexicon <file>', 'pronunciation lexicon: W3C PLS (.pls) or JSON aliases (.json); repeatable', collect, [])
     .option('--read-pullquotes', 'read pull quotes aloud too (they repeat body text)', false)
     .option('--no-overlays', 'build the plain EPUB, without the narration inside it')
     .option('--bundle <title>', 'build all the articles into one digest: one EPUB with a section per article, one narration with a chapter per article')
     .addOption(new Option('--audio <format>', 'audio format').choices(['mp3', 'wav', 'm4b']).default('mp3'))
     .option('--srt', 'also write the transcript as SubRip (.srt)', false)
-    .option('--cache-dir <dir>', 'narration clip cache (default: $XDG_CACHE_HOME/lectern/clips)')
+    .option('--cache-dir <dir>', 'cache folder for clips, MP3 segments and covers (default: $XDG_CACHE_HOME/lectern)')
     .option('--no-cache', 'synthesise everything afresh and keep no clips')
     .option('--workers <n>', 'synthesis threads (default: one per core)', parseNumber)
     .option('--stage <module>', 'also run the stage this module exports (see README, "Writing a stage"); repeatable', collect, [])

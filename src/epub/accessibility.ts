@@ -74,9 +74,9 @@ export function accessibilitySummary(article: Article, f: BookFacts): string {
   }
   if (f.coverGenerated) s.push('The cover is generated from the headline and byline and is described in its alternative text.');
   if (f.narration) {
-    const minutes = Math.max(1, Math.round(f.narration.durationSeconds / 60));
+    const minutes = Math.round(f.narration.durationSeconds / 60);
     s.push(
-      `The text is synchronised with a narration of about ${plural(minutes, 'minute')}, read by synthetic speech (${f.narration.engine}, voice ${f.narration.voice}); reading systems that support media overlays highlight each sentence as it is spoken.`,
+      `The text is synchronised with a narration of ${minutes < 1 ? 'less than a minute' : `about ${plural(minutes, 'minute')}`}, read by synthetic speech (${f.narration.engine}, voice ${f.narration.voice}); reading systems that support media overlays highlight each sentence as it is spoken.`,
     );
   }
   s.push('Text can be resized and restyled; no content relies on colour. No flashing, sound or motion hazards.');

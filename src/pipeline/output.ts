@@ -1,4 +1,4 @@
-import { mkdir, open, rename, rm, readdir } from 'node:fs/promises';
+import { mkdir, open, rename, rm, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -63,6 +63,12 @@ export class OutputWriter {
 
   async commit(): Promise<string[]> {
     this.closed = true;
+    // Check every target first, so that a problem (say, a folder where a file should go)
+    // fails the build before any output is replaced.
+    for (const final of this.pending.keys()) {
+      const info = await stat(final).catch(() => undefined);
+      if (info?.isDirectory()) throw new Error(`cannot write ${final}: a folder of that name is in the way`);
+    }
     const done: string[] = [];
     for (const [final, tmp] of this.pending) {
       await rename(tmp, final);

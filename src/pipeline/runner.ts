@@ -129,7 +129,12 @@ export async function runStages(
     if (settled === 'stopped') throw interrupted(extra.signal?.reason, options.articleFile);
     if (firstFailure) throw firstFailure;
     if (controller.signal.aborted) throw interrupted(controller.signal.reason, options.articleFile);
-    const files = await output.commit();
+    let files: string[];
+    try {
+      files = await output.commit();
+    } catch (e) {
+      throw new StageError('output', e);
+    }
     return { files, artifacts: ctx.artifacts, timings };
   } catch (e) {
     await output.discard();

@@ -44,6 +44,25 @@ export const ArticleInput = z.strictObject({
   blocks: z.array(BlockInput),
 });
 
+/** Ids lectern gives elements of its own in the book. */
+const RESERVED_IDS = new Set(['headline', 'standfirst', 'byline', 'byline-names', 'rights', 'start', 'toc', 'toc-title', 'landmarks', 'landmarks-title', 'kicker']);
+/** Suffixes lectern adds to block ids for sentences, credits and attributions. */
+const RESERVED_SUFFIX = /-(?:s\d+|credit|by|alt|p\d+|i\d+)$/;
+
+/**
+ * Ids written by the author become XHTML ids: each must be unique, and none may be one
+ * lectern uses itself (or could derive from another block's id).
+ */
+function checkAuthorIds(ids: readonly (string | undefined)[], file: string): void {
+  const seen = new Set<string>();
+  ids.forEach((id, i) => {
+    if (id === undefined) return;
+    if (seen.has(id)) throw errors.schema(file, `blocks.${i}.id`, `"${id}" is used by an earlier block; ids must be unique`);
+    if (RESERVED_IDS.has(id) || RESERVED_SUFFIX.test(id)) throw errors.schema(file, `blocks.${i}.id`, `"${id}" is reserved for lectern's own elements; choose another id`);
+    seen.add(id);
+  });
+}
+
 /** The first problem zod found, as a dotted field path and a message. */
 export function zodIssue(error: z.ZodError): { path: string; message: string } {
   const issue = error.issues[0]!;
@@ -73,6 +92,7 @@ export function readJson(text: string, file: string): DraftArticle {
     throw errors.schema(file, path, message);
   }
   const a = parsed.data;
+  checkAuthorIds(a.blocks.map((b) => b.id), file);
   const blocks = a.blocks.map((b): DraftBlock => {
     switch (b.type) {
       case 'paragraph':

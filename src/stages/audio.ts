@@ -22,6 +22,11 @@ export function audioOffsetSeconds(format: AudioFormat, sampleRate: number): num
   return format === 'mp3' ? MP3_DELAY_SAMPLES / sampleRate : 0;
 }
 
+/** The `--workers` limit applies to every thread lectern starts for the narration. */
+export function narrationWorkers(ctx: StageContext): number | undefined {
+  return (ctx.options.stageOptions['narration'] as { workers?: number } | undefined)?.workers;
+}
+
 export function audioFormat(ctx: StageContext): AudioFormat {
   return ((ctx.options.stageOptions['audio'] as AudioOptions | undefined)?.format ?? 'mp3') as AudioFormat;
 }
@@ -64,7 +69,7 @@ export function audioStage(): Stage {
         await ctx.output.writeChunks(name, wavChunks(n.timeline, n.cache));
       } else if (format === 'mp3') {
         const cover = ctx.artifacts.cover;
-        mp3 = await encodeMp3Segments(n.timeline, n.cache, undefined, encodeStats, ctx.signal);
+        mp3 = await encodeMp3Segments(n.timeline, n.cache, narrationWorkers(ctx), encodeStats, ctx.signal);
         if (encodeStats.repaired) ctx.diagnostics.warn(`${encodeStats.repaired} cached MP3 segment(s) were damaged; encoded them again`, 'cache:corrupt');
         const tag = id3Tag({
           title: a.headline,
@@ -96,6 +101,8 @@ function ffmetaEscape(s: string): string {
 async function m4b(ctx: StageContext, marks: ReturnType<typeof chapters>): Promise<Buffer> {
   const n = ctx.artifacts.narration!;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'lectern-m4b-'));
+  // Removed however the build ends, an interrupt included.
+  ctx.defer(() => rm(dir, { recursive: true, force: true }));
   try {
     const a = editionFront(ctx);
     const meta = [
@@ -116,7 +123,7 @@ async function m4b(ctx: StageContext, marks: ReturnType<typeof chapters>): Promi
     if (cover) await writeFile(path.join(dir, 'cover.jpg'), cover.data);
     const args = ['-nostdin', '-v', 'error', '-y', '-i', 'in.wav', '-i', 'meta.txt', ...(cover ? ['-i', 'cover.jpg'] : []), '-map', '0:a', ...(cover ? ['-map', '2:v', '-c:v', 'copy', '-disposition:v', 'attached_pic'] : []), '-map_metadata', '1', '-map_chapters', '1', '-c:a', 'aac', '-b:a', '64k', '-fflags', '+bitexact', '-f', 'mp4', 'out.m4b'];
     const code = await new Promise<number>((resolve, reject) => {
-      const child = spawn('ffmpeg', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn('ffmpeg', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], signal: ctx.signal });
       child.on('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? new LecternError('M4B output needs ffmpeg on PATH (apt-get install ffmpeg); MP3 and WAV do not', 'audio:ffmpeg') : e));
       child.on('close', (c) => resolve(c ?? 1));
     });

@@ -1,7 +1,8 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { digest } from '../util/hash.js';
-import { editionFront } from './edition.js';
+import { editionFront, isDigest } from './edition.js';
 import { projectFile } from '../util/paths.js';
 import sharp from 'sharp';
 
@@ -103,8 +104,9 @@ export async function drawCover(article: Article, cacheRoot: string | false = fa
   const jpeg = await sharp(Buffer.from(svg), { density: 72 }).resize(COVER_WIDTH, COVER_HEIGHT).jpeg(COVER_JPEG).toBuffer();
   if (cached) {
     await mkdir(path.dirname(cached), { recursive: true });
-    await writeFile(`${cached}.${process.pid}.tmp`, jpeg);
-    await rename(`${cached}.${process.pid}.tmp`, cached);
+    const tmp = `${cached}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+    await writeFile(tmp, jpeg);
+    await rename(tmp, cached);
   }
   return jpeg;
 }
@@ -124,7 +126,8 @@ export function coverStage(): Stage {
     name: 'cover',
     description: 'the cover: drawn from templates/cover.svg, or your own image',
     async run(ctx) {
-      const own = (ctx.options.stageOptions['cover']?.['image'] as string | undefined) ?? ctx.article.cover?.image;
+      // A digest's cover is drawn (or given with --cover), never the first article's own.
+      const own = (ctx.options.stageOptions['cover']?.['image'] as string | undefined) ?? (isDigest(ctx) ? undefined : ctx.article.cover?.image);
       if (own) {
         const fromCli = ctx.options.stageOptions['cover']?.['image'] !== undefined;
         const loaded = fromCli
@@ -137,7 +140,7 @@ export function coverStage(): Stage {
         } catch (e) {
           throw new LecternError(`cover image ${own} is not a readable image (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`, 'cover:corrupt', { file: ctx.options.articleFile });
         }
-        ctx.artifacts.cover = { data, mediaType: 'image/jpeg', alt: ctx.article.cover?.alt ?? coverAlt(ctx.article), generated: false };
+        ctx.artifacts.cover = { data, mediaType: 'image/jpeg', alt: (isDigest(ctx) ? undefined : ctx.article.cover?.alt) ?? coverAlt(editionFront(ctx)), generated: false };
         return;
       }
       const front = editionFront(ctx);

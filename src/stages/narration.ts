@@ -98,7 +98,8 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
   const partTexts = speech.utterances.map((u) => speechParts(u.speech));
   // The engine's identity (its package and binary) joins the version: a rebuilt engine makes new clips.
   const build = engine.identity?.() ?? '';
-  const keyOf = (text: string, v: string) => clipKey({ engine: engine.id, version: `${engineVersion} ${build}`.trim(), voice: v, rate, lexicon: speech.lexicon.hash, text });
+  // The lexicon is already applied to the text, so a lexicon change re-makes only the clips it touches.
+  const keyOf = (text: string, v: string) => clipKey({ engine: engine.id, version: `${engineVersion} ${build}`.trim(), voice: v, rate, text });
   const parts = partTexts.map((texts, i) => {
     const v = voices[speech.utterances[i]!.target.doc ?? 0]!;
     return texts.map((text) => ({ text, voice: v, key: keyOf(text, v) }));
@@ -179,6 +180,8 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
   // The threads' engine instances are large: let them go before the audio is encoded.
   await pool?.close();
   pool = undefined;
+  const missing = [...unique.keys()].filter((k) => !samplesOf.has(k));
+  if (missing.length) throw new LecternError(`${missing.length} clip(s) were not made`, 'tts:incomplete');
   if (!sampleRate) sampleRate = 22050;
   const timeline = buildTimeline(
     speech.utterances,

@@ -3,7 +3,7 @@ import type { Stage } from '../pipeline/stage.js';
 import { Readable } from 'node:stream';
 import { encodeMp3Segments, mp3Chunks } from '../audio/mp3.js';
 import { ACTIVE_CLASS, clock, overlayClips, smilDocument, wrapSentences } from '../epub/overlays.js';
-import { audioOffsetSeconds } from './audio.js';
+import { audioOffsetSeconds, narrationWorkers } from './audio.js';
 import { documentName, isDigest } from './edition.js';
 
 const AUDIO_HREF = 'audio/narration.mp3';
@@ -30,7 +30,7 @@ export function readAloudStage(): Stage {
       if (!n || !audio) throw new LecternError('the read-aloud stage needs the narration and audio stages', 'stage:order');
       const sr = n.timeline.sampleRate;
       // The book needs MP3: reuse the encoding when the audio stage made one, else encode.
-      const mp3 = audio.mp3 ?? (await encodeMp3Segments(n.timeline, n.cache));
+      const mp3 = audio.mp3 ?? (await encodeMp3Segments(n.timeline, n.cache, narrationWorkers(ctx), undefined, ctx.signal));
       const offset = audioOffsetSeconds('mp3', sr);
       const seconds = n.timeline.length / sr + offset;
       const clips = overlayClips(n.timeline.utterances, sr, offset, seconds);
@@ -51,6 +51,11 @@ export function readAloudStage(): Stage {
         ranges.set(key, list);
       }
       const narrated = docs.filter((d) => d.clips.length);
+      // Nothing was said (an article of emoji, say): the book stays a plain book, and says so.
+      if (!narrated.length || seconds <= offset) {
+        ctx.diagnostics.warn('the narration is empty, so the book has no read-aloud overlay', 'read-aloud:empty');
+        return;
+      }
       const span = (d: (typeof docs)[number]) => d.clips.reduce((sum, c) => sum + (c.end - c.begin), 0);
 
       ctx.artifacts.bookExtras = {

@@ -2,6 +2,7 @@ import { LecternError } from '../article/diagnostics.js';
 import type { Stage } from '../pipeline/stage.js';
 import { cues, srt, webvtt } from '../audio/captions.js';
 import { audioFormat, audioOffsetSeconds } from './audio.js';
+import { editionFront } from './edition.js';
 
 export interface TranscriptOptions {
   /** Also write SubRip (`.srt`). Default: false. */
@@ -18,7 +19,7 @@ export function transcriptStage(): Stage {
       const n = ctx.artifacts.narration;
       if (!n) throw new LecternError('the transcript stage needs the narration stage', 'stage:order');
       const list = cues(n.timeline, audioOffsetSeconds(audioFormat(ctx), n.timeline.sampleRate));
-      await ctx.output.write(`${ctx.options.baseName}.vtt`, webvtt(list, ctx.article.headline));
+      await ctx.output.write(`${ctx.options.baseName}.vtt`, webvtt(list, editionFront(ctx).headline));
       if ((ctx.options.stageOptions['transcript'] as TranscriptOptions | undefined)?.srt) await ctx.output.write(`${ctx.options.baseName}.srt`, srt(list));
     },
   };

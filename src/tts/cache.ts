@@ -1,6 +1,8 @@
 /**
  * The clip cache: one file per synthesised clip, keyed by a hash of everything that shapes
- * the sound (engine, engine version, voice, rate, lexicon, text). Entries are written
+ * the sound: engine, engine version, voice, rate and the text as the engine gets it (after
+ * normalisation and the lexicon, so a lexicon change re-makes only the clips whose text it
+ * changes). Entries are written
  * atomically as each clip is made, so a build that is stopped keeps what it finished, and
  * each entry carries a checksum of its samples, so a damaged entry is found and made again.
  *
@@ -23,8 +25,8 @@ export function defaultCacheRoot(): string {
   return path.join(base, 'lectern');
 }
 
-export function clipKey(parts: { engine: string; version: string; voice: string; rate: number; lexicon: string; text: string }): string {
-  return createHash('sha256').update(JSON.stringify([parts.engine, parts.version, parts.voice, parts.rate, parts.lexicon, parts.text])).digest('hex');
+export function clipKey(parts: { engine: string; version: string; voice: string; rate: number; text: string }): string {
+  return createHash('sha256').update(JSON.stringify([parts.engine, parts.version, parts.voice, parts.rate, parts.text])).digest('hex');
 }
 
 export type CacheRead = { kind: 'hit'; clip: Synthesis } | { kind: 'miss' } | { kind: 'corrupt'; reason: string };

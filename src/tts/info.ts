@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { digest } from '../util/hash.js';
 import type { TtsEngine, Voice } from './engine.js';
 
@@ -28,7 +29,7 @@ export async function engineInfo(engine: TtsEngine, cacheRoot: string | false, a
   const info: EngineInfo = ask ? await ask() : { version: await engine.version(), voices: await engine.voices() };
   if (file) {
     await mkdir(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
+    const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
     await writeFile(tmp, JSON.stringify(info));
     await rename(tmp, file);
   }

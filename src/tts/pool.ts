@@ -34,32 +34,52 @@ interface WorkerMessage {
  * also answers the engine's version and voices when they are not cached, so the engine
  * starts no more often than there are threads, and never on the main thread.
  */
+interface Slot {
+  worker: Worker;
+  /** Settles when the thread has loaded its engine; rejects if it fails or exits first. */
+  ready: Promise<void>;
+  /** Gets the thread's messages after `ready`. */
+  listener?: (m: WorkerMessage) => void;
+  /** Called once if the thread fails or exits. */
+  gone?: (error: Error) => void;
+  dead?: Error;
+}
+
 export class SynthesisPool {
-  private readonly workers: { worker: Worker; ready: Promise<void>; listener?: (m: WorkerMessage) => void }[];
+  private readonly slots: Slot[];
   constructor(readonly engineId: string, count: number) {
-    this.workers = Array.from({ length: Math.max(1, count) }, () => {
+    this.slots = Array.from({ length: Math.max(1, count) }, () => {
       const worker = new Worker(workerFile(), { workerData: { engine: engineId } });
-      const slot: { worker: Worker; ready: Promise<void>; listener?: (m: WorkerMessage) => void } = {
-        worker,
-        ready: new Promise<void>((resolve, reject) => {
-          worker.once('error', reject);
-          worker.on('message', (m: WorkerMessage) => (m.ready ? resolve() : slot.listener?.(m)));
-        }),
-      };
+      const slot = { worker } as Slot;
+      slot.ready = new Promise<void>((resolve, reject) => {
+        worker.on('message', (m: WorkerMessage) => (m.ready ? resolve() : slot.listener?.(m)));
+        const die = (error: Error) => {
+          if (slot.dead) return;
+          slot.dead = error;
+          reject(error);
+          slot.gone?.(error);
+        };
+        worker.on('error', (e) => die(e instanceof Error ? e : new Error(String(e))));
+        worker.on('exit', (code) => die(new LecternError(`a synthesis thread stopped (exit ${code})`, 'tts:thread')));
+      });
+      // A thread that is never used must not report its failure as unhandled.
+      slot.ready.catch(() => {});
       return slot;
     });
   }
 
   get size(): number {
-    return this.workers.length;
+    return this.slots.length;
   }
 
   async info(): Promise<{ version: string; voices: Voice[] }> {
-    const slot = this.workers[0]!;
+    const slot = this.slots[0]!;
     await slot.ready;
     return new Promise((resolve, reject) => {
+      slot.gone = reject;
       slot.listener = (m) => {
         slot.listener = undefined;
+        slot.gone = undefined;
         if (m.info) resolve(m.info);
         else reject(new LecternError(m.error ?? 'engine info failed', 'tts:failed'));
       };
@@ -70,7 +90,8 @@ export class SynthesisPool {
   /**
    * Runs requests on every thread; results arrive in completion order. `encodes`, when
    * given, offers MP3 segments that became ready meanwhile: a thread takes one before its
-   * next clip, so encoding overlaps synthesis instead of waiting for it.
+   * next clip, so encoding overlaps synthesis instead of waiting for it. A thread that
+   * fails or stops with work in hand fails the run; an abort ends it at once.
    */
   async run(
     requests: readonly SynthesisRequest[],
@@ -81,41 +102,57 @@ export class SynthesisPool {
     let next = 0;
     let failure: unknown;
     const take = () => (failure || signal?.aborted ? -1 : next < requests.length ? next++ : -1);
+    const aborted = new Promise<void>((resolve) => (signal?.aborted ? resolve() : signal?.addEventListener('abort', () => resolve(), { once: true })));
     const abort = () => void this.close();
     signal?.addEventListener('abort', abort, { once: true });
     try {
       await Promise.all(
-        this.workers.slice(0, Math.min(this.workers.length, requests.length)).map(async (slot) => {
+        this.slots.slice(0, Math.min(this.slots.length, requests.length)).map(async (slot) => {
           try {
-            await slot.ready;
+            await Promise.race([slot.ready, aborted]);
           } catch (e) {
             failure ??= e;
             return;
           }
+          if (signal?.aborted) return;
           await new Promise<void>((resolve) => {
             let pending = Promise.resolve();
+            let busy = false;
+            const finish = () => {
+              slot.listener = undefined;
+              slot.gone = undefined;
+              resolve();
+            };
+            slot.gone = (error) => {
+              // Work in hand would be lost without a word: the run fails instead.
+              if (busy && !signal?.aborted) failure ??= error;
+              finish();
+            };
             const send = () => {
+              busy = false;
               const job = failure || signal?.aborted ? undefined : encodes?.take();
-              if (job) return slot.worker.postMessage({ kind: 'encode', job, cacheDir: encodes!.cacheDir });
-              const current = take();
-              if (current < 0) {
-                slot.listener = undefined;
-                return resolve();
+              if (job) {
+                busy = true;
+                return slot.worker.postMessage({ kind: 'encode', job, cacheDir: encodes!.cacheDir });
               }
+              const current = take();
+              if (current < 0) return finish();
+              busy = true;
               slot.worker.postMessage({ kind: 'synth', id: current, ...requests[current] });
             };
             slot.listener = (msg) => {
               if (msg.encoded !== undefined) {
                 if (!msg.data) failure ??= new LecternError(`MP3 encoding failed: ${msg.error ?? 'unknown'}`, 'audio:encode');
-                else pending = pending.then(() => encodes!.done(msg.encoded!, msg.data!)).catch((e: unknown) => {
-                  failure ??= e;
-                });
+                else
+                  pending = pending.then(() => encodes!.done(msg.encoded!, msg.data!)).catch((e: unknown) => {
+                    failure ??= e;
+                  });
                 void pending.then(send);
                 return;
               }
               if (msg.error !== undefined) {
                 failure ??= new LecternError(msg.error, msg.code ?? 'tts:failed');
-                return resolve();
+                return finish();
               }
               const index = msg.id!;
               pending = pending.then(() => onResult(index, { samples: msg.samples!, sampleRate: msg.sampleRate! })).catch((e: unknown) => {
@@ -123,7 +160,7 @@ export class SynthesisPool {
               });
               void pending.then(send);
             };
-            slot.worker.once('exit', () => resolve());
+            if (slot.dead) return slot.gone(slot.dead);
             send();
           });
         }),
@@ -133,10 +170,11 @@ export class SynthesisPool {
     }
     if (failure) throw failure;
     if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+    if (next < requests.length) throw new LecternError('synthesis stopped before every clip was made', 'tts:thread');
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((s) => s.worker.terminate()));
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 }
 

@@ -53,7 +53,7 @@ export function universalClean(text: string): string {
       // A combining mark left without its letter would be named on its own.
       .replace(/(?<![\p{L}\p{M}\p{N}])\p{M}+/gu, '')
       // "[[" opens phoneme input in eSpeak; only the lexicon may produce it.
-      .replace(/\[\[/g, '[ [')
+      .replace(/\[(?=\[)/g, '[ ')
       .replace(/\s+/g, ' ')
       .trim()
   );
