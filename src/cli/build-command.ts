@@ -1,6 +1,5 @@
 import path from 'node:path';
-import { LecternError } from '../article/diagnostics.js';
-import { defaultStageNames } from '../stages/index.js';
+import { errors, LecternError } from '../article/diagnostics.js';
 import { buildBundle, type BuildInput } from '../build.js';
 import { StageError } from '../pipeline/runner.js';
 import { build, validateStageNames, type ArticleBuildResult } from '../build.js';
@@ -62,12 +61,16 @@ export async function runBuild(files: string[], cliFlags: BuildFlags, command?: 
     }
     throw e;
   }
-  const { flags, extraStages } = setup;
+  const { flags, registry } = setup;
+  if (flags.from && !registry.reader(flags.from)) {
+    process.stderr.write(`lectern: ${errors.unknownFormat('--from', flags.from, registry.formats).message}\n`);
+    return 2;
+  }
   const chosen = flags.stages?.split(',').map((s) => s.trim()).filter(Boolean);
   // --no-overlays: the plain book, even when the narration is built.
-  const stages = flags.overlays ? chosen : (chosen ?? defaultStageNames()).filter((s) => s !== 'read-aloud');
+  const stages = flags.overlays ? chosen : (chosen ?? registry.defaultStageNames).filter((s) => s !== 'read-aloud');
   try {
-    if (stages) validateStageNames(stages);
+    if (stages) validateStageNames(stages, registry);
   } catch (e) {
     if (e instanceof LecternError) {
       process.stderr.write(`lectern: ${e.message}\n`);
@@ -100,7 +103,7 @@ export async function runBuild(files: string[], cliFlags: BuildFlags, command?: 
     cacheDir: flags.cache ? flags.cacheDir : false,
     outDir: flags.out,
     stages,
-    extraStages,
+    registry,
     from: flags.from,
     allowRemote: flags.allowRemote,
     ...(flags.maxInputBytes ? { maxInputBytes: flags.maxInputBytes } : {}),

@@ -1,12 +1,12 @@
 import { LecternError } from '../article/diagnostics.js';
-import { engines, loadEngine } from '../tts/registry.js';
+import type { Registry } from '../plugins/registry.js';
 
-export async function runVoices(opts: { engine?: string }): Promise<number> {
-  const ids = opts.engine ? [opts.engine] : Object.keys(engines);
+export async function runVoices(opts: { engine?: string }, registry: Registry): Promise<number> {
+  const ids = opts.engine ? [opts.engine] : registry.engineIds;
   let status = 0;
   for (const id of ids) {
     try {
-      const engine = await loadEngine(id);
+      const engine = await registry.loadEngine(id);
       const voices = await engine.voices();
       process.stdout.write(`${id} (${engine.description}, version ${await engine.version()}): ${voices.length} voices\n`);
       for (const v of voices) process.stdout.write(`  ${v.id.padEnd(20)} ${v.name}${v.languages.length ? `  [${v.languages.join(', ')}]` : ''}\n`);

@@ -8,7 +8,7 @@ import { encodeJob, planSegments, segmentCache, type EncodeJob } from '../audio/
 import { audioFormat } from './audio.js';
 import { ClipCache, clipKey } from '../tts/cache.js';
 import { defaultWorkers, SynthesisPool, synthesizeAll } from '../tts/pool.js';
-import { loadEngine, DEFAULT_ENGINE } from '../tts/registry.js';
+import { DEFAULT_ENGINE } from '../tts/registry.js';
 import { pickVoice, type TtsEngine, type Voice } from '../tts/engine.js';
 import { engineInfo } from '../tts/info.js';
 
@@ -74,13 +74,14 @@ export function narrationStage(): Stage {
 async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<NarrationResult> {
   const speech = ctx.artifacts.speech;
   if (!speech) throw new LecternError('the narration stage needs the speech stage', 'stage:order');
-  const engine = await loadEngine(opts.engine ?? DEFAULT_ENGINE);
+  const engineRef = ctx.registry.engineRef(opts.engine ?? DEFAULT_ENGINE);
+  const engine = await ctx.registry.loadEngine(engineRef.id);
   // In-process engines run on a pool of threads, started only if needed: for the engine's
   // version and voices when they are not cached, or for clips that are not.
   let pool: SynthesisPool | undefined;
   const workers = opts.workers ?? defaultWorkers();
   // No more threads than there is work for: a rebuild after a one-word edit starts one.
-  const getPool = (jobs = workers) => (pool ??= new SynthesisPool(engine.id, Math.max(1, Math.min(workers, jobs))));
+  const getPool = (jobs = workers) => (pool ??= new SynthesisPool(engineRef, Math.max(1, Math.min(workers, jobs))));
   ctx.defer(() => pool?.close());
   const info = await engineInfo(engine, ctx.options.cacheDir, engine.capabilities.workerSafe ? () => getPool().info() : undefined);
   const engineVersion = info.version;
@@ -161,6 +162,7 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
   ctx.log.progress('narration', 0, todo.length);
   await synthesizeAll(
     engine,
+    engineRef,
     todo.map((t) => ({ text: t.text, voice: t.voice, rate })),
     {
       workers,

@@ -10,6 +10,8 @@ import { projectFile } from '../util/paths.js';
 import { LecternError } from '../article/diagnostics.js';
 import type { Synthesis, SynthesisRequest, TtsEngine, Voice } from './engine.js';
 import type { EncodeJob } from '../audio/mp3.js';
+import type { EngineRef } from '../plugin.js';
+import { defaultRegistry } from '../plugins/builtin.js';
 
 /** The compiled worker; tests run from src/ but workers need JavaScript. */
 function workerFile(): string {
@@ -47,9 +49,13 @@ interface Slot {
 
 export class SynthesisPool {
   private readonly slots: Slot[];
-  constructor(readonly engineId: string, count: number) {
+  /** The engine each thread loads: by module URL (a built-in engine may be given by id). */
+  readonly engine: EngineRef;
+  constructor(engine: string | EngineRef, count: number) {
+    const ref = typeof engine === 'string' ? defaultRegistry().engineRef(engine) : engine;
+    this.engine = ref;
     this.slots = Array.from({ length: Math.max(1, count) }, () => {
-      const worker = new Worker(workerFile(), { workerData: { engine: engineId } });
+      const worker = new Worker(workerFile(), { workerData: { engine: ref } });
       const slot = { worker } as Slot;
       slot.ready = new Promise<void>((resolve, reject) => {
         worker.on('message', (m: WorkerMessage) => (m.ready ? resolve() : slot.listener?.(m)));
@@ -188,6 +194,7 @@ export function defaultWorkers(): number {
  */
 export async function synthesizeAll(
   engine: TtsEngine,
+  ref: EngineRef,
   requests: readonly SynthesisRequest[],
   options: {
     workers: number;
@@ -199,7 +206,7 @@ export async function synthesizeAll(
 ): Promise<void> {
   if (!requests.length) return;
   if (engine.capabilities.workerSafe) {
-    const pool = options.pool ?? new SynthesisPool(engine.id, Math.min(options.workers, requests.length));
+    const pool = options.pool ?? new SynthesisPool(ref, Math.min(options.workers, requests.length));
     try {
       return await pool.run(requests, options.onResult, options.signal, options.encodes);
     } finally {

@@ -3,7 +3,8 @@
  * version and voices) and synthesis. PCM goes back as a transferred buffer (no copy).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadEngine } from './registry.js';
+import { loadEngineRef } from '../plugins/registry.js';
+import type { EngineRef } from '../plugin.js';
 import { ClipCache } from './cache.js';
 import type { EncodeJob } from '../audio/mp3.js';
 
@@ -12,7 +13,8 @@ type Request =
   | { kind: 'synth'; id: number; text: string; voice: string; rate: number }
   | { kind: 'encode'; job: EncodeJob; cacheDir: string };
 
-const engine = await loadEngine((workerData as { engine: string }).engine);
+// The engine comes by module URL, so a plugin's engine runs here just like the built-in ones.
+const engine = await loadEngineRef((workerData as { engine: EngineRef }).engine);
 parentPort!.on('message', (req: Request) => {
   if (req.kind === 'info') {
     Promise.all([engine.version(), engine.voices()]).then(
