@@ -131,7 +131,7 @@ export function renderPage(spec: PageSpec): string {
     out.push('</div>');
     out.push('</div>');
     out.push('</section>');
-    out.push('<div class="about-audio" lang="en" dir="ltr">');
+    out.push('<aside class="about-audio" aria-label="About the narration" lang="en" dir="ltr">');
     out.push(`<details class="chapters"><summary>Chapters <span class="count">(${a.chapters.length})</span></summary>`);
     out.push('<nav aria-label="Chapters"><ol id="rd-chapters">');
     for (const c of a.chapters)
@@ -142,7 +142,7 @@ export function renderPage(spec: PageSpec): string {
         'Click a sentence, or move to it and press Enter, to listen from there. <kbd>Space</kbd> plays and pauses; <kbd>←</kbd> and <kbd>→</kbd> go to the previous and next sentence. ' +
         `<a href="${esc(a.transcript)}" download>Transcript (WebVTT)</a> · <a href="${esc(a.href)}" download>Narration (MP3)</a></p>`,
     );
-    out.push('</div>');
+    out.push('</aside>');
   }
   if (digest) {
     out.push('<main id="start">');
