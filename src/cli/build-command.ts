@@ -14,6 +14,7 @@ export interface BuildFlags extends ConfigurableFlags {
   stages?: string;
   from?: InputFormat;
   allowRemote: boolean;
+  repair?: boolean;
   maxInputBytes?: number;
   cover?: string;
   conformsTo?: string;
@@ -26,6 +27,7 @@ export interface BuildFlags extends ConfigurableFlags {
   audio: 'mp3' | 'wav' | 'm4b';
   srt: boolean;
   overlays: boolean;
+  web: boolean;
   bundle?: string;
   cacheDir?: string;
   cache: boolean;
@@ -68,7 +70,9 @@ export async function runBuild(files: string[], cliFlags: BuildFlags, command?: 
   }
   const chosen = flags.stages?.split(',').map((s) => s.trim()).filter(Boolean);
   // --no-overlays: the plain book, even when the narration is built.
-  const stages = flags.overlays ? chosen : (chosen ?? registry.defaultStageNames).filter((s) => s !== 'read-aloud');
+  // --no-web: no web edition folder.
+  const dropped = [...(flags.overlays ? [] : ['read-aloud']), ...(flags.web === false ? ['web'] : [])];
+  const stages = dropped.length ? (chosen ?? registry.defaultStageNames).filter((s) => !dropped.includes(s)) : chosen;
   try {
     if (stages) validateStageNames(stages, registry);
   } catch (e) {
@@ -106,6 +110,7 @@ export async function runBuild(files: string[], cliFlags: BuildFlags, command?: 
     registry,
     from: flags.from,
     allowRemote: flags.allowRemote,
+    ...(flags.repair ? { repair: true } : {}),
     ...(flags.maxInputBytes ? { maxInputBytes: flags.maxInputBytes } : {}),
     stageOptions,
     log: terminalLogger(flags.quiet || flags.json),

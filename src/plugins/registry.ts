@@ -112,6 +112,10 @@ export class Registry {
     return [...this.readerList.filter((r) => !r.builtin), ...this.readerList.filter((r) => r.builtin)].map((r) => r.entry);
   }
 
+  isBuiltinReader(name: string): boolean {
+    return this.readerList.find((r) => r.entry.name === name)?.builtin ?? false;
+  }
+
   reader(name: string): Reader | undefined {
     return this.readerList.find((r) => r.entry.name === name)?.entry;
   }

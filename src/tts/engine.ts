@@ -55,6 +55,11 @@ export interface TtsEngine {
   /** Inline phoneme markup for the lexicon, when `capabilities.phonemeAlphabet` is set. */
   wrapPhoneme?(phonemes: string): string;
   synthesize(req: SynthesisRequest): Promise<Synthesis>;
+  /**
+   * Loads what synthesis needs, ahead of the first request: a synthesis thread calls it as
+   * it starts, so every thread gets ready at once rather than on its first clip.
+   */
+  prepare?(): Promise<void>;
 }
 
 /**

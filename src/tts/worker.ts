@@ -15,6 +15,9 @@ type Request =
 
 // The engine comes by module URL, so a plugin's engine runs here just like the built-in ones.
 const engine = await loadEngineRef((workerData as { engine: EngineRef }).engine);
+// Every thread readies its engine as it starts, side by side. A failure here shows again,
+// and is reported, on the first request.
+await engine.prepare?.().catch(() => {});
 parentPort!.on('message', (req: Request) => {
   if (req.kind === 'info') {
     Promise.all([engine.version(), engine.voices()]).then(
