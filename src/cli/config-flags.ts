@@ -58,6 +58,10 @@ export async function setUpBuild<T extends ConfigurableFlags>(flags: T, command:
     ...(flags.stage ?? []).map((ref): PluginSpec => ({ ref, baseDir: cwd, kind: 'stage' })),
   ];
   const { plugins, registry } = await loadPlugins(specs);
+  // --from takes the registry's readers, known only now; from a config file, the file is at fault.
+  const from = (merged as { from?: unknown }).from;
+  if (loaded && typeof from === 'string' && !registry.reader(from) && command?.getOptionValueSource('from') !== 'cli')
+    throw invalid(loaded, `from: expected one of ${registry.formats.join(', ')}`);
   return {
     flags: merged,
     plugins,

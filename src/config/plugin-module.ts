@@ -63,7 +63,12 @@ export async function loadPluginModule(ref: string, baseDir = process.cwd(), sho
   }
   const exported = mod['default'] ?? mod['plugin'] ?? mod['stage'];
   if (exported === undefined)
-    throw fail(shown, `exports no ${kind} (expected a default export or an export named "plugin" or "stage": a plugin, a stage, or a function that returns one)`);
+    throw fail(
+      shown,
+      kind === 'stage'
+        ? 'exports no stage (expected a default export or an export named "stage": a stage object or a function that returns one)'
+        : 'exports no plugin (expected a default export or an export named "plugin" or "stage": a plugin, a stage, or a function that returns one)',
+    );
   const plugin = await toPlugin(exported, shown, kind);
   if (!plugin.name || typeof plugin.name !== 'string') throw fail(shown, 'the plugin needs a "name"');
   return plugin;
