@@ -60,6 +60,11 @@ export interface TtsEngine {
    * voice for the article's language and none was asked for (the neural engine falls back to eSpeak NG).
    */
   readonly fallback?: string;
+  /**
+   * Loads what synthesis needs, ahead of the first request: a synthesis thread calls it as
+   * it starts, so every thread gets ready at once rather than on its first clip.
+   */
+  prepare?(): Promise<void>;
 }
 
 /**
