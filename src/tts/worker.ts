@@ -20,7 +20,7 @@ parentPort!.on('message', (req: Request) => {
   if (req.kind === 'info') {
     Promise.all([engine.version(), engine.voices()]).then(
       ([version, voices]) => parentPort!.postMessage({ info: { version, voices } }),
-      (e: unknown) => parentPort!.postMessage({ error: e instanceof Error ? e.message : String(e) }),
+      (e: unknown) => parentPort!.postMessage({ error: e instanceof Error ? e.message : String(e), code: (e as { code?: string }).code }),
     );
     return;
   }
