@@ -30,7 +30,7 @@ export function readAloudStage(): Stage {
       if (!n || !audio) throw new LecternError('the read-aloud stage needs the narration and audio stages', 'stage:order');
       const sr = n.timeline.sampleRate;
       // The book needs MP3: reuse the encoding when the audio stage made one, else encode.
-      const mp3 = audio.mp3 ?? (await encodeMp3Segments(n.timeline, n.cache, narrationWorkers(ctx), undefined, ctx.signal));
+      const mp3 = audio.mp3 ?? (await encodeMp3Segments(n.timeline, n.cache, narrationWorkers(ctx), undefined, ctx.signal, n.threads));
       const offset = audioOffsetSeconds('mp3', sr);
       const seconds = n.timeline.length / sr + offset;
       const clips = overlayClips(n.timeline.utterances, sr, offset, seconds);

@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI, ROOT, tmpDir } from './helpers.js';
+
+const ARTICLE = (para: string) => `---
+lang: en-GB
+headline: The harbour keeps its lights on
+byline:
+  authors: [A Reporter]
+  published: 2025-11-01
+---
+
+The council switched on the tidal turbines on Tuesday morning.
+
+${para}
+
+## What comes next
+
+The next test is the winter storms, which arrive in December.
+`;
+
+describe('lectern watch', () => {
+  it('builds, rebuilds on save (reusing what did not change), reports a bad edit and keeps watching, and stops on Ctrl-C with 130', async () => {
+    const dir = tmpDir('lectern-watch-');
+    const file = path.join(dir, 'story.md');
+    const out = path.join(dir, 'out');
+    writeFileSync(file, ARTICLE('Engineers said the first week went to plan.'));
+    const child = spawn(process.execPath, [CLI, 'watch', file, '-o', out, '--cache-dir', path.join(dir, 'cache'), '--no-config', '-s', 'speech,narration,audio,transcript'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, SOURCE_DATE_EPOCH: '1700000000' },
+    });
+    let stderr = '';
+    const waiters: { re: RegExp; from: number; resolve: () => void }[] = [];
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      for (const w of waiters.splice(0)) (w.re.test(stderr.slice(w.from)) ? w.resolve : () => waiters.push(w))();
+    });
+    const until = (re: RegExp) => {
+      const from = stderr.length;
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${re} in:\n${stderr}`)), 120_000);
+        waiters.push({ re, from, resolve: () => (clearTimeout(timer), resolve()) });
+      });
+    };
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await until(/^built in [\d.]+ s \(CPU [\d.]+ s\); watching 1 file/m);
+      const mp3 = path.join(out, 'story.mp3');
+      expect(existsSync(mp3)).toBe(true);
+      expect(readFileSync(path.join(out, 'story.speech.txt'), 'utf8')).toContain('first week went to plan');
+
+      // A one-paragraph edit: the new words are in the outputs.
+      const rebuilt = until(/^rebuilt in [\d.]+ s/m);
+      writeFileSync(file, ARTICLE('Engineers said the second week went even better than planned.'));
+      await rebuilt;
+      expect(readFileSync(path.join(out, 'story.speech.txt'), 'utf8')).toContain('second week went even better');
+      expect(readFileSync(path.join(out, 'story.vtt'), 'utf8')).toContain('second week went even better');
+      const good = readFileSync(mp3);
+
+      // A bad edit: its error, no outputs touched, and the watch goes on.
+      const failed = until(/build failed \(1 of 1\).*watching/);
+      writeFileSync(file, '---\ntitle: [unclosed\n---\n\nHello.\n');
+      await failed;
+      expect(stderr).toMatch(/story\.md:1:1: error: malformed front matter/);
+      expect(readFileSync(mp3).equals(good)).toBe(true);
+
+      // Fixed again: rebuilt, and the same bytes as before the bad edit.
+      const fixed = until(/^rebuilt in/m);
+      writeFileSync(file, ARTICLE('Engineers said the second week went even better than planned.'));
+      await fixed;
+      expect(readFileSync(mp3).equals(good)).toBe(true);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/lectern: stopped watching \(SIGINT\)\n$/);
+  }, 300_000);
+});
