@@ -152,17 +152,35 @@ export class SegmentCache {
   }
   /** `corrupt`: the file is there but its checksum does not match (a damaged cache). */
   async check(key: string): Promise<'hit' | 'miss' | 'corrupt'> {
-    const buf = await readFile(this.file(key)).catch(() => undefined);
+    const file = this.file(key);
+    // Checked by this process and unchanged since (same size and time): a long-running build need not read it again.
+    const known = checkedSegments.get(file);
+    if (known) {
+      const now = await stat(file).catch(() => undefined);
+      if (now && now.size === known.size && now.mtimeMs === known.mtimeMs) return 'hit';
+      checkedSegments.delete(file);
+    }
+    const buf = await readFile(file).catch(() => undefined);
     if (!buf) return 'miss';
-    return buf.length >= 32 && createHash('sha256').update(buf.subarray(32)).digest().equals(buf.subarray(0, 32)) ? 'hit' : 'corrupt';
+    const ok = buf.length >= 32 && createHash('sha256').update(buf.subarray(32)).digest().equals(buf.subarray(0, 32));
+    if (ok) await this.remember(file);
+    return ok ? 'hit' : 'corrupt';
+  }
+  private async remember(file: string): Promise<void> {
+    const now = await stat(file).catch(() => undefined);
+    if (now) checkedSegments.set(file, { size: now.size, mtimeMs: now.mtimeMs });
   }
   async write(key: string, data: Uint8Array): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     const tmp = `${this.file(key)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
     await writeFile(tmp, Buffer.concat([createHash('sha256').update(data).digest(), data]));
     await rename(tmp, this.file(key));
+    await this.remember(this.file(key));
   }
 }
+
+/** Segment files this process checked or wrote, with their size and time then (see `SegmentCache.check`). */
+const checkedSegments = new Map<string, { size: number; mtimeMs: number }>();
 
 /** Offset of the MP3 data inside a segment file (after its checksum). */
 const SEGMENT_HEADER = 32;

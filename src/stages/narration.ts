@@ -118,11 +118,14 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
     else if (r !== sampleRate) throw new LecternError(`engine ${engine.id} returned ${r} Hz audio after ${sampleRate} Hz`, 'tts:rate');
   };
   const todo: { key: string; text: string; voice: string }[] = [];
+  // Probed side by side; results are used in order, so warnings keep the narration's order.
+  const probes = await Promise.all([...unique.keys()].map((key) => cache.probe(key)));
+  let probed = 0;
   for (const [key, { text, voice: v }] of unique) {
-    const hit = await cache.read(key);
+    const hit = probes[probed++]!;
     if (hit.kind === 'hit') {
-      checkRate(hit.clip.sampleRate);
-      samplesOf.set(key, hit.clip.samples.length);
+      checkRate(hit.sampleRate);
+      samplesOf.set(key, hit.samples);
       stats.cached++;
     } else {
       if (hit.kind === 'corrupt') {
