@@ -99,3 +99,21 @@ describe('scrape repairs', () => {
     expect(diagnostics.list.map(String)).toEqual(['x.json: warning: joined a paragraph split mid-sentence (continued on the next paragraph)']);
   });
 });
+
+describe('pages that once made an internal error', () => {
+  it('a template whose <html class> looks like page furniture to Readability ("sidebar") still reads', async () => {
+    // Readability removed <html class="... sidebar-collapsed"> as an unlikely candidate,
+    // leaving a document with no root element.
+    const { article } = await readArticle(fixture('publisher-template.html'));
+    expect(article.headline).toBe('Tidal lagoon plan clears its last hurdle');
+    expect(article.lang).toBe('en-GB');
+    expect(texts(article.blocks)).toHaveLength(4);
+    expect(JSON.stringify(article)).not.toMatch(/Choose plan|Unlimited access/);
+  });
+
+  it('a .html file holding only text fails with a one-line reason, not an internal error', () => {
+    const r = lectern(['build', fixture('plain-text.html'), '-o', path.join(tmpDir(), 'out'), '-s', 'epub']);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe(`${fixture('plain-text.html')}: error: the page has no headline (no <h1>, og:title or <title>)`);
+  });
+});

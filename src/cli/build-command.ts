@@ -28,6 +28,7 @@ export interface BuildFlags extends ConfigurableFlags {
   audio: 'mp3' | 'wav' | 'm4b';
   srt: boolean;
   overlays: boolean;
+  web: boolean;
   bundle?: string;
   cacheDir?: string;
   cache: boolean;
@@ -99,7 +100,9 @@ export async function prepareBuild(cliFlags: BuildFlags, command?: Command): Pro
   const { flags, extraStages } = setup;
   const chosen = flags.stages?.split(',').map((s) => s.trim()).filter(Boolean);
   // --no-overlays: the plain book, even when the narration is built.
-  const stages = flags.overlays ? chosen : (chosen ?? defaultStageNames()).filter((s) => s !== 'read-aloud');
+  // --no-web: no web edition folder.
+  const dropped = [...(flags.overlays ? [] : ['read-aloud']), ...(flags.web === false ? ['web'] : [])];
+  const stages = dropped.length ? (chosen ?? defaultStageNames()).filter((s) => !dropped.includes(s)) : chosen;
   try {
     if (stages) validateStageNames(stages);
   } catch (e) {

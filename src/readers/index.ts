@@ -108,7 +108,9 @@ export function parseArticle(text: string, file: string, options: ReadOptions = 
     return { article: checked.data, format, file, diagnostics };
   } catch (e) {
     if (e instanceof LecternError) throw e;
-    // A reader bug must still surface as one line naming the file, with the cause kept.
-    throw new LecternError(`could not read article: ${e instanceof Error ? e.message : String(e)}`, 'input:internal', { file }, { cause: e });
+    // A reader bug must still surface as one line naming the file, with the cause kept,
+    // and say that it is lectern's fault, not the page's.
+    const detail = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    throw new LecternError(`lectern could not read this article because of a bug in lectern, not in the file (please report it with the file): ${detail}`, 'input:internal', { file }, { cause: e });
   }
 }

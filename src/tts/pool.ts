@@ -47,7 +47,8 @@ export class SynthesisPool {
     try {
       return await this.workers.run(this.task, { op: 'info' });
     } catch (e) {
-      throw e instanceof LecternError ? e : new LecternError(e instanceof Error ? e.message : String(e), 'tts:failed');
+      // The engine's own code when it gave one (a missing model, ...), else a synthesis failure.
+      throw e instanceof LecternError && e.code !== 'worker:failed' ? e : new LecternError(e instanceof Error ? e.message : String(e), 'tts:failed');
     }
   }
 
