@@ -26,20 +26,9 @@ export function readAloudStage(): Stage {
     needs: ['narration', 'audio'],
     async run(ctx) {
       const n = ctx.artifacts.narration;
-<<<<<<< HEAD
-      const audio = ctx.artifacts.audio;
-      if (!n || !audio) throw new LecternError('the read-aloud stage needs the narration and audio stages', 'stage:order');
-      const sr = n.timeline.sampleRate;
-      // The book needs MP3: reuse the encoding when the audio stage made one, else encode.
-      const mp3 = audio.mp3 ?? (await encodeMp3Segments(n.timeline, n.cache, narrationWorkers(ctx), undefined, ctx.signal, n.threads));
-      const offset = audioOffsetSeconds('mp3', sr);
-      const seconds = n.timeline.length / sr + offset;
-      const clips = overlayClips(n.timeline.utterances, sr, offset, seconds);
-=======
       if (!n || !ctx.artifacts.audio) throw new LecternError('the read-aloud stage needs the narration and audio stages', 'stage:order');
       // The same timeline as the web edition's, computed once.
       const { mp3, offset, seconds, clips, hooksFor } = await readAlong(ctx);
->>>>>>> main
       const docs = ctx.articles.map((_, doc) => ({
         xhtml: documentName(ctx, doc),
         smil: documentName(ctx, doc, 'smil'),
