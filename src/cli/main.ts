@@ -98,7 +98,10 @@ function program(): Command {
       .command('watch')
       .description('build, then rebuild on every save (threads, engine and cache kept warm); Ctrl-C stops')
       .argument('<files...>', 'article files, folders or globs, as for build'),
-  ).action(async (files: string[], opts, command: Command) => {
+  )
+    .option('--preview', 'also serve the web edition of the (first) article on 127.0.0.1; open pages reload after each rebuild', false)
+    .option('-p, --port <n>', 'port for --preview (default: a free one)', parsePort, 0)
+    .action(async (files: string[], opts, command: Command) => {
     const { runWatch } = await import('./watch-command.js');
     process.exitCode = await runWatch(files, opts, command);
   });

@@ -12,12 +12,19 @@ import type { Command } from 'commander';
 import { expandInputs } from '../inputs.js';
 import { keepPoolsWarm } from '../workers/pool.js';
 import { digest } from '../util/hash.js';
+import { outputBaseName } from '../build.js';
+import type { StaticServer } from '../web/serve.js';
 import { prepareBuild, report, type BuildFlags } from './build-command.js';
 
 /** Saves come in bursts (an editor writes, renames, touches): wait this long for quiet. */
 const DEBOUNCE_MS = 120;
 
-export async function runWatch(files: string[], cliFlags: BuildFlags, command?: Command): Promise<number> {
+export interface WatchFlags extends BuildFlags {
+  preview: boolean;
+  port: number;
+}
+
+export async function runWatch(files: string[], cliFlags: WatchFlags, command?: Command): Promise<number> {
   const prepared = await prepareBuild(cliFlags, command);
   if (typeof prepared === 'number') return prepared;
   const { flags } = prepared;
@@ -52,6 +59,23 @@ export async function runWatch(files: string[], cliFlags: BuildFlags, command?: 
         `${failed ? `build failed (${failed} of ${results.length})` : first ? 'built' : 'rebuilt'} in ${wall.toFixed(2)} s (CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s); watching ${watched.size} file${watched.size === 1 ? '' : 's'} for changes (Ctrl-C to stop)`,
       );
     first = false;
+    if (!failed) await preview();
+  };
+
+  // --preview: the web edition served once it is built, and every open page reloaded after each rebuild.
+  let served: StaticServer | undefined;
+  const preview = async () => {
+    if (!cliFlags.preview || stopped) return;
+    if (served) return served.reload();
+    const [{ webFolder }, { serveFolder }] = await Promise.all([import('../stages/web.js'), import('../web/serve.js')]);
+    const folder = path.join(path.resolve(flags.out), webFolder(outputBaseName(inputs[0] ?? files[0]!)));
+    try {
+      served = await serveFolder(folder, cliFlags.port, { reload: true });
+      process.stdout.write(`serving ${path.relative(process.cwd(), folder) || folder} at ${served.url} (reloads after each rebuild)\n`);
+    } catch (e) {
+      const reason = (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? `port ${cliFlags.port} is in use` : e instanceof Error ? e.message : String(e);
+      say(`lectern: cannot serve ${folder}: ${reason}`);
+    }
   };
   const kick = () => {
     if (stopped) return;
@@ -116,6 +140,7 @@ export async function runWatch(files: string[], cliFlags: BuildFlags, command?: 
   for (const w of watchers) w.close();
   controller?.abort(new Error(`interrupted by ${signal}`));
   keepPoolsWarm(false);
+  await served?.close();
   say(`lectern: stopped watching (${signal})`);
   return 130;
 }
