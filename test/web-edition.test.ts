@@ -358,6 +358,25 @@ describe.skipIf(!hasChromium)('in Chromium, from file://', { timeout: 60_000 }, 
     expect(facts.markedAttrs).toEqual(['class', 'data-rd', 'id', 'tabindex']);
   });
 
+  it('has a content security policy that stops the page loading anything from outside', async () => {
+    const fresh = await open(folder);
+    try {
+      await fresh.page.evaluate(async () => {
+        const img = document.createElement('img');
+        img.src = 'https://example.org/pixel.png';
+        img.alt = '';
+        document.body.append(img);
+        await fetch('https://example.org/').catch(() => undefined);
+      });
+      await fresh.page.waitForTimeout(300);
+      // Refused by the page itself, before any request reached the network layer.
+      expect(fresh.outside).toEqual([]);
+      expect(fresh.errors.filter((e) => /Content Security Policy/.test(e)).length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await fresh.context.close();
+    }
+  });
+
   it('made no request outside its folder and logged no error', () => {
     expect(o.outside).toEqual([]);
     expect(o.requests.length).toBeGreaterThan(3);
@@ -386,7 +405,8 @@ describe.skipIf(!hasChromium)('in Chromium: accessibility, schemes and screensho
           (document.getElementById('rd-audio') as HTMLAudioElement).currentTime = 24;
         });
         await page.waitForFunction(() => !(document.getElementById('rd-audio') as HTMLAudioElement).seeking);
-        await page.addScriptTag({ content: axeSource() });
+        // Injected through the debugging protocol: the page's own policy allows no other script.
+        await page.evaluate(axeSource());
         const violations = await page.evaluate(async () => {
           const result = await (window as unknown as { axe: { run(ctx: Document): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document);
           return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);

@@ -137,13 +137,36 @@ function program(): Command {
       process.exitCode = await runPreview(file, opts);
     });
 
-  cmd
+  const voices = cmd
     .command('voices')
-    .description('list the voices of each text-to-speech engine')
+    .description('list the voices of each text-to-speech engine; add or remove neural voices')
     .option('-e, --engine <id>', 'only this engine')
     .action(async (opts: { engine?: string }) => {
       const { runVoices } = await import('./voices-command.js');
       process.exitCode = await runVoices(opts);
+    });
+  voices
+    .command('add')
+    .description('install a neural voice (Piper/VITS or Kokoro, as packaged for sherpa-onnx) from a URL, an archive or a folder')
+    .argument('<source>', 'http(s) URL or file of a .tar.bz2, .tar.gz or .zip archive, or a folder')
+    .option('--sha256 <hex>', "the archive's expected SHA-256; a mismatch installs nothing")
+    .option('--licence <text>', "the voice's licence, recorded and listed (default: from its model card, else unknown)")
+    .option('--lang <tag>', "the voice's language as a BCP 47 tag (default: from the model and its name)")
+    .option('--id <id>', "the voice's id (default: the archive's top folder)")
+    .option('--max-size <MB>', 'largest archive accepted, in MB (default: 512)', parseNumber)
+    .option('--force', 'replace an installed voice of the same id', false)
+    .option('-q, --quiet', 'print only errors', false)
+    .action(async (source: string, opts) => {
+      const { runVoicesAdd } = await import('./voices-command.js');
+      process.exitCode = await runVoicesAdd(source, opts);
+    });
+  voices
+    .command('remove')
+    .description('remove an installed neural voice')
+    .argument('<id>', 'the voice id (see `lectern voices`)')
+    .action(async (id: string) => {
+      const { runVoicesRemove } = await import('./voices-command.js');
+      process.exitCode = await runVoicesRemove(id);
     });
 
   cmd

@@ -6,6 +6,7 @@
  * (assets/web/), inlined so the page is one file that asks for nothing but the audio,
  * the cover and the images beside it.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Article } from '../article/model.js';
 import { renderArticleBody, type RenderHooks } from '../epub/render.js';
@@ -108,7 +109,14 @@ export function renderPage(spec: PageSpec): string {
   out.push(`<title>${esc(title)}</title>`);
   if (spec.description) out.push(`<meta name="description" content="${esc(spec.description)}">`);
   out.push(`<link rel="icon" href="${esc(spec.cover.href)}">`);
-  out.push(`<style>\n${css}</style>`);
+  // The page may load its own files and nothing else; only lectern's own style and script run.
+  const hash = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+  const style = `\n${css}`;
+  const script = `\n${js}`;
+  out.push(
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self'; media-src 'self'; style-src ${hash(style)}; script-src ${a ? hash(script) : "'none'"}; base-uri 'none'; form-action 'none'">`,
+  );
+  out.push(`<style>${style}</style>`);
   out.push('</head>');
   out.push(`<body${a ? ' class="has-player"' : ''}>`);
   out.push(`<a class="skip" href="#start">Skip to the ${digest ? 'articles' : 'article'}</a>`);
@@ -162,7 +170,7 @@ export function renderPage(spec: PageSpec): string {
   }
   if (a) {
     out.push(`<script type="application/json" id="rd-data">${scriptJson({ key: a.key, cues: a.cues.map((c) => ({ id: c.id, el: c.el, b: round(c.begin), e: round(c.end) })), chapters: a.chapters.map((c) => round(c.start)) })}</script>`);
-    out.push(`<script>\n${js}</script>`);
+    out.push(`<script>${script}</script>`);
   }
   out.push('</body>');
   out.push('</html>');
