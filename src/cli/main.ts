@@ -53,7 +53,7 @@ function program(): Command {
   cmd
     .command('build')
     .description('build outputs for one or more articles')
-    .argument('<files...>', 'article files (.md with front matter, the news export format, .json or a saved .html page), folders or globs')
+    .argument('<files...>', 'article files (.md with front matter, the news export format, .json or a saved .html page), folders, globs or http(s) URLs of pages')
     .option('-o, --out <dir>', 'output folder', 'dist')
     .option('-s, --stages <names>', 'comma-separated stages to run (see `lectern stages`)')
     .addOption(new Option('--from <format>', 'input format instead of guessing').choices(['seed', 'markdown', 'json', 'html']))
