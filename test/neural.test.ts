@@ -52,6 +52,17 @@ describe('the neural engine', () => {
     expect(fast.samples.length).toBe(want.length / 2);
   });
 
+  it('never hands sherpa-onnx text that makes no tokens (sherpa-onnx-node crashes the process on it)', async () => {
+    const engine = createNeural(path.join(home, 'lectern', 'voices'));
+    for (const text of ['—', '“ … ”', 'ÉÉÉ']) {
+      const s = await engine.synthesize({ text, voice: 'tiny-en', rate: 175 });
+      expect(s.samples.length, text).toBe(0);
+      expect(s.sampleRate).toBe(TINY_SAMPLE_RATE);
+    }
+    // A last sentence of one character gets a full stop, so it is not dropped.
+    expect((await engine.synthesize({ text: 'A', voice: 'tiny-en', rate: 175 })).samples.length).toBe(tinyWaveform(tinyTokenIds('a.')).length);
+  });
+
   it('refuses a voice it does not have, naming where it looked', async () => {
     const engine = createNeural(path.join(home, 'lectern', 'voices'));
     await expect(engine.synthesize({ text: 'a', voice: 'nope', rate: 175 })).rejects.toThrow(/no neural voice "nope" is installed in .*voices add/);
@@ -66,6 +77,16 @@ describe('the neural engine', () => {
       const dir = writeTinyVoice(path.join(tmpDir(), 'v'), { omit });
       await expect(inspectVoiceFolder(dir, { id: 'v', source: 'test' })).rejects.toThrow(message);
     }
+    const dup = writeTinyVoice(path.join(tmpDir(), 'v'));
+    writeFileSync(path.join(dup, 'tokens.txt'), 'a 1\nb 2\na 3\n');
+    await expect(inspectVoiceFolder(dup, { id: 'v', source: 'test' })).rejects.toThrow('tokens.txt line 3 repeats a symbol');
+    const piper = writeTinyVoice(path.join(tmpDir(), 'v'), { piper: true });
+    await expect(inspectVoiceFolder(piper, { id: 'v', source: 'test' })).rejects.toThrow('a piper voice needs its espeak-ng-data folder');
+    mkdirSync(path.join(piper, 'espeak-ng-data'));
+    await expect(inspectVoiceFolder(piper, { id: 'v', source: 'test' })).rejects.toThrow('espeak-ng-data has no phontab (an incomplete espeak-ng-data folder)');
+    for (const f of ['phontab', 'phondata', 'phonindex']) writeFileSync(path.join(piper, 'espeak-ng-data', f), '');
+    writeFileSync(path.join(piper, 'tokens.txt'), '_ 0\na 1\n');
+    await expect(inspectVoiceFolder(piper, { id: 'v', source: 'test' })).rejects.toThrow('tokens.txt lacks "^", "$"');
     const dir = writeTinyVoice(path.join(tmpDir(), 'v'));
     writeFileSync(path.join(dir, 'model.onnx'), 'not a model at all, just text');
     await expect(inspectVoiceFolder(dir, { id: 'v', source: 'test' })).rejects.toThrow(/model\.onnx is not a valid ONNX model/);
