@@ -12,7 +12,7 @@ import { inspectVoiceFolder, MANIFEST } from '../src/tts/voice-store.js';
 import { lectern, listFiles, ROOT, SAMPLE, tmpDir } from './helpers.js';
 import { decode, decodeSamples, hasFfmpeg, parseVtt } from './audio-tools.js';
 import { ace, epubcheck, hasAce, hasEpubcheck } from './validators.js';
-import { TINY_SAMPLE_RATE, tinyTokenIds, tinyWaveform, writeTinyVoice, type TinyVoiceOptions } from './tiny-voice.js';
+import { SAMPLES_PER_TOKEN, TINY_SAMPLE_RATE, tinyTokenIds, tinyWaveform, writeEspeakData, writeTinyVoice, type TinyVoiceOptions } from './tiny-voice.js';
 
 /** A data folder with the tiny voice installed as `tiny-en` (manifest written the way `voices add` does). */
 export async function dataHomeWithTinyVoice(opts: TinyVoiceOptions = {}): Promise<string> {
@@ -52,6 +52,17 @@ describe('the neural engine', () => {
     expect(fast.samples.length).toBe(want.length / 2);
   });
 
+  it('never hands sherpa-onnx text that makes no tokens (sherpa-onnx-node crashes the process on it)', async () => {
+    const engine = createNeural(path.join(home, 'lectern', 'voices'));
+    for (const text of ['—', '“ … ”', 'ÉÉÉ']) {
+      const s = await engine.synthesize({ text, voice: 'tiny-en', rate: 175 });
+      expect(s.samples.length, text).toBe(0);
+      expect(s.sampleRate).toBe(TINY_SAMPLE_RATE);
+    }
+    // A last sentence of one character gets a full stop, so it is not dropped.
+    expect((await engine.synthesize({ text: 'A', voice: 'tiny-en', rate: 175 })).samples.length).toBe(tinyWaveform(tinyTokenIds('a.')).length);
+  });
+
   it('refuses a voice it does not have, naming where it looked', async () => {
     const engine = createNeural(path.join(home, 'lectern', 'voices'));
     await expect(engine.synthesize({ text: 'a', voice: 'nope', rate: 175 })).rejects.toThrow(/no neural voice "nope" is installed in .*voices add/);
@@ -66,6 +77,16 @@ describe('the neural engine', () => {
       const dir = writeTinyVoice(path.join(tmpDir(), 'v'), { omit });
       await expect(inspectVoiceFolder(dir, { id: 'v', source: 'test' })).rejects.toThrow(message);
     }
+    const dup = writeTinyVoice(path.join(tmpDir(), 'v'));
+    writeFileSync(path.join(dup, 'tokens.txt'), 'a 1\nb 2\na 3\n');
+    await expect(inspectVoiceFolder(dup, { id: 'v', source: 'test' })).rejects.toThrow('tokens.txt line 3 repeats a symbol');
+    const piper = writeTinyVoice(path.join(tmpDir(), 'v'), { piper: true });
+    await expect(inspectVoiceFolder(piper, { id: 'v', source: 'test' })).rejects.toThrow('a piper voice needs its espeak-ng-data folder');
+    mkdirSync(path.join(piper, 'espeak-ng-data'));
+    await expect(inspectVoiceFolder(piper, { id: 'v', source: 'test' })).rejects.toThrow('espeak-ng-data has no phontab (an incomplete espeak-ng-data folder)');
+    for (const f of ['phontab', 'phondata', 'phonindex']) writeFileSync(path.join(piper, 'espeak-ng-data', f), '');
+    writeFileSync(path.join(piper, 'tokens.txt'), '_ 0\na 1\n');
+    await expect(inspectVoiceFolder(piper, { id: 'v', source: 'test' })).rejects.toThrow('tokens.txt lacks "^", "$"');
     const dir = writeTinyVoice(path.join(tmpDir(), 'v'));
     writeFileSync(path.join(dir, 'model.onnx'), 'not a model at all, just text');
     await expect(inspectVoiceFolder(dir, { id: 'v', source: 'test' })).rejects.toThrow(/model\.onnx is not a valid ONNX model/);
@@ -154,6 +175,40 @@ describe('a read-aloud build of the sample with the tiny neural voice (two threa
     const r = lectern(['build', SAMPLE, '-o', again, '--engine', 'neural', '--workers', '2', '--cache-dir', cache, '--audio', 'mp3'], { env: { XDG_DATA_HOME: home } });
     expect(r.status, r.stderr).toBe(0);
     for (const f of ['article.epub', 'article.mp3', 'article.vtt']) expect(readFileSync(path.join(again, f)).equals(readFileSync(path.join(out, f))), f).toBe(true);
+  }, 300_000);
+});
+
+describe('a Piper-style voice (espeak-ng phonemes, one "scales" input), installed from a folder', () => {
+  let piperHome: string;
+  beforeAll(async () => {
+    piperHome = tmpDir('lectern-data-');
+    const src = writeTinyVoice(path.join(tmpDir(), 'vits-piper-en_US-tiny-low'), { piper: true });
+    await writeEspeakData(src);
+    const r = lectern(['voices', 'add', src, '--licence', 'CC0-1.0'], { env: { XDG_DATA_HOME: piperHome } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^installed vits-piper-en_US-tiny-low: en-US, piper, 16000 Hz, [\d.]+ MB, licence: CC0-1\.0\n$/);
+  }, 120_000);
+
+  it('phonemises with espeak-ng inside sherpa-onnx and honours the rate through the scales input', async () => {
+    const engine = createNeural(path.join(piperHome, 'lectern', 'voices'));
+    expect(await engine.voiceFor('en')).toBe('vits-piper-en_US-tiny-low');
+    const slow = await engine.synthesize({ text: 'The quick brown fox.', voice: 'vits-piper-en_US-tiny-low', rate: 175 });
+    const fast = await engine.synthesize({ text: 'The quick brown fox.', voice: 'vits-piper-en_US-tiny-low', rate: 350 });
+    expect(slow.sampleRate).toBe(16000);
+    // Whole tokens (start, phonemes each followed by a pad, end): more than the 16 letters.
+    expect(slow.samples.length % SAMPLES_PER_TOKEN).toBe(0);
+    expect(slow.samples.length / SAMPLES_PER_TOKEN).toBeGreaterThan(16);
+    expect(fast.samples.length).toBe(slow.samples.length / 2);
+  });
+
+  it('narrates the sample on two threads into a 16 kHz WAV', () => {
+    const out = tmpDir();
+    const r = lectern(['build', SAMPLE, '-o', out, '--engine', 'neural', '--workers', '2', '-s', 'speech,narration,audio,transcript', '--audio', 'wav'], { env: { XDG_DATA_HOME: piperHome } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/instead/);
+    const wav = readFileSync(path.join(out, 'article.wav'));
+    expect(wav.readUInt32LE(24)).toBe(16000);
+    expect(wav.length).toBeGreaterThan(16000 * 2 * 10);
   }, 300_000);
 });
 

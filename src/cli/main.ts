@@ -42,18 +42,9 @@ function parseBytes(value: string): number {
   return n;
 }
 
-function program(): Command {
-  const cmd = new Command('lectern')
-    .description('Turn news articles into accessible EPUB 3 books, narrated audio and read-aloud EPUBs.')
-    .version(pkg.version, '-V, --version')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str) });
-
-  cmd
-    .command('build')
-    .description('build outputs for one or more articles')
-    .argument('<files...>', 'article files (.md with front matter, the news export format, .json or a saved .html page), folders or globs')
+/** The options of `build`, shared by `watch`. */
+function buildOptions(command: Command): Command {
+  return command
     .option('-o, --out <dir>', 'output folder', 'dist')
     .option('-s, --stages <names>', 'comma-separated stages to run (see `lectern stages`)')
     .addOption(new Option('--from <format>', 'input format instead of guessing').choices(['seed', 'markdown', 'json', 'html']))
@@ -80,11 +71,40 @@ function program(): Command {
     .option('--config <file>', 'config file (default: lectern.config.js, .mjs or .json in the current folder)')
     .option('--no-config', 'ignore the config file in the current folder')
     .option('-q, --quiet', 'print only errors', false)
-    .option('--json', 'print a machine-readable report on stdout', false)
+    .option('--json', 'print a machine-readable report on stdout', false);
+}
+
+function program(): Command {
+  const cmd = new Command('lectern')
+    .description('Turn news articles into accessible EPUB 3 books, narrated audio and read-aloud EPUBs.')
+    .version(pkg.version, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(str) });
+
+  buildOptions(
+    cmd
+      .command('build')
+      .description('build outputs for one or more articles')
+      .argument('<files...>', 'article files (.md with front matter, the news export format, .json or a saved .html page), folders, globs or http(s) URLs of pages'),
+  )
     .action(async (files: string[], opts, command: Command) => {
       const { runBuild } = await import('./build-command.js');
       process.exitCode = await runBuild(files, opts, command);
     });
+
+  buildOptions(
+    cmd
+      .command('watch')
+      .description('build, then rebuild on every save (threads, engine and cache kept warm); Ctrl-C stops')
+      .argument('<files...>', 'article files, folders or globs, as for build'),
+  )
+    .option('--preview', 'also serve the web edition of the (first) article on 127.0.0.1; open pages reload after each rebuild', false)
+    .option('-p, --port <n>', 'port for --preview (default: a free one)', parsePort, 0)
+    .action(async (files: string[], opts, command: Command) => {
+    const { runWatch } = await import('./watch-command.js');
+    process.exitCode = await runWatch(files, opts, command);
+  });
 
   cmd
     .command('inspect')
