@@ -66,7 +66,7 @@ export const plainTextReader = {
     if (!body.length) diagnostics.warn('the article has a headline but no paragraphs', 'text:empty', { line: head.line });
     /** @type {DraftArticle} */
     const draft = {
-      lang,
+      lang: lang ?? 'en',
       dir: 'ltr',
       headline: head.text,
       byline: by ?? { authors: [] },

@@ -25,8 +25,10 @@ export interface ReaderInput {
   readonly text: string;
   /** The file as the user named it: use it in diagnostics and errors. */
   readonly file: string;
-  /** Language for formats that do not declare one. Default: `"en"`. */
-  readonly lang: string;
+  /** The language the user gave for formats that do not declare one; absent: the reader decides (the built-in ones take `"en"`, or, for a page, what its text says). */
+  readonly lang?: string;
+  /** The address a page was fetched from, when the input is a URL. */
+  readonly url?: string;
   /** Report warnings here (`diagnostics.warn(message, 'reader:rule', { line })`); throw `LecternError` for unreadable input. */
   readonly diagnostics: Diagnostics;
 }
@@ -105,8 +107,12 @@ export type EngineFactory = (options?: Record<string, unknown>) => TtsEngine | P
 export interface NormaliserEntry {
   /** Primary language subtag it handles, lower case: `"en"`, `"fr"`. */
   readonly lang: string;
-  /** One sentence in, the words to say out. Must be pure: the same text gives the same result. */
-  normalise(text: string): string;
+  /**
+   * One sentence in, the words to say out. `lang` is the article's full BCP 47 tag, for
+   * rules that differ by region ("en-GB" reads dates day first, "en-US" month first).
+   * Must be pure: the same text and tag give the same result.
+   */
+  normalise(text: string, lang: string): string;
 }
 
 /**

@@ -49,7 +49,7 @@ export const htmlReader: Reader = {
   description: 'a saved web page (the article found with Readability)',
   extensions: ['.html', '.htm'],
   detect: (input) => ['.html', '.htm', '.xhtml'].includes(ext(input)) || looksLikeHtml(input.text),
-  read: async (input) => (await import('../readers/html.js')).readHtml(input.text, input.file, input.diagnostics, input.lang),
+  read: async (input) => (await import('../readers/html.js')).readHtml(input.text, input.file, input.diagnostics, input.lang, input.url),
 };
 
 export const seedReader: Reader = {
@@ -61,7 +61,7 @@ export const seedReader: Reader = {
     if (root.children[0]?.type === 'yaml') return false;
     return (await import('../readers/seed.js')).looksLikeSeed(root);
   },
-  read: async (input) => (await import('../readers/seed.js')).readSeed(await markdownTree(input), input.file, input.diagnostics, input.lang),
+  read: async (input) => (await import('../readers/seed.js')).readSeed(await markdownTree(input), input.file, input.diagnostics, input.lang ?? 'en'),
 };
 
 export const markdownReader: Reader = {
@@ -70,7 +70,7 @@ export const markdownReader: Reader = {
   extensions: ['.md', '.markdown'],
   // Takes whatever no other reader claimed.
   detect: () => true,
-  read: async (input) => (await import('../readers/markdown.js')).readMarkdown(await markdownTree(input), input.file, input.diagnostics, input.lang),
+  read: async (input) => (await import('../readers/markdown.js')).readMarkdown(await markdownTree(input), input.file, input.diagnostics, input.lang ?? 'en'),
 };
 
 export const builtin: LecternPlugin = {
@@ -79,8 +79,9 @@ export const builtin: LecternPlugin = {
   engines: [
     { id: 'espeak', description: 'eSpeak NG (WebAssembly, offline)', module: ownModule('tts/espeak.js'), export: 'createEspeak' },
     { id: 'say', description: "the system's voice (festival on Linux)", module: ownModule('tts/say.js'), export: 'createSay' },
+    { id: 'neural', description: 'Piper/VITS and Kokoro voices through sherpa-onnx', module: ownModule('tts/neural.js'), export: 'createNeural' },
   ],
-  normalisers: normalisedLanguages().map((lang) => ({ lang, normalise: (text: string) => normaliserFor(lang).normalise(text) })),
+  normalisers: normalisedLanguages().map((primary) => ({ lang: primary, normalise: (text: string, lang: string) => normaliserFor(lang).normalise(text) })),
   stages: Object.entries(builtinStages).map(([name, e]) => ({ name, description: e.description, default: e.default, create: e.create })),
 };
 

@@ -159,6 +159,12 @@ export class Registry {
     return this.normaliserMap.get(lang.toLowerCase().split('-')[0]!)?.entry;
   }
 
+  /** The normaliser for a BCP 47 tag as the speech script uses it; `fallback` for a language without one. */
+  normaliserFor<T extends { normalise(text: string): string }>(lang: string, fallback: T): { normalise(text: string): string } {
+    const entry = this.normaliser(lang);
+    return entry ? { normalise: (text) => entry.normalise(text, lang) } : fallback;
+  }
+
   /** Languages with a normaliser. */
   get normalisedLanguages(): string[] {
     return [...this.normaliserMap.keys()];

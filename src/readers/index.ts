@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import { Diagnostics, LecternError, errors } from '../article/diagnostics.js';
-import { readText, DEFAULT_MAX_INPUT_BYTES } from './decode.js';
+import { readBytes, decodeText, decodePage, isHtmlFile, DEFAULT_MAX_INPUT_BYTES } from './decode.js';
+import { fetchPage, isUrl } from './fetch.js';
 import type { DraftArticle } from './draft.js';
 import type { Article } from '../article/model.js';
 import type { Reader, ReaderInput } from '../plugin.js';
@@ -19,7 +20,7 @@ export type InputFormat = (typeof INPUT_FORMATS)[number] | (string & {});
 export interface ReadOptions {
   /** Force a reader (by name, as `--from`) instead of choosing by extension and content. Default: auto. */
   from?: InputFormat;
-  /** Language for formats that do not declare one. Default: `"en"`. */
+  /** Language for formats that do not declare one. Default: the reader's choice (`"en"` for the built-in ones, or what a page's text says). */
   lang?: string;
   /** Largest input file accepted, in bytes. Default: 8 MiB. */
   maxInputBytes?: number;
@@ -29,6 +30,10 @@ export interface ReadOptions {
    * without a full stop is the author's text.
    */
   repair?: boolean;
+  /** Stops fetching a URL. Default: none. */
+  signal?: AbortSignal;
+  /** The URL a page was fetched from (set by `readArticle` for a URL). Default: none. */
+  pageUrl?: string;
   /** Diagnostics list to report into. Default: a new one. */
   diagnostics?: Diagnostics;
   /** Where readers come from. Default: the built-in readers only. */
@@ -49,8 +54,31 @@ export interface ReadResult {
 export async function loadHtmlReader(): Promise<void> {}
 
 export async function readArticle(file: string, options: ReadOptions = {}): Promise<ReadResult> {
-  const text = await readText(file, options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES);
-  return parseArticle(text, file, options);
+  if (isUrl(file)) {
+    // A web address: fetched (the user naming it is the permission), then read like a saved page.
+    const diagnostics = options.diagnostics ?? new Diagnostics(file);
+    const fetched = await fetchPage(file, { maxBytes: options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES, signal: options.signal });
+    if (fetched.url !== file) diagnostics.info(`redirected to ${fetched.url}`, 'input:redirect');
+    const page = decodePage(file, fetched.bytes, fetched.charset);
+    if (page.note) diagnostics[page.note.severity === 'info' ? 'info' : 'warn'](page.note.message, page.note.rule);
+    return readPage(page.text, file, { ...options, diagnostics, pageUrl: fetched.url });
+  }
+  const bytes = await readBytes(file, options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES);
+  // A web page may come in any character set; the other formats are UTF-8 (or UTF-16 with a BOM).
+  // A plugin's reader that claims the file's extension reads it as text instead.
+  const claimed = (options.registry ?? defaultRegistry()).readers.some((r) => !INPUT_FORMATS.includes(r.name as never) && r.extensions?.includes(path.extname(file).toLowerCase()));
+  if (options.from === 'html' || (!options.from && !claimed && isHtmlFile(file, bytes))) {
+    const diagnostics = options.diagnostics ?? new Diagnostics(file);
+    const page = decodePage(file, bytes);
+    if (page.note) diagnostics[page.note.severity === 'info' ? 'info' : 'warn'](page.note.message, page.note.rule);
+    return readPage(page.text, file, { ...options, diagnostics });
+  }
+  return parseArticle(decodeText(file, bytes), file, options);
+}
+
+/** Reads a web page already decoded to text (a saved file or a fetched URL). */
+export async function readPage(text: string, file: string, options: ReadOptions = {}): Promise<ReadResult> {
+  return parseArticle(text, file, { ...options, from: options.from ?? 'html' });
 }
 
 /** The reader for `input`: the one forced with `from`, else the first whose `detect` takes it. */
@@ -72,7 +100,7 @@ async function chooseReader(registry: Registry, input: ReaderInput, from: string
 export async function parseArticle(text: string, file: string, options: ReadOptions = {}): Promise<ReadResult> {
   const diagnostics = options.diagnostics ?? new Diagnostics(file);
   const registry = options.registry ?? defaultRegistry();
-  const input: ReaderInput = { text, file, lang: options.lang ?? 'en', diagnostics };
+  const input: ReaderInput = { text, file, diagnostics, ...(options.lang ? { lang: options.lang } : {}), ...(options.pageUrl ? { url: options.pageUrl } : {}) };
   let reader: Reader | undefined;
   try {
     reader = await chooseReader(registry, input, options.from);
