@@ -4,7 +4,6 @@
  */
 import path from 'node:path';
 import { Diagnostics, LecternError, errors } from '../article/diagnostics.js';
-import { readBytes, decodeText, decodePage, isHtmlFile, DEFAULT_MAX_INPUT_BYTES } from './decode.js';
 import { fetchPage, isUrl } from './fetch.js';
 import type { DraftArticle } from './draft.js';
 import type { Article } from '../article/model.js';
@@ -54,6 +53,8 @@ export interface ReadResult {
 export async function loadHtmlReader(): Promise<void> {}
 
 export async function readArticle(file: string, options: ReadOptions = {}): Promise<ReadResult> {
+  // Character-set detection (chardet, iconv-lite) loads with the first article, not with `import 'lectern'`.
+  const { readBytes, decodeText, decodePage, isHtmlFile, DEFAULT_MAX_INPUT_BYTES } = await import('./decode.js');
   if (isUrl(file)) {
     // A web address: fetched (the user naming it is the permission), then read like a saved page.
     const diagnostics = options.diagnostics ?? new Diagnostics(file);
