@@ -12,7 +12,7 @@ import { inspectVoiceFolder, MANIFEST } from '../src/tts/voice-store.js';
 import { lectern, listFiles, ROOT, SAMPLE, tmpDir } from './helpers.js';
 import { decode, decodeSamples, hasFfmpeg, parseVtt } from './audio-tools.js';
 import { ace, epubcheck, hasAce, hasEpubcheck } from './validators.js';
-import { TINY_SAMPLE_RATE, tinyTokenIds, tinyWaveform, writeTinyVoice, type TinyVoiceOptions } from './tiny-voice.js';
+import { SAMPLES_PER_TOKEN, TINY_SAMPLE_RATE, tinyTokenIds, tinyWaveform, writeEspeakData, writeTinyVoice, type TinyVoiceOptions } from './tiny-voice.js';
 
 /** A data folder with the tiny voice installed as `tiny-en` (manifest written the way `voices add` does). */
 export async function dataHomeWithTinyVoice(opts: TinyVoiceOptions = {}): Promise<string> {
@@ -175,6 +175,40 @@ describe('a read-aloud build of the sample with the tiny neural voice (two threa
     const r = lectern(['build', SAMPLE, '-o', again, '--engine', 'neural', '--workers', '2', '--cache-dir', cache, '--audio', 'mp3'], { env: { XDG_DATA_HOME: home } });
     expect(r.status, r.stderr).toBe(0);
     for (const f of ['article.epub', 'article.mp3', 'article.vtt']) expect(readFileSync(path.join(again, f)).equals(readFileSync(path.join(out, f))), f).toBe(true);
+  }, 300_000);
+});
+
+describe('a Piper-style voice (espeak-ng phonemes, one "scales" input), installed from a folder', () => {
+  let piperHome: string;
+  beforeAll(async () => {
+    piperHome = tmpDir('lectern-data-');
+    const src = writeTinyVoice(path.join(tmpDir(), 'vits-piper-en_US-tiny-low'), { piper: true });
+    await writeEspeakData(src);
+    const r = lectern(['voices', 'add', src, '--licence', 'CC0-1.0'], { env: { XDG_DATA_HOME: piperHome } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^installed vits-piper-en_US-tiny-low: en-US, piper, 16000 Hz, [\d.]+ MB, licence: CC0-1\.0\n$/);
+  }, 120_000);
+
+  it('phonemises with espeak-ng inside sherpa-onnx and honours the rate through the scales input', async () => {
+    const engine = createNeural(path.join(piperHome, 'lectern', 'voices'));
+    expect(await engine.voiceFor('en')).toBe('vits-piper-en_US-tiny-low');
+    const slow = await engine.synthesize({ text: 'The quick brown fox.', voice: 'vits-piper-en_US-tiny-low', rate: 175 });
+    const fast = await engine.synthesize({ text: 'The quick brown fox.', voice: 'vits-piper-en_US-tiny-low', rate: 350 });
+    expect(slow.sampleRate).toBe(16000);
+    // Whole tokens (start, phonemes each followed by a pad, end): more than the 16 letters.
+    expect(slow.samples.length % SAMPLES_PER_TOKEN).toBe(0);
+    expect(slow.samples.length / SAMPLES_PER_TOKEN).toBeGreaterThan(16);
+    expect(fast.samples.length).toBe(slow.samples.length / 2);
+  });
+
+  it('narrates the sample on two threads into a 16 kHz WAV', () => {
+    const out = tmpDir();
+    const r = lectern(['build', SAMPLE, '-o', out, '--engine', 'neural', '--workers', '2', '-s', 'speech,narration,audio,transcript', '--audio', 'wav'], { env: { XDG_DATA_HOME: piperHome } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/instead/);
+    const wav = readFileSync(path.join(out, 'article.wav'));
+    expect(wav.readUInt32LE(24)).toBe(16000);
+    expect(wav.length).toBeGreaterThan(16000 * 2 * 10);
   }, 300_000);
 });
 

@@ -8,7 +8,8 @@
  *
  * The ONNX file is written here byte by byte (protobuf wire format), no ONNX library needed.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 
 // --- protobuf wire format -----------------------------------------------------------
@@ -157,7 +158,7 @@ export function tinyVitsModel(opts: TinyVoiceOptions = {}): Buffer {
     n_speakers: '1',
     language: opts.language ?? 'English',
     comment: opts.comment ?? (opts.piper ? 'piper (lectern test voice)' : 'lectern test voice'),
-    ...(opts.piper ? { voice: 'en-gb', has_espeak: '1' } : { frontend: 'characters', add_blank: '0', use_eos_bos: '0' }),
+    ...(opts.piper ? { voice: 'en-us', has_espeak: '1' } : { frontend: 'characters', add_blank: '0', use_eos_bos: '0' }),
   };
   if (opts.omit) delete meta[opts.omit];
   return Buffer.concat([
@@ -197,4 +198,44 @@ export function writeTinyVoice(dir: string, opts: TinyVoiceOptions = {}): string
   writeFileSync(path.join(dir, 'model.onnx'), tinyVitsModel(opts));
   writeFileSync(path.join(dir, 'tokens.txt'), opts.piper ? piperTokens() : tinyTokens());
   return dir;
+}
+
+/**
+ * An espeak-ng-data folder for a Piper-style voice, taken from the eSpeak NG that lectern
+ * already ships (npm `espeak-ng` embeds its data files in the WebAssembly module's memory,
+ * listed in `__emscripten_embedded_file_data`: name, size, address per entry).
+ */
+export async function writeEspeakData(into: string): Promise<string> {
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve('espeak-ng');
+  const factory = ((await import(entry)) as { default: (o: Record<string, unknown>) => Promise<unknown> }).default;
+  const module = await WebAssembly.compile(readFileSync(entry.replace(/espeak-ng\.js$/, 'espeak-ng.wasm')));
+  let instance: WebAssembly.Instance | undefined;
+  await factory({
+    noInitialRun: true,
+    print() {},
+    printErr() {},
+    instantiateWasm(imports: WebAssembly.Imports, ok: (i: WebAssembly.Instance, m: WebAssembly.Module) => void) {
+      void WebAssembly.instantiate(module, imports).then((i) => {
+        instance = i;
+        ok(i, module);
+      });
+      return {};
+    },
+  });
+  const ex = instance!.exports as unknown as { memory: WebAssembly.Memory; __emscripten_embedded_file_data: WebAssembly.Global };
+  const mem = new Uint8Array(ex.memory.buffer);
+  const u32 = new Uint32Array(ex.memory.buffer);
+  for (let ptr = ex.__emscripten_embedded_file_data.value as number; u32[ptr >> 2]; ptr += 12) {
+    const name = u32[ptr >> 2]!;
+    let end = name;
+    while (mem[end]) end++;
+    const file = Buffer.from(mem.subarray(name, end)).toString();
+    const at = file.indexOf('espeak-ng-data/');
+    if (at < 0) continue;
+    const target = path.join(into, file.slice(at));
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, mem.subarray(u32[(ptr + 8) >> 2]!, u32[(ptr + 8) >> 2]! + u32[(ptr + 4) >> 2]!));
+  }
+  return path.join(into, 'espeak-ng-data');
 }

@@ -86,7 +86,7 @@ function program(): Command {
     cmd
       .command('build')
       .description('build outputs for one or more articles')
-      .argument('<files...>', 'article files (.md with front matter, the news export format, .json or a saved .html page), folders or globs'),
+      .argument('<files...>', 'article files (.md with front matter, the news export format, .json or a saved .html page), folders, globs or http(s) URLs of pages'),
   )
     .action(async (files: string[], opts, command: Command) => {
       const { runBuild } = await import('./build-command.js');

@@ -184,6 +184,8 @@ class HtmlConverter {
     private readonly diagnostics: Diagnostics,
     private readonly headline: string,
     private readonly linkBase: string | undefined,
+    /** The page was fetched from the web: its relative image paths are URLs on its server. */
+    private readonly fetched = false,
   ) {}
 
   /** Converts an element's children as blocks, gathering loose text into paragraphs. */
@@ -356,6 +358,7 @@ class HtmlConverter {
       this.diagnostics.warn(`dropped image ${src.slice(0, 60)}: unsupported URL scheme`, 'html:image-scheme', position);
       return undefined;
     }
+    if (this.fetched && this.linkBase) return new URL(src, this.linkBase).href;
     if (src.startsWith('/')) {
       if (this.linkBase) return new URL(src, this.linkBase).href;
       this.diagnostics.warn(`dropped image ${src}: the path is relative to the web site, which the page does not name`, 'html:image-root', position);
@@ -529,7 +532,11 @@ function pageLanguage(raw: string | undefined, text: string, fallback: string | 
   return 'en';
 }
 
-export function readHtml(text: string, file: string, diagnostics: Diagnostics, defaultLang?: string): DraftArticle {
+/**
+ * Reads a page. `fetchedFrom` is the URL a fetched page came from (after redirects): its
+ * relative links and images resolve against it, as in a browser.
+ */
+export function readHtml(text: string, file: string, diagnostics: Diagnostics, defaultLang?: string, fetchedFrom?: string): DraftArticle {
   const document = parsePage(text);
   const root = document.documentElement;
   const bodyDir = document.querySelector('body')?.getAttribute('dir');
@@ -547,8 +554,9 @@ export function readHtml(text: string, file: string, diagnostics: Diagnostics, d
   };
   const savedFrom = /<!--\s*saved from url=\(\d+\)(https?:\/\/\S+?)\s*-->/i.exec(text.slice(0, 2000))?.[1];
   const absolute = (u: string | null | undefined) => (u ? safeLink(u) : undefined);
-  const pageUrl = absolute(document.querySelector('link[rel="canonical"]')?.getAttribute('href')) ?? absolute(meta('og:url')) ?? absolute(savedFrom);
-  const linkBase = absolute(document.querySelector('base[href]')?.getAttribute('href')) ?? pageUrl;
+  const pageUrl = absolute(document.querySelector('link[rel="canonical"]')?.getAttribute('href')) ?? absolute(meta('og:url')) ?? absolute(savedFrom) ?? fetchedFrom;
+  const baseHref = document.querySelector('base[href]')?.getAttribute('href');
+  const linkBase = (baseHref && fetchedFrom ? safeLink(baseHref, fetchedFrom) : absolute(baseHref)) ?? fetchedFrom ?? pageUrl;
 
   const metaAuthor = meta('author', 'article:author', 'byl', 'sailthru.author');
   // Read before Readability, which removes scripts (JSON-LD) and rewrites the page.
@@ -577,7 +585,7 @@ export function readHtml(text: string, file: string, diagnostics: Diagnostics, d
     mineHeader(again);
     body = again.querySelector('article') ?? again.querySelector('main') ?? again.body;
   }
-  const converter = new HtmlConverter(diagnostics, headline, linkBase);
+  const converter = new HtmlConverter(diagnostics, headline, linkBase, fetchedFrom !== undefined);
   if (body) converter.container(body);
   const blocks = normaliseHeadingDepths(converter.blocks);
   if (!blocks.length) diagnostics.warn('found no article text in the page', 'html:empty');
