@@ -170,6 +170,72 @@ export function tinyVitsModel(opts: TinyVoiceOptions = {}): Buffer {
   ]);
 }
 
+/**
+ * A tiny Kokoro voice's model, in the shape sherpa-onnx's Kokoro loader reads: inputs
+ * tokens [1, N] (int64), style [1, D], speed [1]; metadata sample_rate, n_speakers,
+ * has_espeak, style_dim "L,1,D", voice, speaker_names. Same waveform rule as the VITS voice,
+ * stretched by 1/speed, at 24 kHz.
+ */
+export const KOKORO_STYLE: [number, number, number] = [64, 1, 4];
+export const KOKORO_SPEAKERS = ['af_tiny', 'bm_tiny'];
+export function tinyKokoroModel(): Buffer {
+  const sampleRate = 24000;
+  const wave = Array.from({ length: SAMPLES_PER_TOKEN }, (_, k) => Math.sin((2 * Math.PI * TONE_HZ * k) / sampleRate) / 64);
+  const nodes = [
+    node('Cast', ['tokens'], ['xf'], [{ name: 'to', int: FLOAT }]),
+    node('Reshape', ['xf', 'col_shape'], ['xcol']),
+    node('MatMul', ['xcol', 'wave'], ['grid']),
+    node('Reshape', ['grid', 'row_shape'], ['row']),
+    node('Div', ['one', 'speed'], ['stretch']),
+    node('Concat', ['one', 'stretch'], ['resize'], [{ name: 'axis', int: 0 }]),
+    node('Resize', ['row', '', 'resize'], ['audio2d'], [{ name: 'mode', string: 'nearest' }]),
+    node('Reshape', ['audio2d', 'flat'], ['audio']),
+  ];
+  const initializers = [
+    tensor('col_shape', INT64, [2], int64s([-1, 1])),
+    tensor('row_shape', INT64, [2], int64s([1, -1])),
+    tensor('flat', INT64, [1], int64s([-1])),
+    tensor('wave', FLOAT, [1, SAMPLES_PER_TOKEN], floats(wave)),
+    tensor('one', FLOAT, [1], floats([1])),
+  ];
+  const graph = Buffer.concat([
+    ...nodes,
+    bytes(2, 'tiny-kokoro'),
+    ...initializers.map((t) => msg(5, t)),
+    valueInfo(11, 'tokens', INT64, [1, 'N']),
+    valueInfo(11, 'style', FLOAT, [1, KOKORO_STYLE[2]]),
+    valueInfo(11, 'speed', FLOAT, [1]),
+    valueInfo(12, 'audio', FLOAT, ['T']),
+  ]);
+  const meta: Record<string, string> = {
+    model_type: 'kokoro',
+    sample_rate: String(sampleRate),
+    n_speakers: String(KOKORO_SPEAKERS.length),
+    has_espeak: '1',
+    version: '1',
+    voice: 'en-us',
+    style_dim: KOKORO_STYLE.join(','),
+    speaker_names: KOKORO_SPEAKERS.join(','),
+  };
+  return Buffer.concat([
+    int(1, 8),
+    bytes(2, 'lectern-tests'),
+    msg(7, graph),
+    msg(8, bytes(1, ''), int(2, 13)),
+    ...Object.entries(meta).map(([k, v]) => msg(14, bytes(1, k), bytes(2, v))),
+  ]);
+}
+
+/** A Kokoro voice folder: model.onnx, voices.bin (speakers x L x D floats), tokens.txt, espeak-ng-data. */
+export async function writeTinyKokoro(dir: string): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'model.onnx'), tinyKokoroModel());
+  writeFileSync(path.join(dir, 'voices.bin'), floats(Array.from({ length: KOKORO_SPEAKERS.length * KOKORO_STYLE[0] * KOKORO_STYLE[2] }, (_, i) => (i % 7) / 7)));
+  writeFileSync(path.join(dir, 'tokens.txt'), piperTokens());
+  await writeEspeakData(dir);
+  return dir;
+}
+
 export function tinyTokens(): string {
   // "<char> <id>" per line; the space is written as a line with the id only.
   return [...TINY_ALPHABET].map((c, i) => (c === ' ' ? `${i + 1}` : `${c} ${i + 1}`)).join('\n') + '\n';
