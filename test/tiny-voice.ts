@@ -8,7 +8,8 @@
  *
  * The ONNX file is written here byte by byte (protobuf wire format), no ONNX library needed.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 
 // --- protobuf wire format -----------------------------------------------------------
@@ -157,7 +158,7 @@ export function tinyVitsModel(opts: TinyVoiceOptions = {}): Buffer {
     n_speakers: '1',
     language: opts.language ?? 'English',
     comment: opts.comment ?? (opts.piper ? 'piper (lectern test voice)' : 'lectern test voice'),
-    ...(opts.piper ? { voice: 'en-gb', has_espeak: '1' } : { frontend: 'characters', add_blank: '0', use_eos_bos: '0' }),
+    ...(opts.piper ? { voice: 'en-us', has_espeak: '1' } : { frontend: 'characters', add_blank: '0', use_eos_bos: '0' }),
   };
   if (opts.omit) delete meta[opts.omit];
   return Buffer.concat([
@@ -167,6 +168,72 @@ export function tinyVitsModel(opts: TinyVoiceOptions = {}): Buffer {
     msg(8, bytes(1, ''), int(2, 13)), // opset_import: ai.onnx 13
     ...Object.entries(meta).map(([k, v]) => msg(14, bytes(1, k), bytes(2, v))),
   ]);
+}
+
+/**
+ * A tiny Kokoro voice's model, in the shape sherpa-onnx's Kokoro loader reads: inputs
+ * tokens [1, N] (int64), style [1, D], speed [1]; metadata sample_rate, n_speakers,
+ * has_espeak, style_dim "L,1,D", voice, speaker_names. Same waveform rule as the VITS voice,
+ * stretched by 1/speed, at 24 kHz.
+ */
+export const KOKORO_STYLE: [number, number, number] = [64, 1, 4];
+export const KOKORO_SPEAKERS = ['af_tiny', 'bm_tiny'];
+export function tinyKokoroModel(): Buffer {
+  const sampleRate = 24000;
+  const wave = Array.from({ length: SAMPLES_PER_TOKEN }, (_, k) => Math.sin((2 * Math.PI * TONE_HZ * k) / sampleRate) / 64);
+  const nodes = [
+    node('Cast', ['tokens'], ['xf'], [{ name: 'to', int: FLOAT }]),
+    node('Reshape', ['xf', 'col_shape'], ['xcol']),
+    node('MatMul', ['xcol', 'wave'], ['grid']),
+    node('Reshape', ['grid', 'row_shape'], ['row']),
+    node('Div', ['one', 'speed'], ['stretch']),
+    node('Concat', ['one', 'stretch'], ['resize'], [{ name: 'axis', int: 0 }]),
+    node('Resize', ['row', '', 'resize'], ['audio2d'], [{ name: 'mode', string: 'nearest' }]),
+    node('Reshape', ['audio2d', 'flat'], ['audio']),
+  ];
+  const initializers = [
+    tensor('col_shape', INT64, [2], int64s([-1, 1])),
+    tensor('row_shape', INT64, [2], int64s([1, -1])),
+    tensor('flat', INT64, [1], int64s([-1])),
+    tensor('wave', FLOAT, [1, SAMPLES_PER_TOKEN], floats(wave)),
+    tensor('one', FLOAT, [1], floats([1])),
+  ];
+  const graph = Buffer.concat([
+    ...nodes,
+    bytes(2, 'tiny-kokoro'),
+    ...initializers.map((t) => msg(5, t)),
+    valueInfo(11, 'tokens', INT64, [1, 'N']),
+    valueInfo(11, 'style', FLOAT, [1, KOKORO_STYLE[2]]),
+    valueInfo(11, 'speed', FLOAT, [1]),
+    valueInfo(12, 'audio', FLOAT, ['T']),
+  ]);
+  const meta: Record<string, string> = {
+    model_type: 'kokoro',
+    sample_rate: String(sampleRate),
+    n_speakers: String(KOKORO_SPEAKERS.length),
+    has_espeak: '1',
+    version: '1',
+    voice: 'en-us',
+    style_dim: KOKORO_STYLE.join(','),
+    speaker_names: KOKORO_SPEAKERS.join(','),
+  };
+  return Buffer.concat([
+    int(1, 8),
+    bytes(2, 'lectern-tests'),
+    msg(7, graph),
+    msg(8, bytes(1, ''), int(2, 13)),
+    ...Object.entries(meta).map(([k, v]) => msg(14, bytes(1, k), bytes(2, v))),
+  ]);
+}
+
+/** A Kokoro voice folder: model.onnx, voices.bin (speakers x L x D floats), tokens.txt, espeak-ng-data. */
+export async function writeTinyKokoro(dir: string): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'model.onnx'), tinyKokoroModel());
+  writeFileSync(path.join(dir, 'voices.bin'), floats(Array.from({ length: KOKORO_SPEAKERS.length * KOKORO_STYLE[0] * KOKORO_STYLE[2] }, (_, i) => (i % 7) / 7)));
+  writeFileSync(path.join(dir, 'tokens.txt'), piperTokens());
+  await writeEspeakData(dir);
+  return dir;
 }
 
 export function tinyTokens(): string {
@@ -197,4 +264,44 @@ export function writeTinyVoice(dir: string, opts: TinyVoiceOptions = {}): string
   writeFileSync(path.join(dir, 'model.onnx'), tinyVitsModel(opts));
   writeFileSync(path.join(dir, 'tokens.txt'), opts.piper ? piperTokens() : tinyTokens());
   return dir;
+}
+
+/**
+ * An espeak-ng-data folder for a Piper-style voice, taken from the eSpeak NG that lectern
+ * already ships (npm `espeak-ng` embeds its data files in the WebAssembly module's memory,
+ * listed in `__emscripten_embedded_file_data`: name, size, address per entry).
+ */
+export async function writeEspeakData(into: string): Promise<string> {
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve('espeak-ng');
+  const factory = ((await import(entry)) as { default: (o: Record<string, unknown>) => Promise<unknown> }).default;
+  const module = await WebAssembly.compile(readFileSync(entry.replace(/espeak-ng\.js$/, 'espeak-ng.wasm')));
+  let instance: WebAssembly.Instance | undefined;
+  await factory({
+    noInitialRun: true,
+    print() {},
+    printErr() {},
+    instantiateWasm(imports: WebAssembly.Imports, ok: (i: WebAssembly.Instance, m: WebAssembly.Module) => void) {
+      void WebAssembly.instantiate(module, imports).then((i) => {
+        instance = i;
+        ok(i, module);
+      });
+      return {};
+    },
+  });
+  const ex = instance!.exports as unknown as { memory: WebAssembly.Memory; __emscripten_embedded_file_data: WebAssembly.Global };
+  const mem = new Uint8Array(ex.memory.buffer);
+  const u32 = new Uint32Array(ex.memory.buffer);
+  for (let ptr = ex.__emscripten_embedded_file_data.value as number; u32[ptr >> 2]; ptr += 12) {
+    const name = u32[ptr >> 2]!;
+    let end = name;
+    while (mem[end]) end++;
+    const file = Buffer.from(mem.subarray(name, end)).toString();
+    const at = file.indexOf('espeak-ng-data/');
+    if (at < 0) continue;
+    const target = path.join(into, file.slice(at));
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, mem.subarray(u32[(ptr + 8) >> 2]!, u32[(ptr + 8) >> 2]! + u32[(ptr + 4) >> 2]!));
+  }
+  return path.join(into, 'espeak-ng-data');
 }

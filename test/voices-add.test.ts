@@ -61,22 +61,29 @@ let base: string;
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     const file = served.get(req.url ?? '');
-    if (!file) {
+    if (!file && req.url !== '/stalls.tar.gz') {
       res.writeHead(404).end('not found');
       return;
     }
-    if (file.chunked) {
+    if (req.url === '/stalls.tar.gz') {
+      // Sends a first piece, then nothing: the client must be able to stop.
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': 10_000_000 });
+      res.write(Buffer.alloc(64 * 1024));
+      return;
+    }
+    if (file!.chunked) {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       // Sent in pieces with no Content-Length: the size limit must stop it while it arrives.
       let at = 0;
+      const body = file!.body;
       const step = () => {
-        if (at >= file.body.length || res.destroyed) return res.end();
-        res.write(file.body.subarray(at, (at += 64 * 1024)), step);
+        if (at >= body.length || res.destroyed) return res.end();
+        res.write(body.subarray(at, (at += 64 * 1024)), step);
       };
       step();
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': file.body.length }).end(file.body);
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': file!.body.length }).end(file!.body);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -229,6 +236,21 @@ describe('a bad voice archive is a one-line error and installs nothing', () => {
     writeFileSync(path.join(dir, 'empty.zip'), await zipOf([{ name: 'README', data: 'nothing here' }]));
     await expectRefused(path.join(dir, 'empty.zip'), [], /no \.onnx model in it/);
   });
+
+  it('a download stopped with Ctrl-C (exit 130)', async () => {
+    const home = tmpDir('lectern-data-');
+    const child = spawn(process.execPath, [CLI, 'voices', 'add', `${base}/stalls.tar.gz`], { cwd: ROOT, env: { ...process.env, XDG_DATA_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Once the temporary folder exists, the download has begun.
+    for (let i = 0; i < 200 && !readdirSync(home).length; i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGINT');
+    const status = await new Promise((r) => child.on('close', r));
+    expect(status).toBe(130);
+    expect(stderr).toMatch(/stalls\.tar\.gz": interrupted; nothing was installed\n$/);
+    expect(contents(home)).toEqual([]);
+  }, 60_000);
 
   it('a server error', async () => {
     await expectRefused(`${base}/nowhere.tar.bz2`, [], /the server answered 404 Not Found/);

@@ -114,6 +114,7 @@ function program(): Command {
     .option('--json', 'print the article model as JSON (with --speech: the script with ids, kinds and pauses)', false)
     .option('--max-input-bytes <n>', 'largest article file accepted, in bytes (default: 8 MiB)', parseBytes)
     .option('--speech', 'print the narration script, one utterance per line, exactly as the engine gets it', false)
+    .option('--explain', 'with --speech: under each utterance, every token the normaliser changed, the rule that fired and what it produced', false)
     .option('-e, --engine <id>', 'engine whose phoneme syntax the lexicon may use', 'espeak')
     .option('--lexicon <file>', 'pronunciation lexicon (.pls or .json); repeatable', collect, [])
     .option('--read-pullquotes', 'include pull quotes', false)

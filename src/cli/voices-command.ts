@@ -106,6 +106,10 @@ export async function runVoicesAdd(source: string, flags: AddFlags): Promise<num
     return 0;
   } catch (e) {
     if (tty && last) process.stderr.write('\r\x1b[K');
+    if (controller.signal.aborted) {
+      process.stderr.write(`lectern: voices add ${quote(source)}: interrupted; nothing was installed\n`);
+      return 130;
+    }
     if (!(e instanceof VoiceError)) {
       const code = (e as NodeJS.ErrnoException).code;
       if (!code) throw e;
@@ -113,7 +117,7 @@ export async function runVoicesAdd(source: string, flags: AddFlags): Promise<num
       return 1;
     }
     process.stderr.write(`lectern: voices add ${quote(source)}: ${clean(e.message)}; nothing was installed\n`);
-    return e.message === 'interrupted' ? 130 : e.message.startsWith('--') ? 2 : 1;
+    return e.message.startsWith('--') ? 2 : 1;
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

@@ -314,3 +314,14 @@ export function decodeWav(wav: Uint8Array): Synthesis {
   }
   throw new Error('WAV file has no data chunk');
 }
+
+/**
+ * eSpeak NG's phonemes for a text (`espeak-ng -q -x`), one line per clause: how the
+ * narration's engine will say it. Used to check the normaliser by what is heard, not by
+ * spelling.
+ */
+export async function espeakPhonemes(text: string, voice = 'en'): Promise<string> {
+  const r = await run(['-q', '-x', '-v', voice, '-f', '/in.txt'], { '/in.txt': text });
+  if (r.code !== 0) throw new LecternError(`espeak-ng failed for voice "${voice}": ${r.stderr.join(' ').trim() || `exit ${r.code}`}`, 'tts:failed');
+  return r.stdout.join('\n').trim();
+}

@@ -149,7 +149,7 @@ class Budget {
 }
 
 /** Writes a stream to a file, counting its bytes against the budget. */
-async function writeEntry(stream: Readable, target: string, budget: Budget): Promise<void> {
+async function writeEntry(stream: Readable, target: string, budget: Budget, signal?: AbortSignal): Promise<void> {
   await mkdir(path.dirname(target), { recursive: true });
   const count = new Transform({
     transform(chunk: Buffer, _e, done) {
@@ -161,10 +161,10 @@ async function writeEntry(stream: Readable, target: string, budget: Budget): Pro
       done(null, chunk);
     },
   });
-  await pipeline(stream, count, createWriteStream(target, { flags: 'wx' }));
+  await pipeline(stream, count, createWriteStream(target, { flags: 'wx' }), signal ? { signal } : {});
 }
 
-async function untar(file: string, gz: 'gz' | 'bz2' | 'none', into: string, budget: Budget): Promise<void> {
+async function untar(file: string, gz: 'gz' | 'bz2' | 'none', into: string, budget: Budget, signal?: AbortSignal): Promise<void> {
   const extract = tar.extract();
   const decompress: Transform = gz === 'gz' ? createGunzip() : gz === 'bz2' ? (require('unbzip2-stream') as () => Transform)() : new Transform({ transform: (c, _e, done) => done(null, c) });
   const work = (async () => {
@@ -177,7 +177,7 @@ async function untar(file: string, gz: 'gz' | 'bz2' | 'none', into: string, budg
         entry.resume();
       } else if (h.type === 'file' || h.type === 'contiguous-file') {
         if (!rel) fail('it holds a file without a name');
-        await writeEntry(entry as unknown as Readable, path.join(into, rel!), budget);
+        await writeEntry(entry as unknown as Readable, path.join(into, rel!), budget, signal);
       } else {
         // Links, devices, FIFOs: a voice needs none, and a link could point out of its folder.
         fail(`it holds a ${h.type} (${JSON.stringify(h.name.slice(0, 80))}); only files and folders are accepted`);
@@ -185,14 +185,14 @@ async function untar(file: string, gz: 'gz' | 'bz2' | 'none', into: string, budg
     }
   })();
   try {
-    await Promise.all([pipeline(createReadStream(file), decompress, extract as unknown as Writable), work]);
+    await Promise.all([pipeline(createReadStream(file), decompress, extract as unknown as Writable, signal ? { signal } : {}), work]);
   } catch (e) {
     extract.destroy();
     throw e;
   }
 }
 
-function unzip(file: string, into: string, budget: Budget): Promise<void> {
+function unzip(file: string, into: string, budget: Budget, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     yauzl.open(file, { lazyEntries: true, validateEntrySizes: true }, (err, zip) => {
       if (err || !zip) return reject(new VoiceError(`it is not a readable zip archive (${err?.message ?? 'unknown'})`));
@@ -204,6 +204,7 @@ function unzip(file: string, into: string, budget: Budget): Promise<void> {
       zip.on('end', () => resolve());
       zip.on('entry', (entry: yauzl.Entry) => {
         void (async () => {
+          signal?.throwIfAborted();
           budget.entry();
           const rel = safePath(entry.fileName);
           // Symbolic links in a zip are files with a Unix mode of S_IFLNK: refused like tar's.
@@ -215,7 +216,7 @@ function unzip(file: string, into: string, budget: Budget): Promise<void> {
           if (!rel) fail('it holds a file without a name');
           if (budget.bytes + entry.uncompressedSize > budget.maxBytes) fail(`it unpacks to more than ${mb(budget.maxBytes)}`);
           const stream = await new Promise<Readable>((ok, ko) => zip.openReadStream(entry, (e, s) => (e || !s ? ko(e ?? new Error('no data')) : ok(s))));
-          await writeEntry(stream, path.join(into, rel!), budget);
+          await writeEntry(stream, path.join(into, rel!), budget, signal);
           zip.readEntry();
         })().catch(stop);
       });
@@ -271,10 +272,10 @@ export async function addVoice(source: string, opts: AddVoiceOptions = {}): Prom
       await mkdir(unpacked);
       const budget = new Budget(Math.max(maxBytes, 1) * UNPACK_FACTOR);
       try {
-        if (format === 'zip') await unzip(archive, unpacked, budget);
-        else await untar(archive, format === 'tar.gz' ? 'gz' : format === 'tar.bz2' ? 'bz2' : 'none', unpacked, budget);
+        if (format === 'zip') await unzip(archive, unpacked, budget, opts.signal);
+        else await untar(archive, format === 'tar.gz' ? 'gz' : format === 'tar.bz2' ? 'bz2' : 'none', unpacked, budget, opts.signal);
       } catch (e) {
-        if (e instanceof VoiceError) throw e;
+        if (e instanceof VoiceError || opts.signal?.aborted) throw e;
         throw new VoiceError(`it is a damaged ${format} archive (${oneLine(e)})`);
       }
       const found = await voiceFolderIn(unpacked);

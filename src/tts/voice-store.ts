@@ -161,6 +161,8 @@ export async function inspectVoiceFolder(
     checkEspeakData(dir, dataDir);
     checkTokens(tokens, []);
     if (info.inputs.length < 3) throw new VoiceError(`${model} has ${info.inputs.length} inputs; a Kokoro model has 3`);
+    // Multilingual Kokoro (version 2 and later) reads lexicons and jieba's dict folder (sherpa-onnx exits without them).
+    if ((int(meta, 'version') ?? 1) >= 2 && (!lexicon.length || !dictDir)) throw new VoiceError('a multilingual Kokoro voice needs its lexicon-*.txt files and dict folder');
     family = 'kokoro';
     const names = (meta['speaker_names'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     speakers = names.length === nSpeakers ? names : Array.from({ length: Math.max(1, nSpeakers) }, (_, i) => String(i));
