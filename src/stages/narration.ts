@@ -91,7 +91,8 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
   let pool: SynthesisPool | undefined;
   const workers = opts.workers ?? defaultWorkers();
   // No more threads than there is work for: a rebuild after a one-word edit starts one.
-  const getPool = (jobs = workers) => (pool ??= new SynthesisPool(engineRef, Math.max(1, Math.min(workers, jobs))));
+  // Kept warm between builds (watch), the pool has every thread, whatever this build needs.
+  const getPool = (jobs = workers) => (pool ??= new SynthesisPool(engineRef, Math.max(1, poolsKeptWarm() ? workers : Math.min(workers, jobs))));
   ctx.defer(() => pool?.close());
   const choose = async () => {
     const info = await engineInfo(engine, ctx.options.cacheDir, engine.capabilities.workerSafe ? () => getPool().info() : undefined);
