@@ -197,6 +197,12 @@ describe('the registry', { timeout: 120_000 }, () => {
     expect(r.stdout).toMatch(/^plain-text {2}a plain-text edition .* \(plugin\)$/m);
   });
 
+  it('registers a normaliser for every language with built-in rules', async () => {
+    const { normalisedLanguages } = await import('../src/speech/normalise/index.js');
+    const { NORMALISED_LANGUAGES } = await import('../src/plugins/builtin.js');
+    expect([...NORMALISED_LANGUAGES].sort()).toEqual(normalisedLanguages().sort());
+  });
+
   it('keeps each build to its own plugins', async () => {
     const { default: plugin } = (await import(READER)) as { default: LecternPlugin };
     expect(createRegistry([plugin]).formats).toContain('text');
