@@ -36,7 +36,7 @@ const monthName = (m: string) => MONTH_NAMES.find((n) => n.toLowerCase().startsW
 const dayName = (d: string) => DAY_NAMES[d.toLowerCase().slice(0, 3)]!;
 
 /** A number as written: 4,800 / 4800 / 2.3 / .5 */
-const NUM = '(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?|\\.\\d+';
+const NUM = '(?:\\d{1,3}(?:,\\d{3})+(?!\\d)|\\d+)(?:\\.\\d+)?|\\.\\d+';
 const SCALES: Record<string, string> = { crore: 'crore', lakh: 'lakh', k: 'thousand', K: 'thousand', m: 'million', mn: 'million', M: 'million', b: 'billion', B: 'billion', bn: 'billion', tn: 'trillion', thousand: 'thousand', million: 'million', billion: 'billion', trillion: 'trillion' };
 const SCALE = '(?:\\s?(mn|bn|tn|m|k|b|M|B|K)|\\s(thousand|million|billion|trillion|crore|lakh))(?![\\p{L}\\d])';
 
@@ -333,7 +333,7 @@ function englishRules(loc: Locale): ScanRule[] {
     }),
 
     // ORDINAL, FRACTION.
-    rule('ordinal', 'ORDINAL', /(\d{1,3}(?:,\d{3})+|\d+)(?:st|nd|rd|th|ST|ND|RD|TH)(?![\p{L}\d])/u, (m) => ordinal(m[1]!.replace(/,/g, ''), style)),
+    rule('ordinal', 'ORDINAL', /(\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:st|nd|rd|th|ST|ND|RD|TH)(?![\p{L}\d])/u, (m) => ordinal(m[1]!.replace(/,/g, ''), style)),
     rule('fraction:mixed', 'FRACTION', /(\d+)\s+(\d+)\/(\d+)(?:st|nd|rd|th|s)?(?![\d/])/, (m) => (Number(m[3]) > 1 ? `${cardinal(m[1]!, style)} and ${m[2] === '1' ? `a ${fraction('1', m[3]!).replace(/^one /, '')}` : fraction(m[2]!, m[3]!)}` : undefined)),
     rule('fraction:24-7', 'CARDINAL', /24\/7(?![\d/])/, () => 'twenty four seven'),
     rule('fraction', 'FRACTION', /(\d+)\/(\d+)(?:st|nd|rd|th|s)?(?![\d/])/, (m) => (Number(m[2]) > 1 && Number(m[2]) <= 100 ? fraction(m[1]!, m[2]!) : undefined)),
@@ -355,8 +355,8 @@ function englishRules(loc: Locale): ScanRule[] {
     rule('verbatim:plus', 'VERBATIM', /\s?\+\s?(?=\d)/, (m, ctx) => (/\d/.test(ctx.text[m.index - 1] ?? '') ? ' plus ' : undefined), { anywhere: true, first: /[\s+]/ }),
     rule('date:year', 'DATE', /(1[1-9]\d\d|20\d\d)(?![\d]|[,.]\d)/, (m) => yr(m[1]!)),
     rule('digit', 'DIGIT', /0\d+(?![\d.,])/, (m) => digitWords(m[0])),
-    rule('decimal', 'DECIMAL', /((?:\d{1,3}(?:,\d{3})+|\d+)?\.\d+)/, (m) => decimal(m[1]!, style), { first: /[\d.]/ }),
-    rule('cardinal', 'CARDINAL', /(\d{1,3}(?:,\d{3})+|\d+)/, (m) => cardinal(m[1]!, style), { first: /\d/ }),
+    rule('decimal', 'DECIMAL', /((?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)?\.\d+)/, (m) => decimal(m[1]!, style), { first: /[\d.]/ }),
+    rule('cardinal', 'CARDINAL', /(\d{1,3}(?:,\d{3})+(?!\d)|\d+)/, (m) => cardinal(m[1]!, style), { first: /\d/ }),
 
     // ROMAN numerals: numbered things ("World War II"), then regnal names ("Charles III").
     rule('cardinal:roman', 'CARDINAL', /([IVXLCDM]+)(?![\p{L}\d])/u, (m, ctx) => {
