@@ -81,7 +81,7 @@ export const builtin: LecternPlugin = {
     { id: 'say', description: "the system's voice (festival on Linux)", module: ownModule('tts/say.js'), export: 'createSay' },
     { id: 'neural', description: 'Piper/VITS and Kokoro voices through sherpa-onnx', module: ownModule('tts/neural.js'), export: 'createNeural' },
   ],
-  normalisers: normalisedLanguages().map((primary) => ({ lang: primary, normalise: (text: string, lang: string) => normaliserFor(lang).normalise(text) })),
+  normalisers: normalisedLanguages().map((primary) => ({ lang: primary, normalise: (text: string, lang: string) => normaliserFor(lang).normalise(text), explain: (text: string, lang: string) => normaliserFor(lang).explain(text) })),
   stages: Object.entries(builtinStages).map(([name, e]) => ({ name, description: e.description, default: e.default, create: e.create })),
 };
 
