@@ -107,6 +107,8 @@ export type EngineFactory = (options?: Record<string, unknown>) => TtsEngine | P
 export interface NormaliserEntry {
   /** Primary language subtag it handles, lower case: `"en"`, `"fr"`. */
   readonly lang: string;
+  /** Loads what `normalise` needs (rules, word lists), once, before its first call. Default: nothing to load. */
+  load?(): Promise<void>;
   /**
    * One sentence in, the words to say out. `lang` is the article's full BCP 47 tag, for
    * rules that differ by region ("en-GB" reads dates day first, "en-US" month first).

@@ -197,6 +197,12 @@ describe('the registry', { timeout: 120_000 }, () => {
     expect(r.stdout).toMatch(/^plain-text {2}a plain-text edition .* \(plugin\)$/m);
   });
 
+  it('registers a normaliser for every language with built-in rules', async () => {
+    const { normalisedLanguages } = await import('../src/speech/normalise/index.js');
+    const { NORMALISED_LANGUAGES } = await import('../src/plugins/builtin.js');
+    expect([...NORMALISED_LANGUAGES].sort()).toEqual(normalisedLanguages().sort());
+  });
+
   it('keeps each build to its own plugins', async () => {
     const { default: plugin } = (await import(READER)) as { default: LecternPlugin };
     expect(createRegistry([plugin]).formats).toContain('text');
@@ -212,8 +218,7 @@ describe("import 'lectern'", { timeout: 120_000 }, () => {
     const r = spawnSync(process.execPath, ['--import', register, '--input-type=module', '-e', `const t = performance.now(); await import('lectern'); console.log(Math.round(performance.now() - t));`], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const packages = [...new Set(r.stderr.trim().split('\n').filter(Boolean))].sort();
-    // zod (the article schema), tinyglobby (input globs) and n2words (number words for the
-    // French, German and Spanish normalisers, a few KB: normalising is synchronous, so it cannot wait for an import).
-    expect(packages).toEqual(['fdir', 'n2words', 'picomatch', 'tinyglobby', 'zod']);
+    // zod (the article schema) and tinyglobby (input globs) only.
+    expect(packages).toEqual(['fdir', 'picomatch', 'tinyglobby', 'zod']);
   });
 });

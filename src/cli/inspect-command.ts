@@ -44,6 +44,7 @@ async function printSpeech(article: Article, flags: InspectFlags, registry: Regi
     const lexicon = flags.lexicon.length ? await loadLexicons(flags.lexicon) : EMPTY_LEXICON;
     const engine = await registry.loadEngine(flags.engine);
     const phonemes = engine.capabilities.phonemeAlphabet && engine.wrapPhoneme ? { alphabet: engine.capabilities.phonemeAlphabet, wrap: engine.wrapPhoneme } : undefined;
+    await registry.loadNormalisers([article.lang]);
     const script = speechScript(article, { lexicon, phonemes, readPullquotes: flags.readPullquotes, normaliserFor: (lang) => registry.normaliserFor(lang, universal) });
     if (flags.explain) {
       // The normaliser the script used; one from a plugin may not say why (then no changes are listed).

@@ -9,7 +9,12 @@ import type { Root } from 'mdast';
 import type { LecternPlugin, Reader, ReaderInput } from '../plugin.js';
 import { builtinStages } from '../stages/index.js';
 import { projectFile } from '../util/paths.js';
-import { normalisedLanguages, normaliserFor } from '../speech/normalise/index.js';
+import type { normaliserFor as NormaliserFor } from '../speech/normalise/index.js';
+
+/** Languages with built-in rules (test/plugins.test.ts checks this against speech/normalise). */
+export const NORMALISED_LANGUAGES = ['en', 'fr', 'de', 'es'] as const;
+/** The built-in rules, loaded by the first speech script (their word lists cost ~100 ms). */
+let rules: typeof NormaliserFor | undefined;
 import { Registry } from './registry.js';
 
 /** A module of lectern's own, as a URL a worker thread can import (tests run from src/, threads need the compiled file). */
@@ -81,7 +86,12 @@ export const builtin: LecternPlugin = {
     { id: 'say', description: "the system's voice (festival on Linux)", module: ownModule('tts/say.js'), export: 'createSay' },
     { id: 'neural', description: 'Piper/VITS and Kokoro voices through sherpa-onnx', module: ownModule('tts/neural.js'), export: 'createNeural' },
   ],
-  normalisers: normalisedLanguages().map((primary) => ({ lang: primary, normalise: (text: string, lang: string) => normaliserFor(lang).normalise(text), explain: (text: string, lang: string) => normaliserFor(lang).explain(text) })),
+  normalisers: NORMALISED_LANGUAGES.map((primary) => ({
+    lang: primary,
+    load: async () => void (rules ??= (await import('../speech/normalise/index.js')).normaliserFor),
+    normalise: (text: string, lang: string) => rules!(lang).normalise(text),
+    explain: (text: string, lang: string) => rules!(lang).explain(text),
+  })),
   stages: Object.entries(builtinStages).map(([name, e]) => ({ name, description: e.description, default: e.default, create: e.create })),
 };
 

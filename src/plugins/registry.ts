@@ -159,6 +159,19 @@ export class Registry {
     return this.normaliserMap.get(lang.toLowerCase().split('-')[0]!)?.entry;
   }
 
+  /** Loads the normalisers of these languages (their `load`), before `normaliserFor` is used. */
+  async loadNormalisers(langs: readonly string[]): Promise<void> {
+    const entries = new Set(langs.map((l) => this.normaliser(l)).filter((e) => e !== undefined));
+    for (const e of entries) {
+      try {
+        await e.load?.();
+      } catch (err) {
+        const r = this.normaliserMap.get(e.lang);
+        throw pluginError(r?.plugin ?? 'normalisers', `the "${e.lang}" normaliser failed to load: ${firstLine(err)}`, err);
+      }
+    }
+  }
+
   /** The normaliser for a BCP 47 tag as the speech script uses it; `fallback` for a language without one. */
   normaliserFor<T extends { normalise(text: string): string }>(lang: string, fallback: T): { normalise(text: string): string } {
     const entry = this.normaliser(lang);

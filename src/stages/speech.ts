@@ -39,6 +39,7 @@ export function speechStage(): Stage {
       const lexicon = opts.lexicons?.length ? await loadLexicons(opts.lexicons.map((f) => path.resolve(f))) : EMPTY_LEXICON;
       const engine = await ctx.registry.loadEngine(opts.engine ?? DEFAULT_ENGINE);
       const phonemes = engine.capabilities.phonemeAlphabet && engine.wrapPhoneme ? { alphabet: engine.capabilities.phonemeAlphabet, wrap: engine.wrapPhoneme } : undefined;
+      await ctx.registry.loadNormalisers(ctx.articles.map((a) => a.lang));
       const normaliserFor = (lang: string) => ctx.registry.normaliserFor(lang, universal);
       const scriptOptions = { readPullquotes: opts.readPullquotes ?? false, lexicon, phonemes, normaliserFor };
       const utterances = isDigest(ctx)
