@@ -129,7 +129,7 @@ function program(): Command {
     .description('build the web edition if needed and serve it on 127.0.0.1 until Ctrl-C')
     .argument('<file>', 'article file')
     .option('-o, --out <dir>', 'output folder', 'dist')
-    .option('-p, --port <n>', 'port (default: a free one)', parsePort, 0)
+    .option('-p, --port <n>', 'port (default: a free one)', parsePort)
     .option('--rebuild', 'build the web edition even when it is up to date', false)
     .option('--cache-dir <dir>', 'cache folder for clips, MP3 segments and covers (default: $XDG_CACHE_HOME/lectern)')
     .option('--no-cache', 'synthesise everything afresh and keep no clips')
