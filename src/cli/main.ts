@@ -30,6 +30,14 @@ function parseNumber(value: string): number {
   return n;
 }
 
+/** For options whose empty value would silently mean something else (`-o ''`: the current folder). */
+function nonEmpty(what: string): (value: string) => string {
+  return (value) => {
+    if (value.trim() === '') throw new InvalidArgumentError(`expected ${what}, got an empty value`);
+    return value;
+  };
+}
+
 function parseBytes(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a whole number of bytes');
@@ -48,12 +56,12 @@ function program(): Command {
     .command('build')
     .description('build outputs for one or more articles')
     .argument('<files...>', 'article files (.md with front matter, the news export format, .json or a saved .html page), folders or globs')
-    .option('-o, --out <dir>', 'output folder', 'dist')
+    .option('-o, --out <dir>', 'output folder', nonEmpty('a folder'), 'dist')
     .option('-s, --stages <names>', 'comma-separated stages to run (see `lectern stages`)')
     .addOption(new Option('--from <format>', 'input format instead of guessing').choices(['seed', 'markdown', 'json', 'html']))
     .option('--allow-remote', 'allow fetching http(s) images (size and time limited)', false)
     .option('--max-input-bytes <n>', 'largest article file accepted, in bytes (default: 8 MiB)', parseBytes)
-    .option('--cover <image>', 'use this image as the cover instead of drawing one')
+    .option('--cover <image>', 'use this image as the cover instead of drawing one', nonEmpty('a path'))
     .option('--conforms-to <claim>', 'accessibility conformance claim for the EPUB (dcterms:conformsTo), only if you checked it')
     .option('--certified-by <name>', 'who checked the conformance claim (a11y:certifiedBy)')
     .option('-e, --engine <id>', 'text-to-speech engine (see `lectern voices`)', 'espeak')
@@ -62,14 +70,14 @@ function program(): Command {
     .option('--lexicon <file>', 'pronunciation lexicon: W3C PLS (.pls) or JSON aliases (.json); repeatable', collect, [])
     .option('--read-pullquotes', 'read pull quotes aloud too (they repeat body text)', false)
     .option('--no-overlays', 'build the plain EPUB, without the narration inside it')
-    .option('--bundle <title>', 'build all the articles into one digest: one EPUB with a section per article, one narration with a chapter per article')
+    .option('--bundle <title>', 'build all the articles into one digest: one EPUB with a section per article, one narration with a chapter per article', nonEmpty('a title'))
     .addOption(new Option('--audio <format>', 'audio format').choices(['mp3', 'wav', 'm4b']).default('mp3'))
     .option('--srt', 'also write the transcript as SubRip (.srt)', false)
-    .option('--cache-dir <dir>', 'cache folder for clips, MP3 segments and covers (default: $XDG_CACHE_HOME/lectern)')
+    .option('--cache-dir <dir>', 'cache folder for clips, MP3 segments and covers (default: $XDG_CACHE_HOME/lectern)', nonEmpty('a path'))
     .option('--no-cache', 'synthesise everything afresh and keep no clips')
     .option('--workers <n>', 'synthesis threads (default: one per core)', parseNumber)
     .option('--stage <module>', 'also run the stage this module exports (see README, "Writing a stage"); repeatable', collect, [])
-    .option('--config <file>', 'config file (default: lectern.config.js, .mjs or .json in the current folder)')
+    .option('--config <file>', 'config file (default: lectern.config.js, .mjs or .json in the current folder)', nonEmpty('a path'))
     .option('--no-config', 'ignore the config file in the current folder')
     .option('-q, --quiet', 'print only errors', false)
     .option('--json', 'print a machine-readable report on stdout', false)

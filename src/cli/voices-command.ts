@@ -1,5 +1,6 @@
 import { LecternError } from '../article/diagnostics.js';
 import { engines, loadEngine } from '../tts/registry.js';
+import { escapeLine } from '../util/escape.js';
 
 export async function runVoices(opts: { engine?: string }): Promise<number> {
   const ids = opts.engine ? [opts.engine] : Object.keys(engines);
@@ -12,7 +13,7 @@ export async function runVoices(opts: { engine?: string }): Promise<number> {
       for (const v of voices) process.stdout.write(`  ${v.id.padEnd(20)} ${v.name}${v.languages.length ? `  [${v.languages.join(', ')}]` : ''}\n`);
     } catch (e) {
       if (!(e instanceof LecternError)) throw e;
-      process.stderr.write(`lectern: ${id}: ${e.message}\n`);
+      process.stderr.write(`lectern: ${escapeLine(`${id}: ${e.message}`)}\n`);
       status = e.code.startsWith('usage:') ? 2 : 1;
     }
   }

@@ -117,8 +117,10 @@ export function safeLink(href: string, base?: string): string | undefined {
 
 function isoDate(value: string): string | undefined {
   const v = value.trim();
-  if (/^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}))?$/.test(v)) return v;
   const t = Date.parse(v);
+  // Well formed is not enough: 2024-02-30 has the shape of a date but is none.
+  if (/^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}))?$/.test(v))
+    return Number.isFinite(t) && new Date(Date.parse(v.slice(0, 10))).toISOString().slice(0, 10) === v.slice(0, 10) ? v : undefined;
   return Number.isFinite(t) ? new Date(t).toISOString().replace(/\.000Z$/, 'Z') : undefined;
 }
 
@@ -141,6 +143,24 @@ interface Found {
   headline?: string;
 }
 
+/** Elements whose text is never shown on the page, so never read as a headline, kicker or credit. */
+const UNSHOWN = new Set(['script', 'style', 'template', 'noscript']);
+
+/** The text a reader of the page sees in `el`: `textContent` without that of scripts and styles inside it. */
+function shownText(el: Element): string {
+  let out = '';
+  const stack: Node[] = [el];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (node.nodeType === 3) out += node.textContent ?? '';
+    else if (node.nodeType === 1 && (node === el || !UNSHOWN.has(tagOf(node as Element)))) {
+      const kids = (node as Element).childNodes;
+      for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+    }
+  }
+  return out;
+}
+
 /**
  * Takes kicker, standfirst and byline out of the page (by their usual class names), and
  * marks those elements so they do not reappear as body paragraphs.
@@ -148,10 +168,10 @@ interface Found {
 function mineHeader(document: Document): Found {
   const found: Found = {};
   const h1 = document.querySelector('article h1') ?? document.querySelector('h1');
-  if (h1) found.headline = collapse(h1.textContent ?? '') || undefined;
+  if (h1) found.headline = collapse(shownText(h1)) || undefined;
   for (const el of document.querySelectorAll('[class]')) {
     const take = (key: 'kicker' | 'standfirst' | 'byline', max: number) => {
-      const text = collapse(el.textContent ?? '');
+      const text = collapse(shownText(el));
       if (found[key] || !text || text.length > max) return;
       found[key] = text;
       el.setAttribute(SKIP_MARK, '');
@@ -162,14 +182,14 @@ function mineHeader(document: Document): Found {
   }
   const time = h1?.closest('header')?.querySelector('time');
   if (time) {
-    found.dateline = collapse(time.textContent ?? '') || undefined;
+    found.dateline = collapse(shownText(time)) || undefined;
     time.setAttribute(SKIP_MARK, '');
   }
   // Readability drops <footer>; keep a quotation's attribution on the quotation itself.
   for (const quote of document.querySelectorAll('blockquote')) {
     const by = [...quote.children].reverse().find((c) => ['footer', 'cite'].includes(tagOf(c)));
     if (!by) continue;
-    const text = collapse(by.textContent ?? '').replace(/^(?:—|―|–|--)\s*/, '');
+    const text = collapse(shownText(by)).replace(/^(?:—|―|–|--)\s*/, '');
     if (text) quote.setAttribute(ATTRIBUTION, text);
     by.remove();
   }
@@ -267,7 +287,7 @@ class HtmlConverter {
         this.blocks.push({ type: 'separator', position });
         return;
       case 'pre': {
-        const value = collapse(el.textContent ?? '');
+        const value = collapse(shownText(el));
         if (value) this.blocks.push({ type: 'paragraph', position, children: [{ type: 'text', value }] });
         return;
       }
@@ -308,14 +328,14 @@ class HtmlConverter {
     const figcaption = el.querySelector('figcaption');
     if (!images.length) {
       const quote = el.querySelector('blockquote');
-      if (quote) return this.quote(quote, quote.getAttribute(ATTRIBUTION) ?? (figcaption ? collapse(figcaption.textContent ?? '').replace(/^(?:—|―|–|--)\s*/, '') || undefined : undefined));
+      if (quote) return this.quote(quote, quote.getAttribute(ATTRIBUTION) ?? (figcaption ? collapse(shownText(figcaption)).replace(/^(?:—|―|–|--)\s*/, '') || undefined : undefined));
       return this.container(el);
     }
     // A credit in its own element (class "credit" and the like) is taken out of the caption.
     const creditEl = [...(figcaption ?? el).querySelectorAll('[class]')].find((c) => hasClass(c, CLASS.credit));
     let credit: string | undefined;
     if (creditEl) {
-      credit = collapse(creditEl.textContent ?? '').replace(/^(?:©|\(c\)|(?:photo(?:graph)?|picture|image|credit)s?:)\s*/i, '') || undefined;
+      credit = collapse(shownText(creditEl)).replace(/^(?:©|\(c\)|(?:photo(?:graph)?|picture|image|credit)s?:)\s*/i, '') || undefined;
       creditEl.setAttribute(SKIP_MARK, '');
     }
     let caption = figcaption ? tidy(this.inline([...figcaption.childNodes])) : [];
