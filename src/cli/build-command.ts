@@ -16,6 +16,7 @@ export interface BuildFlags extends ConfigurableFlags {
   stages?: string;
   from?: InputFormat;
   allowRemote: boolean;
+  repair?: boolean;
   maxInputBytes?: number;
   cover?: string;
   conformsTo?: string;
@@ -104,6 +105,7 @@ export async function runBuild(files: string[], cliFlags: BuildFlags, command?: 
     extraStages,
     from: flags.from,
     allowRemote: flags.allowRemote,
+    ...(flags.repair ? { repair: true } : {}),
     ...(flags.maxInputBytes ? { maxInputBytes: flags.maxInputBytes } : {}),
     stageOptions,
     log: terminalLogger(flags.quiet || flags.json),

@@ -60,6 +60,7 @@ function program(): Command {
     .option('-s, --stages <names>', 'comma-separated stages to run (see `lectern stages`)')
     .addOption(new Option('--from <format>', 'input format instead of guessing').choices(['seed', 'markdown', 'json', 'html']))
     .option('--allow-remote', 'allow fetching http(s) images (size and time limited)', false)
+    .option('--repair', 'apply the scrape repairs (split paragraphs, scrape duplicates) to any format, not only the news export')
     .option('--max-input-bytes <n>', 'largest article file accepted, in bytes (default: 8 MiB)', parseBytes)
     .option('--cover <image>', 'use this image as the cover instead of drawing one', nonEmpty('a path'))
     .option('--conforms-to <claim>', 'accessibility conformance claim for the EPUB (dcterms:conformsTo), only if you checked it')

@@ -27,7 +27,11 @@ export interface ReadOptions {
   lang?: string;
   /** Largest input file accepted, in bytes. Default: 8 MiB. */
   maxInputBytes?: number;
-  /** Apply the scrape repairs. Default: `true`. */
+  /**
+   * Apply the scrape repairs (split paragraphs, scrape duplicates). Default: only for the
+   * news-export (seed) format, whose scrapes have that damage; elsewhere a short line
+   * without a full stop is the author's text.
+   */
   repair?: boolean;
   /** Diagnostics list to report into. Default: a new one. */
   diagnostics?: Diagnostics;
@@ -93,7 +97,7 @@ export function parseArticle(text: string, file: string, options: ReadOptions = 
     // Bounded nesting and text every output can hold, before anything else looks at it.
     draft = sanitiseText({ ...draft, blocks: flattenDeepInlines(draft.blocks, diagnostics) }, diagnostics, text);
     let blocks = draft.blocks;
-    if (options.repair !== false) blocks = repairParagraphs(blocks, diagnostics);
+    if (options.repair ?? format === 'seed') blocks = repairParagraphs(blocks, diagnostics);
     blocks = deriveAltText(blocks, diagnostics);
     const candidate = { ...draft, blocks: assignIds(blocks) };
     const checked = Article.safeParse(candidate);
