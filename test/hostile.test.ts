@@ -3,11 +3,12 @@
  * forged diagnostics, outputs that would replace inputs, temporary names, usage mistakes,
  * ids that collide, hidden page text; each test failed before the fix it covers.
  */
-import { cpSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { closeSync, cpSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import JSZip from 'jszip';
 import { describe, expect, it } from 'vitest';
-import { lectern, listFiles, SAMPLE, tmpDir } from './helpers.js';
+import { CLI, lectern, listFiles, SAMPLE, tmpDir } from './helpers.js';
 import { epubcheck, hasEpubcheck } from './validators.js';
 
 function write(dir: string, name: string, data: string | Buffer): string {
@@ -187,4 +188,186 @@ describe('outputs and names', () => {
     expect(speech).not.toMatch(/color|track|x\(\)/);
     expect(JSON.stringify(article)).not.toMatch(/color|track|x\(\)/);
   });
+});
+
+/** The best of `runs` timings of `fn`, in ms (the least disturbed by other work on the machine). */
+function bestTime(fn: () => unknown, runs = 3): number {
+  let best = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    fn();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
+
+/** Doubling the input must not quadruple the time: the ratio is about 2 for linear work, 4 for quadratic. */
+function expectLinear(make: (n: number) => string, run: (input: string) => unknown, n: number): void {
+  const small = make(n);
+  const large = make(2 * n);
+  run(small); // warm up
+  const a = bestTime(() => run(small));
+  const b = bestTime(() => run(large));
+  expect(b / Math.max(a, 1), `${a.toFixed(0)} ms, then ${b.toFixed(0)} ms for twice the input`).toBeLessThan(3);
+}
+
+describe('linear readers and speech script (doubling the input does not quadruple the time)', () => {
+  it('sentence splitting: 200 KB of "Mr. " and long paragraphs', async () => {
+    const { sentenceRanges } = await import('../src/speech/sentences.js');
+    expectLinear((n) => 'Mr. '.repeat(n), (t) => sentenceRanges(t, 'en'), 10_000);
+    expectLinear((n) => 'Hello there. '.repeat(n), (t) => sentenceRanges(t, 'en'), 5_000);
+    const t0 = performance.now();
+    const ranges = sentenceRanges('Mr. '.repeat(50_000), 'en');
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    // Abbreviations still do not end a sentence; the run is cut only by the length limit.
+    expect(ranges.every((r) => r.end - r.start <= 500)).toBe(true);
+    expect(sentenceRanges('Mr. Smith met Dr. Jones. They spoke.', 'en').map((r) => r.end)).toEqual([24, 36]);
+  }, 60_000);
+
+  it("the Markdown reader: 'a' + 80,000 spaces + 'b', and a caption credit after a long run of spaces", async () => {
+    const { parseArticle } = await import('../src/readers/index.js');
+    const md = (n: number) => `---\nheadline: H\n---\n\na${' '.repeat(n)}b\nc${' '.repeat(n)}\nd\n`;
+    expectLinear(md, (t) => parseArticle(t, 'a.md'), 40_000);
+    const t0 = performance.now();
+    const { article } = parseArticle(md(80_000), 'a.md');
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    expect(JSON.stringify(article.blocks[0])).toMatch(/"a +b c d"/);
+    const caption = (n: number) => `---\nheadline: H\n---\n\n![x](x.jpg)\n\nPhoto: ${' '.repeat(n)}x. y\n`;
+    expectLinear(caption, (t) => parseArticle(t, 'a.md'), 20_000);
+  }, 60_000);
+
+  it('a list 1,000 deep is refused before parsing, in one line; shallower lists read in linear time', async () => {
+    const dir = tmpDir();
+    const deep = write(dir, 'list.md', `---\nheadline: H\n---\n\n${Array.from({ length: 1000 }, (_, i) => `${'  '.repeat(i)}- item`).join('\n')}\n`);
+    const t0 = performance.now();
+    const r = lectern(['inspect', deep]);
+    expect(performance.now() - t0).toBeLessThan(15_000);
+    expect(r.status).toBe(1);
+    expect(messages(r.stderr)).toEqual([`${deep}:134:1: error: a line is indented 258 columns (lists nested about 129 deep); lectern reads Markdown indented at most 256 columns`]);
+    const { parseArticle } = await import('../src/readers/index.js');
+    const lists = (n: number) => `---\nheadline: H\n---\n\n${`${Array.from({ length: 40 }, (_, i) => `${'  '.repeat(i)}- item ${i}`).join('\n')}\n\nA paragraph.\n\n`.repeat(n)}`;
+    expectLinear(lists, (t) => parseArticle(t, 'a.md'), 4);
+  }, 120_000);
+
+  it('HTML: 500 subtrees 190 deep are refused before Readability runs; pages under the limits read in linear time', async () => {
+    const { parseArticle, loadHtmlReader } = await import('../src/readers/index.js');
+    await loadHtmlReader();
+    const page = (n: number, d: number) => `<html><head><title>T</title></head><body><article><h1>H</h1>${`<p>A paragraph of the page.</p>${'<div>'.repeat(d)}text${'</div>'.repeat(d)}`.repeat(n)}</article></body></html>`;
+    const t0 = performance.now();
+    expect(() => parseArticle(page(500, 190), 'p.html')).toThrow(/^the page has 95506 elements; lectern reads pages of at most 30000$/);
+    expect(performance.now() - t0).toBeLessThan(20_000);
+    const t1 = performance.now();
+    expect(() => parseArticle(page(40, 95), 'p.html')).toThrow(/^the page nests its 3846 elements 58 levels deep on average \(root mean square\); lectern reads pages with at most 10000000 for the sum of squared depths, this one has 12742083$/);
+    expect(performance.now() - t1).toBeLessThan(5_000);
+    expectLinear((n) => page(n, 30), (t) => parseArticle(t, 'p.html'), 15);
+  }, 120_000);
+});
+
+const figure = (dir: string, name: string, image: string) => write(dir, name, `---\nheadline: H\n---\n\n![A picture](${image})\n\nA caption. © Credit\n`);
+
+describe('limits before work', () => {
+  it('an image path that is a FIFO, a character device or a 1 GB sparse file is refused by type and size before it is read', () => {
+    const dir = tmpDir();
+    execFileSync('mkfifo', [path.join(dir, 'fifo.jpg')]);
+    symlinkSync('/dev/zero', path.join(dir, 'zero.jpg'));
+    const sparse = openSync(path.join(dir, 'sparse.jpg'), 'w');
+    ftruncateSync(sparse, 1024 ** 3);
+    closeSync(sparse);
+    // /dev/zero is outside the folder (a symlink): that check comes first. A device inside it needs mknod (root).
+    const cases: [string, string][] = [
+      ['fifo.jpg', 'is a named pipe (FIFO), not an image file'],
+      ['sparse.jpg', 'is 1073741824 bytes, over the 33554432-byte limit'],
+    ];
+    if (spawnSync('mknod', [path.join(dir, 'char.jpg'), 'c', '1', '5']).status === 0) cases.push(['char.jpg', 'is a character device, not an image file']);
+    for (const [image, reason] of cases) {
+      const file = figure(dir, `${image}.md`, image);
+      const t0 = performance.now();
+      const r = spawnSync(process.execPath, [CLI, 'build', file, '-o', path.join(dir, 'out'), '-s', 'epub'], { encoding: 'utf8', timeout: 30_000 });
+      expect(performance.now() - t0).toBeLessThan(30_000);
+      expect(r.status, r.stderr).toBe(1);
+      expect(messages(r.stderr)).toEqual([`${file}:5:1: error: images: image ${image} ${reason}`]);
+    }
+    const cover = spawnSync(process.execPath, [CLI, 'build', SAMPLE, '--cover', path.join(dir, 'fifo.jpg'), '-o', path.join(dir, 'out'), '-s', 'epub'], { encoding: 'utf8', timeout: 30_000 });
+    expect(cover.status).toBe(1);
+    expect(messages(cover.stderr).at(-1)).toMatch(/cover image .*fifo\.jpg is a named pipe \(FIFO\), not an image file$/);
+  }, 120_000);
+
+  it('an SVG with filters is refused at once; a large plain SVG is drawn at the size the book needs', async () => {
+    const dir = tmpDir();
+    write(dir, 'f.svg', '<svg xmlns="http://www.w3.org/2000/svg" width="7000" height="7000"><defs><filter id="a"><feGaussianBlur stdDeviation="500"/><feMorphology operator="dilate" radius="300"/></filter></defs><rect width="7000" height="7000" fill="red" filter="url(#a)"/></svg>');
+    write(dir, 'plain.svg', '<svg xmlns="http://www.w3.org/2000/svg" width="7000" height="3500"><rect width="7000" height="3500" fill="#c33"/><circle cx="3500" cy="1750" r="1000" fill="#33c"/></svg>');
+    const bad = figure(dir, 'f.md', 'f.svg');
+    const t0 = performance.now();
+    const r = lectern(['build', bad, '-o', path.join(dir, 'out'), '-s', 'epub']);
+    expect(performance.now() - t0).toBeLessThan(30_000);
+    expect(r.status).toBe(1);
+    expect(messages(r.stderr)).toEqual([`${bad}:5:1: error: images: image f.svg is an SVG with filters (<filter>), which lectern does not draw: their drawing time has no bound; give the figure as PNG or JPEG`]);
+    const good = figure(dir, 'plain.md', 'plain.svg');
+    const ok = lectern(['build', good, '-o', path.join(dir, 'out'), '-s', 'epub']);
+    expect(ok.status, ok.stderr).toBe(0);
+    const zip = await JSZip.loadAsync(readFileSync(path.join(dir, 'out/plain.epub')));
+    const image = Object.keys(zip.files).find((n) => /images\/.+\.(?:jpg|png)$/.test(n))!;
+    const { default: sharp } = await import('sharp');
+    expect(await sharp(await zip.file(image)!.async('nodebuffer')).metadata()).toMatchObject({ width: 1600, height: 800 });
+  }, 120_000);
+
+  it('500 figures showing one 33 KB image: decoded once, stored once', async () => {
+    const dir = tmpDir();
+    cpSync(path.join(path.dirname(SAMPLE), 'images/turbines.jpg'), path.join(dir, 'turbines.jpg'));
+    const figures = Array.from({ length: 500 }, (_, i) => `![Turbine ${i}](turbines.jpg)\n\nCaption number ${i}. © Credit\n`).join('\n');
+    const file = write(dir, 'm.md', `---\nheadline: Many\n---\n\n${figures}`);
+    const t0 = performance.now();
+    const r = lectern(['build', file, '-o', path.join(dir, 'out'), '-s', 'epub']);
+    expect(performance.now() - t0).toBeLessThan(30_000);
+    expect(r.status, r.stderr).toBe(0);
+    const epub = readFileSync(path.join(dir, 'out/m.epub'));
+    expect(epub.length).toBeLessThan(300_000);
+    const zip = await JSZip.loadAsync(epub);
+    expect(Object.keys(zip.files).filter((n) => n.includes('/images/') && !n.endsWith('/'))).toHaveLength(1);
+    const xhtml = await Promise.all(Object.keys(zip.files).filter((n) => n.endsWith('.xhtml')).map((n) => zip.file(n)!.async('string')));
+    expect(xhtml.join('').match(/<img [^>]*src="images\//g)).toHaveLength(500);
+    if (hasEpubcheck) expect(epubcheck(path.join(dir, 'out/m.epub')).messages).toEqual([]);
+  }, 120_000);
+});
+
+describe('signals at any time', () => {
+  /** How long Node itself takes to start here: before that no program can handle a signal. */
+  const nodeStart = () => {
+    const t0 = performance.now();
+    spawnSync(process.execPath, ['-e', '0']);
+    return performance.now() - t0;
+  };
+
+  async function signalAfter(args: string[], delayMs: number): Promise<{ code: number | null; signal: string | null; stderr: string; stopMs: number }> {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<[number | null, string | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+    await new Promise((r) => setTimeout(r, delayMs));
+    const t0 = performance.now();
+    child.kill('SIGTERM');
+    const [code, signal] = await exited;
+    return { code, signal, stderr, stopMs: performance.now() - t0 };
+  }
+
+  it('SIGTERM as lectern starts (before the build has begun) exits 130 with a line, not 143 in silence', async () => {
+    const dir = tmpDir();
+    const r = await signalAfter(['build', SAMPLE, '-o', path.join(dir, 'out'), '-s', 'json'], Math.max(100, nodeStart() * 1.5));
+    expect(r.signal).toBeNull();
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/^(lectern: interrupted by SIGTERM|.*article\.md: error: interrupted by SIGTERM)\n$/);
+    expect(listFiles(path.join(dir, 'out'))).toEqual([]);
+  }, 60_000);
+
+  it('SIGTERM while sharp decodes a 48-megapixel image exits 130 promptly', async () => {
+    const dir = tmpDir();
+    const { default: sharp } = await import('sharp');
+    await sharp({ create: { width: 8000, height: 6000, channels: 3, background: '#8a6' } }).jpeg().toFile(path.join(dir, 'big.jpg'));
+    const file = figure(dir, 'big.md', 'big.jpg');
+    const r = await signalAfter(['build', file, '-o', path.join(dir, 'out'), '-s', 'epub'], nodeStart() * 2 + 1500);
+    expect(r.code).toBe(130);
+    expect(r.stopMs).toBeLessThan(3_000);
+    expect(messages(r.stderr).at(-1)).toMatch(/interrupted by SIGTERM$/);
+    expect(listFiles(path.join(dir, 'out'))).toEqual([]);
+  }, 120_000);
 });

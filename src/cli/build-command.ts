@@ -8,6 +8,7 @@ import type { InputFormat } from '../readers/index.js';
 import type { Logger } from '../pipeline/stage.js';
 import { formatDiagnostics, formatFailure } from './print.js';
 import { escapeLine } from '../util/escape.js';
+import { onInterrupt } from './signals.js';
 import { setUpBuild, type BuildSetup, type ConfigurableFlags } from './config-flags.js';
 import type { Command } from 'commander';
 
@@ -79,8 +80,7 @@ export async function runBuild(files: string[], cliFlags: BuildFlags, command?: 
   }
   const controller = new AbortController();
   const stop = (sig: NodeJS.Signals) => controller.abort(new LecternError(`interrupted by ${sig}`, 'build:interrupted'));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  onInterrupt(stop);
   const stageOptions: Record<string, Record<string, unknown>> = { ...setup.stageOptions };
   if (flags.cover) stageOptions['cover'] = { image: path.resolve(flags.cover) };
   if (flags.certifiedBy && !flags.conformsTo) {
@@ -111,8 +111,7 @@ export async function runBuild(files: string[], cliFlags: BuildFlags, command?: 
     log: terminalLogger(flags.quiet || flags.json),
     signal: controller.signal,
   });
-  process.off('SIGINT', stop);
-  process.off('SIGTERM', stop);
+  onInterrupt(undefined);
   report(results, flags);
   if (controller.signal.aborted) return 130;
   if (results.every((r) => r.ok)) return 0;

@@ -5,6 +5,8 @@
  * 2 usage error, 130 interrupted (SIGINT or SIGTERM). Heavy modules load inside the
  * actions so `--help` stays fast.
  */
+// First: a signal must end the command in one line even while the rest loads.
+import './signals.js';
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { LecternError } from '../article/diagnostics.js';
@@ -148,4 +150,9 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 process.exitCode = await main(process.argv);
 // An interrupted build has discarded its outputs and printed its report; a stage that
 // does not watch its signal (an MP3 encode) may still be busy, so do not wait for it.
-if (process.exitCode === EXIT.interrupted) process.stdout.write('', () => process.exit(EXIT.interrupted));
+// A stage's native work (sharp, a blocked read) may hold libuv's threads, and with them the
+// write callback: exit after a short wait whatever happens.
+if (process.exitCode === EXIT.interrupted) {
+  process.stdout.write('', () => process.exit(EXIT.interrupted));
+  setTimeout(() => process.exit(EXIT.interrupted), 200);
+}

@@ -19,7 +19,7 @@ import { errors } from '../article/diagnostics.js';
 import { plainText, type Inline, type Position } from '../article/model.js';
 import type { DraftArticle, DraftBlock } from './draft.js';
 import { normaliseHeadingDepths, splitCredit, trimInlines } from './mdast.js';
-import { MAX_HTML_DEPTH } from '../transforms/nesting.js';
+import { MAX_HTML_DEPTH, MAX_HTML_ELEMENTS, MAX_HTML_NESTING_WORK } from '../transforms/nesting.js';
 
 /** `<!doctype html`, `<html` or an XML prolog first (comments allowed before). */
 export function looksLikeHtml(text: string): boolean {
@@ -466,16 +466,20 @@ function merge(inlines: readonly Inline[]): Inline[] {
   return out;
 }
 
-/** How deeply elements nest under `root`, without recursion. */
-function elementDepth(root: Element | null): number {
+/** How deeply elements nest under `root`, how many there are and the sum of their depths squared, without recursion. */
+function elementDepth(root: Element | null): { depth: number; elements: number; work: number } {
   let max = 0;
+  let elements = 0;
+  let work = 0;
   const stack: [Element, number][] = root ? [[root, 1]] : [];
   while (stack.length) {
     const [el, depth] = stack.pop()!;
     if (depth > max) max = depth;
+    elements++;
+    work += depth * depth;
     for (const child of el.children) stack.push([child, depth + 1]);
   }
-  return max;
+  return { depth: max, elements, work };
 }
 
 const same = (a: string, b: string) => collapse(a).toLowerCase() === collapse(b).toLowerCase();
@@ -483,8 +487,12 @@ const same = (a: string, b: string) => collapse(a).toLowerCase() === collapse(b)
 export function readHtml(text: string, file: string, diagnostics: Diagnostics, defaultLang: string): DraftArticle {
   const { document } = parseHTML(markPositions(text));
   const root = document.documentElement;
-  const depth = elementDepth(root);
+  // Readability's work is checked before it starts (see the limits in transforms/nesting.ts).
+  const { depth, elements, work } = elementDepth(root);
   if (depth > MAX_HTML_DEPTH) throw errors.structure(file, `the page nests elements ${depth} levels deep; lectern reads pages nested at most ${MAX_HTML_DEPTH} deep`);
+  if (elements > MAX_HTML_ELEMENTS) throw errors.structure(file, `the page has ${elements} elements; lectern reads pages of at most ${MAX_HTML_ELEMENTS}`);
+  if (work > MAX_HTML_NESTING_WORK)
+    throw errors.structure(file, `the page nests its ${elements} elements ${Math.round(Math.sqrt(work / elements))} levels deep on average (root mean square); lectern reads pages with at most ${MAX_HTML_NESTING_WORK} for the sum of squared depths, this one has ${work}`);
   const meta = (...keys: string[]): string | undefined => {
     for (const key of keys) {
       for (const el of document.querySelectorAll('meta')) {

@@ -72,6 +72,23 @@ export async function readArticle(file: string, options: ReadOptions = {}): Prom
   return parseArticle(text, file, options);
 }
 
+/**
+ * Refuses Markdown indented deeper than `MAX_MARKDOWN_INDENT` columns before it is parsed.
+ * Lists nest by indentation, and the parser's work on a list grows with the depth of every
+ * line (a list 1,000 deep, 1 MB, took minutes); real articles indent a few levels.
+ */
+function checkIndentation(text: string, file: string): void {
+  const re = /^[ \t]{257,}(?=\S)/gm;
+  const m = re.exec(text);
+  if (!m) return;
+  const columns = m[0].replace(/\t/g, '    ').length;
+  const line = text.slice(0, m.index).split('\n').length;
+  throw errors.structure(file, `a line is indented ${columns} columns (lists nested about ${Math.floor(columns / 2)} deep); lectern reads Markdown indented at most ${MAX_MARKDOWN_INDENT} columns`, line);
+}
+
+/** Deepest indentation, in columns, of a Markdown line: lists about 128 levels deep. */
+export const MAX_MARKDOWN_INDENT = 256;
+
 /** Like `readArticle`, for text already in memory; `file` names it in diagnostics. */
 export function parseArticle(text: string, file: string, options: ReadOptions = {}): ReadResult {
   const diagnostics = options.diagnostics ?? new Diagnostics(file);
@@ -89,6 +106,7 @@ export function parseArticle(text: string, file: string, options: ReadOptions = 
       if (!html) throw new LecternError('the HTML reader is not loaded: call loadHtmlReader() (or readArticle) first', 'internal:html-reader', { file });
       draft = html.readHtml(text, file, diagnostics, lang);
     } else {
+      checkIndentation(text, file);
       const root = parseMarkdown(text);
       const isFrontMatter = root.children[0]?.type === 'yaml';
       format = options.from === 'seed' || options.from === 'markdown' ? options.from : isFrontMatter ? 'markdown' : looksLikeSeed(root) ? 'seed' : 'markdown';

@@ -11,8 +11,8 @@ sharp.cache(false);
 import { LecternError } from '../article/diagnostics.js';
 import type { Article } from '../article/model.js';
 import type { Stage } from '../pipeline/stage.js';
-import { loadImage } from '../images/source.js';
-import { MAX_INPUT_PIXELS } from '../images/normalise.js';
+import { loadImage, readImageFile, MAX_IMAGE_BYTES } from '../images/source.js';
+import { MAX_INPUT_PIXELS, svgOptions } from '../images/normalise.js';
 import { escapeXml } from '../util/xml.js';
 
 export interface CoverImage {
@@ -111,6 +111,15 @@ export async function drawCover(article: Article, cacheRoot: string | false = fa
   return jpeg;
 }
 
+/** The `--cover` file, with the limits of any image: a regular file, at most 32 MiB. */
+async function readCoverFile(file: string): Promise<{ kind: 'data'; data: Buffer }> {
+  const read = await readImageFile(file);
+  if (read.kind === 'data') return read;
+  const reason =
+    read.kind === 'unreadable' ? 'not found' : read.kind === 'not-file' ? `is ${read.what}, not an image file` : `is ${read.atLeast ? 'more than ' + MAX_IMAGE_BYTES : read.size} bytes, over the ${MAX_IMAGE_BYTES}-byte limit`;
+  throw new LecternError(`cover image ${file} ${reason}`, read.kind === 'unreadable' ? 'cover:missing' : 'cover:invalid', { file });
+}
+
 /** Alt text for the generated cover: what it shows, in words. */
 export function coverAlt(article: Article): string {
   const by = article.byline.authors.length ? ` by ${article.byline.authors.join(', ')}` : '';
@@ -131,12 +140,12 @@ export function coverStage(): Stage {
       if (own) {
         const fromCli = ctx.options.stageOptions['cover']?.['image'] !== undefined;
         const loaded = fromCli
-          ? { kind: 'data' as const, data: await readFile(own).catch(() => { throw new LecternError(`cover image ${own} not found`, 'cover:missing', { file: own }); }) }
+          ? await readCoverFile(own)
           : await loadImage(own, { articleDir: ctx.options.articleDir, articleFile: ctx.options.articleFile, allowRemote: ctx.options.allowRemote, signal: ctx.signal });
         if (loaded.kind === 'missing') throw new LecternError(`cover ${loaded.reason}`, 'cover:missing', { file: ctx.options.articleFile });
         let data: Buffer;
         try {
-          data = await sharp(loaded.data, { limitInputPixels: MAX_INPUT_PIXELS }).rotate().resize({ width: COVER_WIDTH, height: COVER_HEIGHT, fit: 'inside', withoutEnlargement: true }).flatten({ background: '#ffffff' }).jpeg({ quality: 85, mozjpeg: true }).toBuffer();
+          data = await sharp(loaded.data, { limitInputPixels: MAX_INPUT_PIXELS, ...(await svgOptions(loaded.data)) }).rotate().resize({ width: COVER_WIDTH, height: COVER_HEIGHT, fit: 'inside', withoutEnlargement: true }).flatten({ background: '#ffffff' }).jpeg({ quality: 85, mozjpeg: true }).toBuffer();
         } catch (e) {
           throw new LecternError(`cover image ${own} is not a readable image (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`, 'cover:corrupt', { file: ctx.options.articleFile });
         }
