@@ -4,7 +4,7 @@
  * ids that collide, hidden page text; each test failed before the fix it covers.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, cpSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, cpSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import JSZip from 'jszip';
 import { describe, expect, it } from 'vitest';
@@ -370,4 +370,127 @@ describe('signals at any time', () => {
     expect(messages(r.stderr).at(-1)).toMatch(/interrupted by SIGTERM$/);
     expect(listFiles(path.join(dir, 'out'))).toEqual([]);
   }, 120_000);
+});
+
+describe('every cache entry is checked whole', () => {
+  const clipFiles = (dir: string) => readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.clip')).map((f) => path.join(dir, f));
+  const short = (dir: string) => write(dir, 'short.md', '---\nheadline: A short story\n---\n\nThe first sentence. The second sentence.\n\nA last paragraph.\n');
+
+  it("a changed byte in a clip's sample-rate field is found, reported and the clip made again; changing it in every clip never gives an 8 kHz MP3", async () => {
+    const dir = tmpDir();
+    const cache = tmpDir('lectern-cache-');
+    const file = short(dir);
+    const build = () => lectern(['build', file, '-o', path.join(dir, 'out'), '-s', 'audio', '--cache-dir', cache, '--json']);
+    const first = build();
+    expect(first.status, first.stderr).toBe(0);
+    const clips = clipFiles(path.join(cache, 'clips'));
+    const rate = readFileSync(clips[0]!).readUInt32LE(8);
+    // One byte in one clip.
+    const one = readFileSync(clips[0]!);
+    one[8]! ^= 0x10;
+    writeFileSync(clips[0]!, one);
+    const second = build();
+    expect(second.status, second.stderr).toBe(0);
+    const report = JSON.parse(second.stdout).articles[0];
+    expect(report.narration).toMatchObject({ repaired: 1, synthesised: 1 });
+    expect(report.diagnostics.filter((d: { rule: string }) => d.rule === 'cache:corrupt').map((d: { message: string }) => d.message)).toEqual([
+      expect.stringMatching(/^cache entry [0-9a-f]{12} was damaged \(checksum mismatch\); synthesising it again$/),
+    ]);
+    // 8000 Hz in every clip.
+    for (const clip of clips) {
+      const b = readFileSync(clip);
+      b.writeUInt32LE(8000, 8);
+      writeFileSync(clip, b);
+    }
+    const third = build();
+    expect(third.status, third.stderr).toBe(0);
+    expect(JSON.parse(third.stdout).articles[0].narration).toMatchObject({ repaired: clips.length, cached: 0 });
+    const { parseFile } = await import('music-metadata');
+    expect((await parseFile(path.join(dir, 'out/short.mp3'))).format.sampleRate).toBe(rate);
+  }, 180_000);
+
+  it('a truncated cached cover is drawn again with a warning, never put in the book undecodable', async () => {
+    const dir = tmpDir();
+    const cache = tmpDir('lectern-cache-');
+    const file = short(dir);
+    const build = () => lectern(['build', file, '-o', path.join(dir, 'out'), '-s', 'epub', '--no-overlays', '--cache-dir', cache]);
+    expect(build().status).toBe(0);
+    const covers = readdirSync(path.join(cache, 'covers')).map((f) => path.join(cache, 'covers', f));
+    expect(covers).toHaveLength(1);
+    writeFileSync(covers[0]!, readFileSync(covers[0]!).subarray(0, 5000));
+    const r = build();
+    expect(r.status, r.stderr).toBe(0);
+    expect(messages(r.stderr)).toEqual([expect.stringMatching(/short\.md: warning: cached cover [0-9a-f]{12} was damaged \(checksum mismatch\); drawing it again$/)]);
+    const zip = await JSZip.loadAsync(readFileSync(path.join(dir, 'out/short.epub')));
+    const coverFile = Object.keys(zip.files).find((n) => /cover\.jpe?g$/.test(n))!;
+    const { default: sharp } = await import('sharp');
+    expect(await sharp(await zip.file(coverFile)!.async('nodebuffer')).metadata()).toMatchObject({ width: 1600, height: 2560 });
+    expect(messages(build().stderr)).toEqual([]);
+  }, 120_000);
+
+  it('engine information with a flipped bit is asked again, with a warning, never fatal', () => {
+    const dir = tmpDir();
+    const cache = tmpDir('lectern-cache-');
+    const file = short(dir);
+    const build = () => lectern(['build', file, '-o', path.join(dir, 'out'), '-s', 'transcript', '--cache-dir', cache]);
+    expect(build().status).toBe(0);
+    const infos = readdirSync(path.join(cache, 'engines')).map((f) => path.join(cache, 'engines', f));
+    expect(infos).toHaveLength(1);
+    const b = readFileSync(infos[0]!);
+    b[b.length - 20]! ^= 0x01;
+    writeFileSync(infos[0]!, b);
+    const r = build();
+    expect(r.status, r.stderr).toBe(0);
+    expect(messages(r.stderr)).toEqual([`${file}: warning: cached information about engine espeak was damaged (checksum mismatch); asking the engine again`]);
+    expect(messages(build().stderr)).toEqual([]);
+  }, 120_000);
+
+  it('temporary files left by interrupted cache writes are swept once stale; fresh ones (a write in progress) are not', () => {
+    const dir = tmpDir();
+    const cache = tmpDir('lectern-cache-');
+    const file = short(dir);
+    const build = () => lectern(['build', file, '-o', path.join(dir, 'out'), '-s', 'audio', '--cache-dir', cache]);
+    expect(build().status).toBe(0);
+    const old = new Date(Date.now() - 3600_000);
+    const stale = [
+      path.join(cache, 'clips/ab/abcdef.clip.0123456789ab.tmp'),
+      path.join(cache, 'mp3/abcdef.seg.0123456789ab.tmp'),
+      path.join(cache, 'engines/espeak-x.info.0123456789ab.tmp'),
+      path.join(cache, 'covers/abc.cover.0123456789ab.tmp'),
+    ];
+    for (const f of stale) {
+      mkdirSync(path.dirname(f), { recursive: true });
+      writeFileSync(f, 'half an entry: the disk was full');
+      utimesSync(f, old, old);
+    }
+    const fresh = path.join(cache, 'mp3/fresh.seg.0123456789ab.tmp');
+    writeFileSync(fresh, 'being written');
+    expect(lectern(['build', file, '-o', path.join(dir, 'out'), '-s', 'audio,epub', '--cache-dir', cache]).status).toBe(0);
+    const left = readdirSync(cache, { recursive: true }).map(String).filter((f) => f.endsWith('.tmp'));
+    expect(left).toEqual(['mp3/fresh.seg.0123456789ab.tmp']);
+  }, 120_000);
+});
+
+describe('festival without a voice', () => {
+  it.skipIf(spawnSync('sh', ['-c', 'command -v festival']).status !== 0)(
+    "says festival has no voice instead of asking for one from festival's warning (SIOD ERROR: unbound variable : voice_nitech_us_slt_arctic_hts)",
+    () => {
+      const dir = tmpDir();
+      const bin = path.join(dir, 'bin');
+      mkdirSync(bin);
+      // What festival prints on standard output when no voice package is installed (the
+      // cause of the failures seen on a machine with festival but no festvox voice).
+      writeFileSync(
+        path.join(bin, 'festival'),
+        `#!/bin/sh\ncat > /dev/null\nprintf '%s\\n' '"Could not find any of these voices:"' '(nitech_us_slt_arctic_hts nitech_us_awb_arctic_hts kal_diphone ked_diphone)' '' 'WARNING' 'No default voice found in ("/usr/share/festival/voices/")' '"lectern-voices"' 'nil'\n`,
+      );
+      chmodSync(path.join(bin, 'festival'), 0o755);
+      const file = write(dir, 'f.md', '---\nheadline: He said stop\n---\n\nShe typed words and left.\n');
+      const r = lectern(['build', file, '-o', path.join(dir, 'out'), '-s', 'audio', '--engine', 'say', '--no-cache'], { env: { PATH: `${bin}:${process.env['PATH']}` } });
+      expect(r.status).toBe(1);
+      expect(messages(r.stderr)).toEqual([`${file}: error: narration: festival has no voice installed (apt-get install festvox-kallpc16k); or use --engine espeak`]);
+      expect(listFiles(path.join(dir, 'out'))).toEqual([]);
+    },
+    60_000,
+  );
 });

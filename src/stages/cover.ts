@@ -1,6 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { digest } from '../util/hash.js';
 import { editionFront, isDigest } from './edition.js';
 import { projectFile } from '../util/paths.js';
@@ -12,6 +11,7 @@ import { LecternError } from '../article/diagnostics.js';
 import type { Article } from '../article/model.js';
 import type { Stage } from '../pipeline/stage.js';
 import { loadImage, readImageFile, MAX_IMAGE_BYTES } from '../images/source.js';
+import { readCacheFile, sweepCacheTemporaries, writeCacheFile } from '../util/cache-file.js';
 import { MAX_INPUT_PIXELS, svgOptions } from '../images/normalise.js';
 import { escapeXml } from '../util/xml.js';
 
@@ -73,7 +73,7 @@ export function fitHeadline(headline: string): { size: number; lines: string[] }
 }
 
 /** Draws the cover; with a cache folder, a cover already drawn from the same SVG is reused. */
-export async function drawCover(article: Article, cacheRoot: string | false = false): Promise<Buffer> {
+export async function drawCover(article: Article, cacheRoot: string | false = false, onDamaged?: (reason: string) => void): Promise<Buffer> {
   const template = await readFile(TEMPLATE, 'utf8');
   const { size, lines } = fitHeadline(article.headline);
   const top = 480 + size;
@@ -96,17 +96,18 @@ export async function drawCover(article: Article, cacheRoot: string | false = fa
   };
   const svg = template.replace(/\{\{(\w+)\}\}/g, (_, k: string) => fields[k] ?? '');
   // The key covers everything that shapes the bytes: the drawing, libvips and the JPEG settings.
-  const cached = cacheRoot ? path.join(cacheRoot, 'covers', `${digest(JSON.stringify([svg, sharp.versions.vips, COVER_JPEG]), 32)}.jpg`) : undefined;
+  const cached = cacheRoot ? path.join(cacheRoot, 'covers', `${digest(JSON.stringify([svg, sharp.versions.vips, COVER_JPEG]), 32)}.cover`) : undefined;
   if (cached) {
-    const hit = await readFile(cached).catch(() => undefined);
-    if (hit && hit.length > 1000) return hit;
+    await sweepCacheTemporaries(path.dirname(cached), 0);
+    // Checked whole (a checksum of every byte): a truncated or damaged cover is drawn again.
+    const hit = await readCacheFile(cached);
+    if (hit.kind === 'hit') return hit.data;
+    if (hit.kind === 'corrupt') onDamaged?.(`cached cover ${path.basename(cached, '.cover').slice(0, 12)} was damaged (${hit.reason}); drawing it again`);
   }
   const jpeg = await sharp(Buffer.from(svg), { density: 72 }).resize(COVER_WIDTH, COVER_HEIGHT).jpeg(COVER_JPEG).toBuffer();
   if (cached) {
-    await mkdir(path.dirname(cached), { recursive: true });
-    const tmp = `${cached}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(tmp, jpeg);
-    await rename(tmp, cached);
+    // A cache that cannot be written (a full disk) costs only the next build's time.
+    await writeCacheFile(cached, jpeg).catch(() => {});
   }
   return jpeg;
 }
@@ -153,7 +154,8 @@ export function coverStage(): Stage {
         return;
       }
       const front = editionFront(ctx);
-      ctx.artifacts.cover = { data: await drawCover(front, ctx.options.cacheDir), mediaType: 'image/jpeg', alt: coverAlt(front), generated: true };
+      const damaged = (reason: string) => ctx.diagnostics.warn(reason, 'cache:corrupt');
+      ctx.artifacts.cover = { data: await drawCover(front, ctx.options.cacheDir, damaged), mediaType: 'image/jpeg', alt: coverAlt(front), generated: true };
     },
   };
 }

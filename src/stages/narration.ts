@@ -7,6 +7,7 @@ import { buildTimeline, speechParts, type Timeline } from '../audio/timeline.js'
 import { encodeJob, planSegments, segmentCache, type EncodeJob } from '../audio/mp3.js';
 import { audioFormat } from './audio.js';
 import { ClipCache, clipKey } from '../tts/cache.js';
+import { sweepCacheTemporaries } from '../util/cache-file.js';
 import { defaultWorkers, SynthesisPool, synthesizeAll } from '../tts/pool.js';
 import { loadEngine, DEFAULT_ENGINE } from '../tts/registry.js';
 import { pickVoice, type TtsEngine, type Voice } from '../tts/engine.js';
@@ -82,7 +83,8 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
   // No more threads than there is work for: a rebuild after a one-word edit starts one.
   const getPool = (jobs = workers) => (pool ??= new SynthesisPool(engine.id, Math.max(1, Math.min(workers, jobs))));
   ctx.defer(() => pool?.close());
-  const info = await engineInfo(engine, ctx.options.cacheDir, engine.capabilities.workerSafe ? () => getPool().info() : undefined);
+  const damaged = (reason: string) => ctx.diagnostics.warn(reason, 'cache:corrupt');
+  const info = await engineInfo(engine, ctx.options.cacheDir, engine.capabilities.workerSafe ? () => getPool().info() : undefined, damaged);
   const engineVersion = info.version;
   const voices = await Promise.all(ctx.articles.map((a) => resolveVoice(engine, info.voices, opts.voice, a.lang)));
   const voice = voices[0]!;
@@ -93,6 +95,11 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
   const tempCache = ctx.options.cacheDir === false ? await mkdtemp(path.join(os.tmpdir(), 'lectern-clips-')) : undefined;
   const cache = new ClipCache(path.join(tempCache ?? (ctx.options.cacheDir as string), 'clips'));
   const stats = { clips: 0, synthesised: 0, cached: 0, repaired: 0 };
+  // What interrupted cache writes (a full disk, SIGKILL) left: clips, MP3 segments, engine information.
+  if (!tempCache) {
+    const root = ctx.options.cacheDir as string;
+    await Promise.all([sweepCacheTemporaries(cache.dir, 1), sweepCacheTemporaries(path.join(root, 'mp3'), 0), sweepCacheTemporaries(path.join(root, 'engines'), 0)]);
+  }
   if (tempCache) ctx.defer(() => rm(tempCache, { recursive: true, force: true }));
   // Every distinct part of every utterance, once.
   const partTexts = speech.utterances.map((u) => speechParts(u.speech));
