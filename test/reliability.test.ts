@@ -302,7 +302,7 @@ describe('emoji and symbols', () => {
     expect(r.status, r.stderr).toBe(0);
     noStackTrace(r.stderr);
     const script = readFileSync(path.join(out, 'emoji.speech.txt'), 'utf8');
-    expect(script).toBe('Party time\nThe crowd cheered 1 and waved.\nThey wrote Hello full 1 H fine X I I on the wall.\n');
+    expect(script).toBe('Party time\nThe crowd cheered one and waved.\nThey wrote Hello full one H fine X.I.I on the wall.\n');
     const phonemes = await espeakPhonemes(script, 'en-gb');
     // eSpeak NG spells what it cannot say as "letter" and the hexadecimal code point ("l,Et3_|w'0n_|...").
     expect(phonemes).not.toMatch(/l,Et3_\|/);
@@ -353,7 +353,7 @@ describe('a build stopped part-way', () => {
       const first = lectern(['build', file, '-o', out, '--cache-dir', tmpDir('lectern-cache-')]);
       expect(first.status, first.stderr).toBe(0);
       const before = snapshot(out);
-      expect(Object.keys(before)).toEqual(['article.epub', 'article.mp3', 'article.speech.txt', 'article.vtt']);
+      expect(Object.keys(before).filter((f) => !f.startsWith('article.web/'))).toEqual(['article.epub', 'article.mp3', 'article.speech.txt', 'article.vtt']);
 
       // The article changes, so a build that wrote anything would change the outputs.
       writeFileSync(file, `${readFileSync(file, 'utf8')}\n${more}\n`);
@@ -401,8 +401,10 @@ describe('a build stopped part-way', () => {
   });
 });
 
+const { article: stoppedArticle } = await parseArticle('---\nheadline: H\n---\n\nBody.\n', 'a.md');
+
 describe('the runner, stopped by its caller', () => {
-  const { article } = parseArticle('---\nheadline: H\n---\n\nBody.\n', 'a.md');
+  const article = stoppedArticle;
   const options = (outDir: string): BuildOptions => ({ outDir, baseName: 'a', articleDir: outDir, articleFile: 'a.md', sources: [{ file: 'a.md', dir: outDir }], allowRemote: false, sourceDateEpoch: 0, stageOptions: {}, cacheDir: false });
 
   it('does not wait for a stage that ignores its signal, and refuses what it writes afterwards', async () => {

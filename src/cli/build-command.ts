@@ -1,6 +1,5 @@
 import path from 'node:path';
-import { LecternError } from '../article/diagnostics.js';
-import { defaultStageNames } from '../stages/index.js';
+import { errors, LecternError } from '../article/diagnostics.js';
 import { buildBundle, type BuildInput } from '../build.js';
 import { StageError } from '../pipeline/runner.js';
 import { build, validateStageNames, type ArticleBuildResult } from '../build.js';
@@ -8,7 +7,6 @@ import type { InputFormat } from '../readers/index.js';
 import type { Logger } from '../pipeline/stage.js';
 import { formatDiagnostics, formatFailure } from './print.js';
 import { escapeLine } from '../util/escape.js';
-import { onInterrupt } from './signals.js';
 import { setUpBuild, type BuildSetup, type ConfigurableFlags } from './config-flags.js';
 import type { Command } from 'commander';
 
@@ -30,6 +28,7 @@ export interface BuildFlags extends ConfigurableFlags {
   audio: 'mp3' | 'wav' | 'm4b';
   srt: boolean;
   overlays: boolean;
+  web: boolean;
   bundle?: string;
   cacheDir?: string;
   cache: boolean;
@@ -54,6 +53,39 @@ function terminalLogger(quiet: boolean): Logger {
 }
 
 export async function runBuild(files: string[], cliFlags: BuildFlags, command?: Command): Promise<number> {
+  const prepared = await prepareBuild(cliFlags, command);
+  if (typeof prepared === 'number') return prepared;
+  const controller = new AbortController();
+  const stop = (sig: NodeJS.Signals) => controller.abort(new LecternError(`interrupted by ${sig}`, 'build:interrupted'));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const results = await prepared.run(files, controller.signal);
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
+  report(results, prepared.flags);
+  if (controller.signal.aborted) return 130;
+  return exitCode(results);
+}
+
+/** 0 when every result is good; 2 when every failure is a usage error; else 1. */
+export function exitCode(results: readonly ArticleBuildResult[]): number {
+  if (results.every((r) => r.ok)) return 0;
+  // A bad option found only once a stage ran (an unknown voice): still a usage error.
+  const usage = (e: unknown) => e instanceof LecternError && e.code.startsWith('usage:');
+  return results.filter((r) => !r.ok).every((r) => usage(r.error) || (r.error instanceof StageError && usage(r.error.cause))) ? 2 : 1;
+}
+
+export interface PreparedBuild {
+  flags: BuildFlags;
+  /** Builds `files` with the options resolved once (a watch runs it on every change). */
+  run(files: string[], signal: AbortSignal): Promise<ArticleBuildResult[]>;
+}
+
+/**
+ * Resolves the config file, third-party stages and flags into build options, once; a
+ * mistake there is a usage error (the exit code is returned instead).
+ */
+export async function prepareBuild(cliFlags: BuildFlags, command?: Command): Promise<PreparedBuild | number> {
   // The config file and third-party stages first: a mistake there is a usage error.
   let setup: BuildSetup<BuildFlags>;
   try {
@@ -65,12 +97,18 @@ export async function runBuild(files: string[], cliFlags: BuildFlags, command?: 
     }
     throw e;
   }
-  const { flags, extraStages } = setup;
+  const { flags, registry } = setup;
+  if (flags.from && !registry.reader(flags.from)) {
+    process.stderr.write(`lectern: ${errors.unknownFormat('--from', flags.from, registry.formats).message}\n`);
+    return 2;
+  }
   const chosen = flags.stages?.split(',').map((s) => s.trim()).filter(Boolean);
   // --no-overlays: the plain book, even when the narration is built.
-  const stages = flags.overlays ? chosen : (chosen ?? defaultStageNames()).filter((s) => s !== 'read-aloud');
+  // --no-web: no web edition folder.
+  const dropped = [...(flags.overlays ? [] : ['read-aloud']), ...(flags.web === false ? ['web'] : [])];
+  const stages = dropped.length ? (chosen ?? registry.defaultStageNames).filter((s) => !dropped.includes(s)) : chosen;
   try {
-    if (stages) validateStageNames(stages);
+    if (stages) validateStageNames(stages, registry);
   } catch (e) {
     if (e instanceof LecternError) {
       process.stderr.write(`lectern: ${escapeLine(e.message)}\n`);
@@ -78,9 +116,6 @@ export async function runBuild(files: string[], cliFlags: BuildFlags, command?: 
     }
     throw e;
   }
-  const controller = new AbortController();
-  const stop = (sig: NodeJS.Signals) => controller.abort(new LecternError(`interrupted by ${sig}`, 'build:interrupted'));
-  onInterrupt(stop);
   const stageOptions: Record<string, Record<string, unknown>> = { ...setup.stageOptions };
   if (flags.cover) stageOptions['cover'] = { image: path.resolve(flags.cover) };
   if (flags.certifiedBy && !flags.conformsTo) {
@@ -98,29 +133,22 @@ export async function runBuild(files: string[], cliFlags: BuildFlags, command?: 
   stageOptions['transcript'] = { srt: flags.srt };
   if (flags.conformsTo) stageOptions['epub'] = { conformsTo: flags.conformsTo, ...(flags.certifiedBy ? { certifiedBy: flags.certifiedBy } : {}) };
   const run = flags.bundle ? (inputs: string[], input: BuildInput) => buildBundle(inputs, flags.bundle!, input) : build;
-  const results = await run(files, {
+  const input: BuildInput = {
     cacheDir: flags.cache ? flags.cacheDir : false,
     outDir: flags.out,
     stages,
-    extraStages,
+    registry,
     from: flags.from,
     allowRemote: flags.allowRemote,
     ...(flags.repair ? { repair: true } : {}),
     ...(flags.maxInputBytes ? { maxInputBytes: flags.maxInputBytes } : {}),
     stageOptions,
     log: terminalLogger(flags.quiet || flags.json),
-    signal: controller.signal,
-  });
-  onInterrupt(undefined);
-  report(results, flags);
-  if (controller.signal.aborted) return 130;
-  if (results.every((r) => r.ok)) return 0;
-  // A bad option found only once a stage ran (an unknown voice): still a usage error.
-  const usage = (e: unknown) => e instanceof LecternError && e.code.startsWith('usage:');
-  return results.filter((r) => !r.ok).every((r) => usage(r.error) || (r.error instanceof StageError && usage(r.error.cause))) ? 2 : 1;
+  };
+  return { flags, run: (inputs, signal) => run(inputs, { ...input, signal }) };
 }
 
-function report(results: ArticleBuildResult[], flags: BuildFlags): void {
+export function report(results: ArticleBuildResult[], flags: BuildFlags): void {
   for (const r of results) {
     if (!flags.quiet) process.stderr.write(formatDiagnostics(r.diagnostics.list.filter((d) => d.severity !== 'info')));
     if (r.error) process.stderr.write(formatFailure(r.file, r.error) + '\n');

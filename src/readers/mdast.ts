@@ -9,7 +9,7 @@ import remarkFrontmatter from 'remark-frontmatter';
 import type { Root, RootContent, PhrasingContent, Definition, List, Blockquote } from 'mdast';
 import type { Inline, Position } from '../article/model.js';
 import { plainText } from '../article/model.js';
-import type { Diagnostics } from '../article/diagnostics.js';
+import { errors, type Diagnostics } from '../article/diagnostics.js';
 import type { DraftBlock } from './draft.js';
 import { MAX_INLINE_DEPTH } from '../transforms/nesting.js';
 
@@ -348,3 +348,20 @@ export function normaliseHeadingDepths(blocks: DraftBlock[]): DraftBlock[] {
     return { ...b, depth };
   });
 }
+
+/**
+ * Refuses Markdown indented deeper than `MAX_MARKDOWN_INDENT` columns before it is parsed.
+ * Lists nest by indentation, and the parser's work on a list grows with the depth of every
+ * line (a list 1,000 deep, 1 MB, took minutes); real articles indent a few levels.
+ */
+export function checkIndentation(text: string, file: string): void {
+  const re = /^[ \t]{257,}(?=\S)/gm;
+  const m = re.exec(text);
+  if (!m) return;
+  const columns = m[0].replace(/\t/g, '    ').length;
+  const line = text.slice(0, m.index).split('\n').length;
+  throw errors.structure(file, `a line is indented ${columns} columns (lists nested about ${Math.floor(columns / 2)} deep); lectern reads Markdown indented at most ${MAX_MARKDOWN_INDENT} columns`, line);
+}
+
+/** Deepest indentation, in columns, of a Markdown line: lists about 128 levels deep. */
+export const MAX_MARKDOWN_INDENT = 256;

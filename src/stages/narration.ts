@@ -4,12 +4,13 @@ import path from 'node:path';
 import { LecternError } from '../article/diagnostics.js';
 import type { Stage, StageContext } from '../pipeline/stage.js';
 import { buildTimeline, speechParts, type Timeline } from '../audio/timeline.js';
-import { encodeJob, planSegments, segmentCache, type EncodeJob } from '../audio/mp3.js';
+import { encodeJob, mp3Task, planSegments, segmentCache, type EncodeJob } from '../audio/mp3.js';
 import { audioFormat } from './audio.js';
 import { ClipCache, clipKey } from '../tts/cache.js';
 import { sweepCacheTemporaries } from '../util/cache-file.js';
 import { defaultWorkers, SynthesisPool, synthesizeAll } from '../tts/pool.js';
-import { loadEngine, DEFAULT_ENGINE } from '../tts/registry.js';
+import { poolsKeptWarm, type WorkerPool } from '../workers/pool.js';
+import { DEFAULT_ENGINE } from '../tts/registry.js';
 import { pickVoice, type TtsEngine, type Voice } from '../tts/engine.js';
 import { engineInfo } from '../tts/info.js';
 
@@ -37,6 +38,8 @@ export interface NarrationResult {
   timeline: Timeline;
   cache: ClipCache;
   stats: { clips: number; synthesised: number; cached: number; repaired: number };
+  /** The build's worker threads, when it started them: the audio stage encodes MP3 segments on them. */
+  threads?: WorkerPool;
 }
 
 declare module '../pipeline/stage.js' {
@@ -54,6 +57,13 @@ async function resolveVoice(engine: TtsEngine, voices: readonly Voice[], request
   const voice = pickVoice(voices, lang) ?? (await engine.voiceFor(lang));
   if (!voice) throw new LecternError(`engine ${engine.id} has no voice for language "${lang}" (available: ${list()}); choose one with --voice`, 'usage:voice');
   return voice;
+}
+
+function fallbackReason(engine: TtsEngine, e: unknown, voice: string | undefined): string | undefined {
+  if (!engine.fallback || voice || !(e instanceof LecternError)) return undefined;
+  if (e.code === 'tts:missing') return e.message;
+  if (e.code === 'usage:voice') return `the ${engine.id} engine has no installed voice for the article's language (lectern voices add <url-or-archive>)`;
+  return undefined;
 }
 
 /**
@@ -75,18 +85,38 @@ export function narrationStage(): Stage {
 async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<NarrationResult> {
   const speech = ctx.artifacts.speech;
   if (!speech) throw new LecternError('the narration stage needs the speech stage', 'stage:order');
-  const engine = await loadEngine(opts.engine ?? DEFAULT_ENGINE);
+  let engineRef = ctx.registry.engineRef(opts.engine ?? DEFAULT_ENGINE);
+  let engine = await ctx.registry.loadEngine(engineRef.id);
   // In-process engines run on a pool of threads, started only if needed: for the engine's
   // version and voices when they are not cached, or for clips that are not.
   let pool: SynthesisPool | undefined;
   const workers = opts.workers ?? defaultWorkers();
   // No more threads than there is work for: a rebuild after a one-word edit starts one.
-  const getPool = (jobs = workers) => (pool ??= new SynthesisPool(engine.id, Math.max(1, Math.min(workers, jobs))));
+  // Kept warm between builds (watch), the pool has every thread, whatever this build needs.
+  const getPool = (jobs = workers) => (pool ??= new SynthesisPool(engineRef, Math.max(1, poolsKeptWarm() ? workers : Math.min(workers, jobs))));
   ctx.defer(() => pool?.close());
   const damaged = (reason: string) => ctx.diagnostics.warn(reason, 'cache:corrupt');
-  const info = await engineInfo(engine, ctx.options.cacheDir, engine.capabilities.workerSafe ? () => getPool().info() : undefined, damaged);
+  const choose = async () => {
+    const info = await engineInfo(engine, ctx.options.cacheDir, engine.capabilities.workerSafe ? () => getPool().info() : undefined, damaged);
+    return { info, voices: await Promise.all(ctx.articles.map((a) => resolveVoice(engine, info.voices, opts.voice, a.lang))) };
+  };
+  let chosen: Awaited<ReturnType<typeof choose>>;
+  try {
+    chosen = await choose();
+  } catch (e) {
+    // An engine that cannot run here, or has no voice for the language, hands over to its
+    // fallback (neural -> eSpeak NG) unless the user named a voice.
+    const reason = fallbackReason(engine, e, opts.voice);
+    if (!reason) throw e;
+    ctx.diagnostics.warn(`${reason}; narrating with ${engine.fallback} instead`, 'tts:fallback');
+    await pool?.close();
+    pool = undefined;
+    engineRef = ctx.registry.engineRef(engine.fallback!);
+    engine = await ctx.registry.loadEngine(engineRef.id);
+    chosen = await choose();
+  }
+  const { info, voices } = chosen;
   const engineVersion = info.version;
-  const voices = await Promise.all(ctx.articles.map((a) => resolveVoice(engine, info.voices, opts.voice, a.lang)));
   const voice = voices[0]!;
   const rate = opts.rate ?? DEFAULT_RATE;
   if (!(rate >= 80 && rate <= 500)) throw new LecternError(`rate ${rate} is out of range (80 to 500 words per minute)`, 'usage:rate');
@@ -122,11 +152,14 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
     else if (r !== sampleRate) throw new LecternError(`engine ${engine.id} returned ${r} Hz audio after ${sampleRate} Hz`, 'tts:rate');
   };
   const todo: { key: string; text: string; voice: string }[] = [];
+  // Probed side by side; results are used in order, so warnings keep the narration's order.
+  const probes = await Promise.all([...unique.keys()].map((key) => cache.probe(key)));
+  let probed = 0;
   for (const [key, { text, voice: v }] of unique) {
-    const hit = await cache.read(key);
+    const hit = probes[probed++]!;
     if (hit.kind === 'hit') {
-      checkRate(hit.clip.sampleRate);
-      samplesOf.set(key, hit.clip.samples.length);
+      checkRate(hit.sampleRate);
+      samplesOf.set(key, hit.samples);
       stats.cached++;
     } else {
       if (hit.kind === 'corrupt') {
@@ -172,7 +205,14 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
     {
       workers,
       pool: engine.capabilities.workerSafe && todo.length ? getPool(todo.length) : undefined,
-      encodes: preencode ? { take: () => encodeQueue.shift(), cacheDir: cache.dir, done: (key, data) => store.write(key, data) } : undefined,
+      side: preencode
+        ? {
+            take: () => {
+              const job = encodeQueue.shift();
+              return job && { kind: mp3Task, payload: { job, cacheDir: cache.dir }, done: (data: unknown) => store.write(job.key, data as Uint8Array) };
+            },
+          }
+        : undefined,
       signal: ctx.signal,
       onResult: async (i, clip) => {
         checkRate(clip.sampleRate);
@@ -184,9 +224,9 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
       },
     },
   );
-  // The threads' engine instances are large: let them go before the audio is encoded.
-  await pool?.close();
-  pool = undefined;
+  // The threads stay for the MP3 segments still to encode (their LAME already loaded); in
+  // a long-running build (watch) they are kept warm anyway.
+  if (!pool && poolsKeptWarm() && engine.capabilities.workerSafe) getPool();
   const missing = [...unique.keys()].filter((k) => !samplesOf.has(k));
   if (missing.length) throw new LecternError(`${missing.length} clip(s) were not made`, 'tts:incomplete');
   if (!sampleRate) sampleRate = 22050;
@@ -195,5 +235,5 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
     parts.map((ps) => ps.map((p) => ({ key: p.key, samples: samplesOf.get(p.key)! }))),
     sampleRate,
   );
-  return { engine: engine.id, engineVersion, voice, voices: [...new Set(voices)], rate, timeline, cache, stats };
+  return { engine: engine.id, engineVersion, voice, voices: [...new Set(voices)], rate, timeline, cache, stats, ...(pool ? { threads: pool.workers } : {}) };
 }
