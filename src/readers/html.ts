@@ -553,6 +553,10 @@ export function readHtml(text: string, file: string, diagnostics: Diagnostics, d
   if (elements > MAX_HTML_ELEMENTS) throw errors.structure(file, `the page has ${elements} elements; lectern reads pages of at most ${MAX_HTML_ELEMENTS}`);
   if (work > MAX_HTML_NESTING_WORK)
     throw errors.structure(file, `the page nests its ${elements} elements ${Math.round(Math.sqrt(work / elements))} levels deep on average (root mean square); lectern reads pages with at most ${MAX_HTML_NESTING_WORK} for the sum of squared depths, this one has ${work}`);
+  // Text a page never shows (scripts, styles) must never become a headline, a kicker or a
+  // credit, whichever part of the reader or Readability picks it; JSON-LD stays for metadata.
+  for (const el of [...document.querySelectorAll('script, style, template')])
+    if (!(tagOf(el) === 'script' && (el.getAttribute('type') ?? '').trim().toLowerCase() === 'application/ld+json')) el.remove();
   const meta = (...keys: string[]): string | undefined => {
     for (const key of keys) {
       for (const el of document.querySelectorAll('meta')) {
