@@ -1,4 +1,5 @@
-import { LecternError } from '../article/diagnostics.js';
+import { errors, LecternError } from '../article/diagnostics.js';
+import type { Registry } from '../plugins/registry.js';
 import { plainText, type Article, type Block } from '../article/model.js';
 import { readArticle, type InputFormat } from '../readers/index.js';
 import { formatDiagnostics, formatFailure } from './print.js';
@@ -15,35 +16,40 @@ export interface InspectFlags {
   readPullquotes: boolean;
 }
 
-export async function runInspect(file: string, flags: InspectFlags): Promise<number> {
+export async function runInspect(file: string, flags: InspectFlags, registry: Registry): Promise<number> {
+  if (flags.from && !registry.reader(flags.from)) {
+    process.stderr.write(`lectern: ${errors.unknownFormat(file, flags.from, registry.formats).message}\n`);
+    return 2;
+  }
   let read;
   try {
-    read = await readArticle(file, { from: flags.from, ...(flags.maxInputBytes ? { maxInputBytes: flags.maxInputBytes } : {}) });
+    read = await readArticle(file, { from: flags.from, registry, ...(flags.maxInputBytes ? { maxInputBytes: flags.maxInputBytes } : {}) });
   } catch (e) {
     if (!(e instanceof LecternError)) throw e;
     process.stderr.write(formatFailure(file, e) + '\n');
     return 1;
   }
   process.stderr.write(formatDiagnostics(read.diagnostics.list));
-  if (flags.speech) return printSpeech(read.article, flags);
+  if (flags.speech) return printSpeech(read.article, flags, registry);
   process.stdout.write(flags.json ? JSON.stringify(read.article, null, 2) + '\n' : outline(read.article, file, read.format));
   return 0;
 }
 
-async function printSpeech(article: Article, flags: InspectFlags): Promise<number> {
+async function printSpeech(article: Article, flags: InspectFlags, registry: Registry): Promise<number> {
   const { speechScript } = await import('../speech/script.js');
   const { loadLexicons, EMPTY_LEXICON } = await import('../speech/lexicon.js');
-  const { loadEngine } = await import('../tts/registry.js');
+  const { universal } = await import('../speech/normalise/index.js');
   const { scriptText } = await import('../stages/speech.js');
   try {
     const lexicon = flags.lexicon.length ? await loadLexicons(flags.lexicon) : EMPTY_LEXICON;
-    const engine = await loadEngine(flags.engine);
+    const engine = await registry.loadEngine(flags.engine);
     const phonemes = engine.capabilities.phonemeAlphabet && engine.wrapPhoneme ? { alphabet: engine.capabilities.phonemeAlphabet, wrap: engine.wrapPhoneme } : undefined;
-    const script = speechScript(article, { lexicon, phonemes, readPullquotes: flags.readPullquotes });
+    await registry.loadNormalisers([article.lang]);
+    const script = speechScript(article, { lexicon, phonemes, readPullquotes: flags.readPullquotes, normaliserFor: (lang) => registry.normaliserFor(lang, universal) });
     if (flags.explain) {
-      const { normaliserFor } = await import('../speech/normalise/index.js');
-      const normaliser = normaliserFor(article.lang);
-      const explained = script.map((u) => ({ u, changes: normaliser.explain(u.text).changes }));
+      // The normaliser the script used; one from a plugin may not say why (then no changes are listed).
+      const entry = registry.normaliser(article.lang);
+      const explained = script.map((u) => ({ u, changes: entry?.explain?.(u.text, article.lang).changes ?? [] }));
       process.stdout.write(flags.json ? JSON.stringify(explained.map(({ u, changes }) => ({ id: u.id, text: u.text, speech: u.speech, changes: changes.map(({ from, to, rule, class: cls }) => ({ from, to, rule, class: cls })) })), null, 2) + '\n' : explainText(explained));
       return 0;
     }
@@ -57,7 +63,7 @@ async function printSpeech(article: Article, flags: InspectFlags): Promise<numbe
 }
 
 /** The script, each utterance followed by the tokens the normaliser changed: `  "6.42am" -> "six forty two a.m."  time:12h (TIME)`. */
-function explainText(explained: { u: { id: string; speech: string }; changes: { from: string; to: string; rule: string; class: string }[] }[]): string {
+function explainText(explained: { u: { id: string; speech: string }; changes: readonly { from: string; to: string; rule: string; class: string }[] }[]): string {
   const lines: string[] = [];
   for (const { u, changes } of explained) {
     lines.push(`${u.id}: ${u.speech}`);
