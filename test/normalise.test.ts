@@ -70,13 +70,15 @@ describe('English normalisation', () => {
       en.normalise(text);
       return performance.now() - t0;
     };
-    time(400);
-    const small = Math.min(time(800), time(800), time(800));
-    const large = Math.min(time(1600), time(1600), time(1600));
-    // Twice the text: about twice the time; quadratic would be four times.
-    expect(large / small).toBeLessThan(3);
+    // Warm up with the large size, so the compiler and the heap are ready for both.
+    time(800);
+    time(200);
+    const small = Math.min(time(200), time(200), time(200));
+    const large = Math.min(time(800), time(800), time(800));
+    // Four times the text: about four times the time; quadratic would be sixteen (the margin is for a busy machine).
+    expect(large / small).toBeLessThan(9);
     expect(en.normalise('Mr. '.repeat(50_000)).length).toBeGreaterThan(0);
-  });
+  }, 60_000);
 });
 
 describe('languages without rules', () => {
