@@ -135,9 +135,9 @@ export function coverStage(): Stage {
     description: 'the cover: drawn from templates/cover.svg, or your own image',
     async run(ctx) {
       // A digest's cover is drawn (or given with --cover), never the first article's own.
-      const own = (ctx.options.stageOptions['cover']?.['image'] as string | undefined) ?? (isDigest(ctx) ? undefined : ctx.article.cover?.image);
+      const own = (ctx.options.stageOptions.cover.image) ?? (isDigest(ctx) ? undefined : ctx.article.cover?.image);
       if (own) {
-        const fromCli = ctx.options.stageOptions['cover']?.['image'] !== undefined;
+        const fromCli = ctx.options.stageOptions.cover.image !== undefined;
         const loaded = fromCli
           ? await readCoverFile(own)
           : await loadImage(own, { articleDir: ctx.options.articleDir, articleFile: ctx.options.articleFile, allowRemote: ctx.options.allowRemote, signal: ctx.signal });

@@ -12,8 +12,9 @@
  * Format 1 checked the samples only: one changed byte in the sample rate failed every
  * later build, so format 1 entries are made again.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, rm, stat } from 'node:fs/promises';
+import { writeFileAtomic } from '../util/atomic.js';
 import os from 'node:os';
 import path from 'node:path';
 import type { Synthesis } from './engine.js';
@@ -98,7 +99,6 @@ export class ClipCache {
 
   async write(key: string, clip: Synthesis): Promise<void> {
     const file = this.file(key);
-    await mkdir(path.dirname(file), { recursive: true });
     const pcm = Buffer.from(clip.samples.buffer, clip.samples.byteOffset, clip.samples.byteLength);
     const header = Buffer.alloc(HEADER);
     header.writeUInt32BE(MAGIC, 0);
@@ -106,20 +106,7 @@ export class ClipCache {
     header.writeUInt32LE(clip.sampleRate, 8);
     header.writeUInt32LE(clip.samples.length, 12);
     checksum(header.subarray(8, 16), pcm).copy(header, 16);
-    const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      const fh = await open(tmp, 'w');
-      try {
-        await fh.writev([header, pcm]);
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, file);
-    } catch (e) {
-      // A full disk: leave no half entry behind.
-      await rm(tmp, { force: true });
-      throw e;
-    }
+    await writeFileAtomic(file, [header, pcm]);
     await this.remember(file, clip.sampleRate, clip.samples.length);
   }
 

@@ -6,9 +6,10 @@
  * warning) instead of using it or failing. `sweepCacheTemporaries` removes what an
  * interrupted write (a full disk, SIGKILL) left behind.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { lstat, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from './atomic.js';
 
 const MAGIC = 0x4c43484b; // "LCHK"
 const FORMAT = 1;
@@ -33,19 +34,11 @@ export async function readCacheFile(file: string): Promise<CacheFileRead> {
 
 /** Writes an entry atomically: a temporary file beside it, then a rename. */
 export async function writeCacheFile(file: string, data: Uint8Array): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
   const header = Buffer.alloc(HEADER);
   header.writeUInt32BE(MAGIC, 0);
   header.writeUInt32LE(FORMAT, 4);
   createHash('sha256').update(data).digest().copy(header, 8);
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(tmp, Buffer.concat([header, data]));
-    await rename(tmp, file);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
+  await writeFileAtomic(file, [header, data]);
 }
 
 /** A temporary cache file older than this was left by a write that never finished. */
