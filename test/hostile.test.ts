@@ -374,9 +374,11 @@ describe('signals at any time', () => {
   it('SIGTERM while sharp decodes a 48-megapixel image exits 130 promptly', async () => {
     const dir = tmpDir();
     const { default: sharp } = await import('sharp');
-    await sharp({ create: { width: 8000, height: 6000, channels: 3, background: '#8a6' } }).jpeg().toFile(path.join(dir, 'big.jpg'));
-    const file = figure(dir, 'big.md', 'big.jpg');
-    const r = await signalAfter(['build', file, '-o', path.join(dir, 'out'), '-s', 'epub'], nodeStart() * 2 + 1500);
+    // Six different 48-megapixel images: several seconds of decoding, whatever the machine.
+    const colours = ['#8a6', '#a86', '#68a', '#6a8', '#86a', '#a68'];
+    for (const [i, background] of colours.entries()) await sharp({ create: { width: 8000, height: 6000, channels: 3, background } }).jpeg().toFile(path.join(dir, `big${i}.jpg`));
+    const file = write(dir, 'big.md', `---\nheadline: H\n---\n\n${colours.map((_, i) => `![A picture](big${i}.jpg)\n\nA caption. © Credit\n`).join('\n')}`);
+    const r = await signalAfter(['build', file, '-o', path.join(dir, 'out'), '-s', 'epub'], nodeStart() + 1500);
     expect(r.code).toBe(130);
     expect(r.stopMs).toBeLessThan(3_000);
     expect(messages(r.stderr).at(-1)).toMatch(/interrupted by SIGTERM$/);

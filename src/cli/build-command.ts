@@ -64,7 +64,11 @@ export async function runBuild(files: string[], cliFlags: BuildFlags, command?: 
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
   report(results, prepared.flags);
-  if (controller.signal.aborted) return 130;
+  if (controller.signal.aborted) {
+    // Stopped before any article had started: no result carries the line, so say it here.
+    if (!results.some((r) => r.error)) process.stderr.write(`lectern: ${(controller.signal.reason as Error).message}\n`);
+    return 130;
+  }
   return exitCode(results);
 }
 
