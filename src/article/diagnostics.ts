@@ -1,3 +1,5 @@
+import { escapeLine } from '../util/escape.js';
+
 /**
  * Diagnostics travel with a build: readers, transforms and stages report into a
  * `Diagnostics` list; only the CLI prints them. Fatal problems are thrown as `LecternError`.
@@ -37,9 +39,13 @@ export class Diagnostic extends Error {
     return this.message;
   }
 
-  /** `file:line:col: severity: message`, the format compilers use; the library and the CLI both print this. */
+  /**
+   * `file:line:col: severity: message`, the format compilers use; the library and the CLI
+   * both print this. Always one line: quoted content (a front matter key, an image path)
+   * has its control characters escaped.
+   */
   override toString(): string {
-    return `${formatPlace(this.place)}${this.severity}: ${this.message}`;
+    return escapeLine(`${formatPlace(this.place)}${this.severity}: ${this.message}`);
   }
 
   toJSON() {

@@ -1,4 +1,5 @@
 import { Diagnostic, LecternError } from '../article/diagnostics.js';
+import { escapeLine } from '../util/escape.js';
 
 /** Diagnostics in source order, one `file:line:col: warning: message` per line. */
 export function formatDiagnostics(list: readonly Diagnostic[]): string {
@@ -14,5 +15,5 @@ export function formatDiagnostics(list: readonly Diagnostic[]): string {
  */
 export function formatFailure(file: string, error: unknown): string {
   if (error instanceof Diagnostic) return error.place.file ? String(error) : String(new LecternError(error.message, error.rule, { file, ...error.place }));
-  return `${file}: error: ${error instanceof Error ? error.message : String(error)}`;
+  return escapeLine(`${file}: error: ${error instanceof Error ? error.message : String(error)}`);
 }

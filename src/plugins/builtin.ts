@@ -29,7 +29,9 @@ const trees = new WeakMap<ReaderInput, Root>();
 async function markdownTree(input: ReaderInput): Promise<Root> {
   let root = trees.get(input);
   if (!root) {
-    const { parseMarkdown } = await import('../readers/mdast.js');
+    const { parseMarkdown, checkIndentation } = await import('../readers/mdast.js');
+    // A bound on the parser's work, checked before it starts.
+    checkIndentation(input.text, input.file);
     root = parseMarkdown(input.text);
     trees.set(input, root);
   }
