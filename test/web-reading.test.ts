@@ -12,6 +12,7 @@ import type { DraftBlock } from '../src/readers/draft.js';
 import { readArticle } from '../src/readers/index.js';
 import { repairParagraphs } from '../src/transforms/repair.js';
 import { bylineAuthors } from '../src/readers/html-meta.js';
+import { safeLink } from '../src/readers/html.js';
 import { lectern, listFiles, ROOT, tmpDir } from './helpers.js';
 import { ace, epubcheck, hasAce, hasEpubcheck } from './validators.js';
 
@@ -220,5 +221,13 @@ describe('bylines', () => {
     expect(bylineAuthors('Bryan Walsh Tuesday, Aug. 17, 2010')).toEqual(['Bryan Walsh']);
     expect(bylineAuthors('Maggie Haberman and Shira Toeplitz')).toEqual(['Maggie Haberman', 'Shira Toeplitz']);
     expect(bylineAuthors('DAVID LIEBERMAN, Executive Editor')).toEqual(['David Lieberman']);
+  });
+});
+
+describe('links from real pages', () => {
+  it('are written as URIs EPUBCheck accepts: [, |, { and a stray % escaped outside the host', () => {
+    expect(safeLink('http://www.amazon.com/gp/feature.html?tag=x&ascsubtag=[type|link[postId|1141460933')).toBe('http://www.amazon.com/gp/feature.html?tag=x&ascsubtag=%5Btype%7Clink%5BpostId%7C1141460933');
+    expect(safeLink('https://ex.org/a%zz/b c?q={1}')).toBe('https://ex.org/a%25zz/b%20c?q=%7B1%7D');
+    expect(safeLink('http://[::1]:8080/x|y')).toBe('http://[::1]:8080/x%7Cy');
   });
 });
