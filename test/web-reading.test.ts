@@ -118,7 +118,7 @@ describe('pages that once made an internal error', () => {
     const r = lectern(['build', fixture('plain-text.html'), '-o', path.join(tmpDir(), 'out'), '-s', 'epub']);
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toBe(`${fixture('plain-text.html')}: error: the page has no headline (no <h1>, og:title or <title>)`);
-  });
+  }, 120_000);
 });
 
 describe('character sets of saved pages', () => {
@@ -143,7 +143,7 @@ describe('character sets of saved pages', () => {
     const r = lectern(['build', fixture('shift-jis-undeclared-lang.html'), '-o', out, '-s', 'epub']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/UTF-8|error/);
-  });
+  }, 120_000);
 
   it('still refuses Markdown that is not UTF-8', () => {
     const dir = tmpDir();
@@ -152,7 +152,7 @@ describe('character sets of saved pages', () => {
     const r = lectern(['build', file, '-o', path.join(dir, 'out'), '-s', 'epub']);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/a\.md: error: is not valid UTF-8 \(first bad byte at offset 17\)/);
-  });
+  }, 120_000);
 });
 
 describe('the language of a page that declares none', () => {
