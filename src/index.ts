@@ -31,6 +31,13 @@ export type { InputFormat, ReadOptions, ReadResult } from './readers/index.js';
 export { Article as ArticleSchema, plainText } from './article/model.js';
 export type { Article, Block, BlockQuote, Byline, Figure, Heading, Inline, List, Paragraph, Position, PullQuote, Separator, Source } from './article/model.js';
 
+// Stage options: schemas (zod, re-exported so plugins use the same instance) parsed once
+export { z } from 'zod';
+export { resolveStageOptions } from './pipeline/options.js';
+export type { StageOptions, StageOptionsInput } from './pipeline/options.js';
+export { AUDIO_FORMATS, audioOptions, coverOptions, epubOptions, narrationOptions, speechOptions, transcriptOptions } from './stages/options.js';
+export type { AudioOptions, CoverOptions, EpubOptions, NarrationOptions, SpeechOptions, TranscriptOptions } from './stages/options.js';
+
 // Diagnostics and errors
 export { Diagnostic, Diagnostics, LecternError } from './article/diagnostics.js';
 export type { Place, Severity } from './article/diagnostics.js';
@@ -54,3 +61,14 @@ export { loadStageModule, loadStages, toStage } from './config/stage-module.js';
 export type { StageFactory, StageRef, StageSpec } from './config/stage-module.js';
 export { CONFIG_FILES, defineConfig, findConfigFile, loadConfig } from './config/config.js';
 export type { LecternConfig, LoadedConfig } from './config/config.js';
+
+// Neural voices: what `lectern voices add|remove` does (the archive readers load on first use)
+export { installedVoices, inspectVoiceFolder, voicesRoot, VoiceError } from './tts/voice-store.js';
+export type { InstalledVoice, VoiceManifest } from './tts/voice-store.js';
+export type { AddVoiceOptions } from './tts/voice-install.js';
+export async function addVoice(source: string, options?: import('./tts/voice-install.js').AddVoiceOptions): Promise<import('./tts/voice-store.js').VoiceManifest> {
+  return (await import('./tts/voice-install.js')).addVoice(source, options);
+}
+export async function removeVoice(id: string, root?: string): Promise<void> {
+  return (await import('./tts/voice-install.js')).removeVoice(id, root);
+}

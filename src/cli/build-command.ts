@@ -1,11 +1,13 @@
 import path from 'node:path';
 import { errors, LecternError } from '../article/diagnostics.js';
+import { resolveStageOptions } from '../pipeline/options.js';
 import { buildBundle, type BuildInput } from '../build.js';
 import { StageError } from '../pipeline/runner.js';
 import { build, validateStageNames, type ArticleBuildResult } from '../build.js';
 import type { InputFormat } from '../readers/index.js';
 import type { Logger } from '../pipeline/stage.js';
 import { formatDiagnostics, formatFailure } from './print.js';
+import { escapeLine } from '../util/escape.js';
 import { setUpBuild, type BuildSetup, type ConfigurableFlags } from './config-flags.js';
 import type { Command } from 'commander';
 
@@ -40,7 +42,7 @@ function terminalLogger(quiet: boolean): Logger {
   const tty = process.stderr.isTTY && !quiet;
   return {
     info: (m) => {
-      if (!quiet) process.stderr.write(`${m}\n`);
+      if (!quiet) process.stderr.write(`${escapeLine(m)}\n`);
     },
     progress: (label, done, total) => {
       if (!tty) return;
@@ -62,7 +64,11 @@ export async function runBuild(files: string[], cliFlags: BuildFlags, command?: 
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
   report(results, prepared.flags);
-  if (controller.signal.aborted) return 130;
+  if (controller.signal.aborted) {
+    // Stopped before any article had started: no result carries the line, so say it here.
+    if (!results.some((r) => r.error)) process.stderr.write(`lectern: ${(controller.signal.reason as Error).message}\n`);
+    return 130;
+  }
   return exitCode(results);
 }
 
@@ -110,27 +116,42 @@ export async function prepareBuild(cliFlags: BuildFlags, command?: Command): Pro
     if (stages) validateStageNames(stages, registry);
   } catch (e) {
     if (e instanceof LecternError) {
-      process.stderr.write(`lectern: ${e.message}\n`);
+      process.stderr.write(`lectern: ${escapeLine(e.message)}\n`);
       return 2;
     }
     throw e;
   }
-  const stageOptions: Record<string, Record<string, unknown>> = { ...setup.stageOptions };
-  if (flags.cover) stageOptions['cover'] = { image: path.resolve(flags.cover) };
   if (flags.certifiedBy && !flags.conformsTo) {
     process.stderr.write('lectern: --certified-by needs --conforms-to (the claim being certified)\n');
     return 2;
   }
-  stageOptions['speech'] = { engine: flags.engine, readPullquotes: flags.readPullquotes, lexicons: flags.lexicon };
-  stageOptions['narration'] = {
-    engine: flags.engine,
-    rate: flags.rate,
-    ...(flags.voice ? { voice: flags.voice } : {}),
-    ...(flags.workers ? { workers: Math.round(flags.workers) } : {}),
+  // Flags given on the command line or as config options win over the config's stageOptions,
+  // which win over the stages' defaults: a flag left at its default overwrites nothing.
+  const stageOptions: Record<string, Record<string, unknown>> = Object.fromEntries(Object.entries(setup.stageOptions).map(([k, v]) => [k, { ...v }]));
+  const set = (flag: string, stage: string, key: string, value: unknown) => {
+    if (setup.given.has(flag) && value !== undefined) stageOptions[stage] = { ...stageOptions[stage], [key]: value };
   };
-  stageOptions['audio'] = { format: flags.audio };
-  stageOptions['transcript'] = { srt: flags.srt };
-  if (flags.conformsTo) stageOptions['epub'] = { conformsTo: flags.conformsTo, ...(flags.certifiedBy ? { certifiedBy: flags.certifiedBy } : {}) };
+  set('cover', 'cover', 'image', flags.cover && path.resolve(flags.cover));
+  set('readPullquotes', 'speech', 'readPullquotes', flags.readPullquotes);
+  set('lexicon', 'speech', 'lexicons', flags.lexicon);
+  // The engine is given once, to the narration; the speech script uses the same one.
+  set('engine', 'narration', 'engine', flags.engine);
+  if (setup.given.has('engine') && stageOptions['speech']?.['engine'] !== undefined) stageOptions['speech'] = { ...stageOptions['speech'], engine: flags.engine };
+  set('rate', 'narration', 'rate', flags.rate);
+  set('voice', 'narration', 'voice', flags.voice);
+  set('workers', 'narration', 'workers', flags.workers && Math.round(flags.workers));
+  set('audio', 'audio', 'format', flags.audio);
+  set('srt', 'transcript', 'srt', flags.srt);
+  set('conformsTo', 'epub', 'conformsTo', flags.conformsTo);
+  set('certifiedBy', 'epub', 'certifiedBy', flags.certifiedBy);
+  let resolved;
+  try {
+    resolved = resolveStageOptions(registry, stageOptions);
+  } catch (e) {
+    if (!(e instanceof LecternError)) throw e;
+    process.stderr.write(`lectern: ${e.toString()}\n`);
+    return 2;
+  }
   const run = flags.bundle ? (inputs: string[], input: BuildInput) => buildBundle(inputs, flags.bundle!, input) : build;
   const input: BuildInput = {
     cacheDir: flags.cache ? flags.cacheDir : false,
@@ -141,7 +162,7 @@ export async function prepareBuild(cliFlags: BuildFlags, command?: Command): Pro
     allowRemote: flags.allowRemote,
     ...(flags.repair ? { repair: true } : {}),
     ...(flags.maxInputBytes ? { maxInputBytes: flags.maxInputBytes } : {}),
-    stageOptions,
+    stageOptions: resolved,
     log: terminalLogger(flags.quiet || flags.json),
   };
   return { flags, run: (inputs, signal) => run(inputs, { ...input, signal }) };
@@ -151,17 +172,17 @@ export function report(results: ArticleBuildResult[], flags: BuildFlags): void {
   for (const r of results) {
     if (!flags.quiet) process.stderr.write(formatDiagnostics(r.diagnostics.list.filter((d) => d.severity !== 'info')));
     if (r.error) process.stderr.write(formatFailure(r.file, r.error) + '\n');
-    else if (!flags.quiet && !flags.json) for (const f of r.files) process.stderr.write(`wrote ${path.relative(process.cwd(), f) || f}\n`);
+    else if (!flags.quiet && !flags.json) for (const f of r.files) process.stderr.write(`wrote ${escapeLine(path.relative(process.cwd(), f) || f)}\n`);
   }
   const failed = results.filter((r) => !r.ok);
   const warnings = results.reduce((n, r) => n + r.diagnostics.warnings.length, 0);
-  const failures = failed.length ? ` (${failed.map((r) => r.file).join(', ')})` : '';
+  const failures = failed.length ? escapeLine(` (${failed.map((r) => r.file).join(', ')})`) : '';
   if (flags.bundle && !flags.json && (!flags.quiet || failed.length)) {
     // A digest's results: one per article read, then the digest itself.
     const digest = results[results.length - 1]!;
     const articles = results.slice(0, -1);
     process.stderr.write(
-      `${digest.ok ? 'built' : 'failed to build'} digest "${flags.bundle}" from ${articles.filter((r) => r.ok).length} of ${articles.length} articles, failed ${failed.length}${failures}, warnings ${warnings}\n`,
+      `${digest.ok ? 'built' : 'failed to build'} digest "${escapeLine(flags.bundle)}" from ${articles.filter((r) => r.ok).length} of ${articles.length} articles, failed ${failed.length}${failures}, warnings ${warnings}\n`,
     );
   } else if (results.length > 1 && !flags.json && (!flags.quiet || failed.length))
     process.stderr.write(`built ${results.length - failed.length}, failed ${failed.length}${failures}, warnings ${warnings}\n`);

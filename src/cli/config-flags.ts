@@ -10,9 +10,12 @@ import { findConfigFile, loadConfig, type LoadedConfig } from '../config/config.
 import { loadPlugins, type PluginRef, type PluginSpec } from '../config/plugin-module.js';
 import type { LecternPlugin } from '../plugin.js';
 import type { Registry } from '../plugins/registry.js';
+import { resolveStageOptions } from '../pipeline/options.js';
 
 /** Options whose values are paths: in a config file they are relative to its folder. */
 const PATH_OPTIONS = new Set(['out', 'cover', 'lexicon', 'cacheDir']);
+/** Options whose value may not be empty (an empty `out` would mean the current folder). */
+const NON_EMPTY = new Set(['bundle', 'voice', 'engine', 'conformsTo', 'certifiedBy', 'stages']);
 /** Config keys that are not command-line options. */
 const CONFIG_ONLY = new Set(['plugins', 'extraStages', 'stageOptions']);
 /** Options that only make sense on the command line. */
@@ -33,7 +36,10 @@ export interface BuildSetup<T> {
   plugins: LecternPlugin[];
   /** lectern's own plugin and those. */
   registry: Registry;
+  /** The config file's `stageOptions`, checked against the stages' schemas. */
   stageOptions: Record<string, Record<string, unknown>>;
+  /** Options given on the command line or in the config file (not left at their defaults). */
+  given: Set<string>;
   /** The config file used, if any. */
   configFile?: string;
 }
@@ -62,11 +68,19 @@ export async function setUpBuild<T extends ConfigurableFlags>(flags: T, command:
   const from = (merged as { from?: unknown }).from;
   if (loaded && typeof from === 'string' && !registry.reader(from) && command?.getOptionValueSource('from') !== 'cli')
     throw invalid(loaded, `from: expected one of ${registry.formats.join(', ')}`);
+  // A mistake in the config's stageOptions names the config file.
+  const stageOptions = loaded?.config.stageOptions ?? {};
+  if (loaded) resolveStageOptions(registry, stageOptions, { file: loaded.file });
+  const given = new Set([
+    ...(command ? command.options.map((o) => o.attributeName()).filter((k) => command.getOptionValueSource(k) === 'cli') : []),
+    ...Object.keys(loaded?.config ?? {}).filter((k) => !CONFIG_ONLY.has(k)),
+  ]);
   return {
     flags: merged,
     plugins,
     registry,
-    stageOptions: loaded?.config.stageOptions ?? {},
+    stageOptions,
+    given,
     ...(loaded ? { configFile: loaded.file } : {}),
   };
 }
@@ -81,8 +95,9 @@ export function applyConfig<T extends object>(command: Command, flags: T, loaded
       const known = [...options.keys()].filter((k) => !CLI_ONLY.has(k) && !['help', 'version'].includes(k));
       throw invalid(loaded, `unknown option "${key}" (options: ${[...known, ...CONFIG_ONLY].join(', ')})`);
     }
-    if (command.getOptionValueSource(key) === 'cli') continue;
-    out[key] = checkValue(option, key, value, loaded);
+    // Checked even when the command line wins: a mistake in the file is still a mistake.
+    const checked = checkValue(option, key, value, loaded);
+    if (command.getOptionValueSource(key) !== 'cli') out[key] = checked;
   }
   return out as T;
 }
@@ -96,8 +111,11 @@ function checkValue(option: Option, key: string, value: unknown, loaded: LoadedC
     return value;
   }
   const one = (v: unknown): unknown => {
-    if (typeof v !== 'string' && typeof v !== 'number') throw invalid(loaded, `${key}: expected ${option.parseArg ? 'a number' : 'a string'}`);
+    // A number is taken for an option that parses numbers; anything else wants a string.
+    if (typeof v !== 'string' && !(typeof v === 'number' && option.parseArg && !PATH_OPTIONS.has(key) && !NON_EMPTY.has(key)))
+      throw invalid(loaded, `${key}: expected ${option.parseArg && !PATH_OPTIONS.has(key) && !NON_EMPTY.has(key) ? 'a number' : 'a string'}`);
     const text = String(v);
+    if (text.trim() === '' && (PATH_OPTIONS.has(key) || NON_EMPTY.has(key))) throw invalid(loaded, `${key}: expected a non-empty ${PATH_OPTIONS.has(key) ? 'path' : 'string'}`);
     if (option.argChoices && !option.argChoices.includes(text)) throw invalid(loaded, `${key}: expected one of ${option.argChoices.join(', ')}`);
     if (PATH_OPTIONS.has(key)) return path.resolve(loaded.dir, text);
     if (!option.parseArg) return text;

@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { digest } from '../util/hash.js';
 import type { Sharp, SharpOptions } from 'sharp';
 
 /**
@@ -52,9 +55,53 @@ export interface NormalisedImage {
  * asked to keep them) and re-encodes: PNG when the image has transparency, JPEG otherwise.
  * Throws sharp's error for corrupt data or a pixel count over the limit.
  */
-export async function normaliseImage(input: Buffer): Promise<NormalisedImage> {
+export async function normaliseImage(input: Buffer, cacheRoot?: string | false): Promise<NormalisedImage> {
+  // The same image normalises to the same bytes: kept in memory for a long-running build,
+  // and in the cache folder (with a checksum) for the next build.
+  const key = digest(JSON.stringify([digest(input), `sharp@${sharpVersion()}`, NORMALISE_SETTINGS]), 32);
+  const known = remembered.get(key);
+  if (known) return known;
+  const file = cacheRoot ? path.join(cacheRoot, 'images', key) : undefined;
+  const cached = file ? await readCached(file) : undefined;
+  const result = cached ?? (await normalise(input));
+  if (file && !cached) await writeCached(file, result);
+  remembered.set(key, result);
+  if (remembered.size > 64) remembered.delete(remembered.keys().next().value!);
+  return result;
+}
+
+/** What shapes a normalised image besides its source and sharp: change it when `normalise` changes. */
+const NORMALISE_SETTINGS = `edge ${MAX_EDGE} jpeg q82 mozjpeg, png c9`;
+const remembered = new Map<string, NormalisedImage>();
+
+/** `<file>.json`: the image's facts and the SHA-256 of `<file>.bin`; anything amiss is a miss. */
+async function readCached(file: string): Promise<NormalisedImage | undefined> {
+  try {
+    const meta = JSON.parse(await readFile(`${file}.json`, 'utf8')) as Omit<NormalisedImage, 'data'> & { sha256: string };
+    const data = await readFile(`${file}.bin`);
+    if (digest(data) !== meta.sha256) return undefined;
+    return { data, mediaType: meta.mediaType, ext: meta.ext, width: meta.width, height: meta.height };
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeCached(file: string, img: NormalisedImage): Promise<void> {
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+    await writeFile(tmp, img.data);
+    await rename(tmp, `${file}.bin`);
+    await writeFile(tmp, JSON.stringify({ mediaType: img.mediaType, ext: img.ext, width: img.width, height: img.height, sha256: digest(img.data) }));
+    await rename(tmp, `${file}.json`);
+  } catch {
+    /* a cache that cannot be written only costs time */
+  }
+}
+
+async function normalise(input: Buffer): Promise<NormalisedImage> {
   const sharp = await loadSharp();
-  const img = sharp(input, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', sequentialRead: true }).rotate();
+  const img = sharp(input, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', sequentialRead: true, ...(await svgOptions(input)) }).rotate();
   const meta = await img.metadata();
   const resized = img.resize({ width: MAX_EDGE, height: MAX_EDGE, fit: 'inside', withoutEnlargement: true });
   const alpha = meta.hasAlpha === true;
@@ -64,4 +111,33 @@ export async function normaliseImage(input: Buffer): Promise<NormalisedImage> {
   return alpha
     ? { data, mediaType: 'image/png', ext: 'png', width: info.width, height: info.height }
     : { data, mediaType: 'image/jpeg', ext: 'jpg', width: info.width, height: info.height };
+}
+
+/** An image lectern will not draw, with the reason (completes "image x.svg ..."). */
+export class ImageRefused extends Error {}
+
+/** SVG filter primitives: `<filter>`, `<feGaussianBlur>`, `<feMorphology>`, ... */
+const SVG_FILTER = /<\s*(?:[\w.-]+:)?(?:filter|fe[A-Z][A-Za-z]*)\b/;
+
+/**
+ * What lectern accepts of SVG, and the bound on drawing it. An SVG is drawn (by librsvg)
+ * straight at the size the book needs, at most `MAX_EDGE` on its long edge, never at its
+ * declared size (7000×7000 is under the pixel limit but costs 19 times the work). Filters
+ * are refused: the time a blur or morphology filter takes grows with its radius as well as
+ * the picture, a 1.5 KB file can keep libvips busy for minutes, and that work cannot be
+ * stopped once started. A chart or a diagram needs none; a picture that does can be given
+ * as PNG or JPEG. Returns sharp's options for the input, nothing for other formats.
+ */
+export async function svgOptions(input: Buffer): Promise<SharpOptions> {
+  const head = input.subarray(0, 4096).toString('latin1');
+  if (!/<svg[\s>]/i.test(head) && !/^\s*(?:\uFEFF)?<\?xml/.test(head)) return {};
+  const sharp = await loadSharp();
+  const meta = await sharp(input, { limitInputPixels: MAX_INPUT_PIXELS }).metadata();
+  if (meta.format !== 'svg') return {};
+  const text = input.toString('utf8');
+  const filter = SVG_FILTER.exec(text);
+  if (filter) throw new ImageRefused(`is an SVG with filters (${filter[0].replace(/^<\s*/, '<')}>), which lectern does not draw: their drawing time has no bound; give the figure as PNG or JPEG`);
+  const edge = Math.max(meta.width ?? 0, meta.height ?? 0);
+  // librsvg draws at 72 dpi by default: scale the density so the long edge is at most MAX_EDGE.
+  return edge > MAX_EDGE ? { density: Math.max(1, (72 * MAX_EDGE) / edge) } : {};
 }

@@ -29,7 +29,9 @@ const trees = new WeakMap<ReaderInput, Root>();
 async function markdownTree(input: ReaderInput): Promise<Root> {
   let root = trees.get(input);
   if (!root) {
-    const { parseMarkdown } = await import('../readers/mdast.js');
+    const { parseMarkdown, checkIndentation } = await import('../readers/mdast.js');
+    // A bound on the parser's work, checked before it starts.
+    checkIndentation(input.text, input.file);
     root = parseMarkdown(input.text);
     trees.set(input, root);
   }
@@ -92,7 +94,7 @@ export const builtin: LecternPlugin = {
     normalise: (text: string, lang: string) => rules!(lang).normalise(text),
     explain: (text: string, lang: string) => rules!(lang).explain(text),
   })),
-  stages: Object.entries(builtinStages).map(([name, e]) => ({ name, description: e.description, default: e.default, create: e.create })),
+  stages: Object.entries(builtinStages).map(([name, e]) => ({ name, description: e.description, default: e.default, ...(e.options ? { options: e.options } : {}), create: e.create })),
 };
 
 let builtinRegistry: Registry | undefined;

@@ -74,6 +74,52 @@ export function zodIssue(error: z.ZodError): { path: string; message: string } {
 
 const rich = (r: string | z.infer<typeof Inline>[]) => (typeof r === 'string' ? (r ? [{ type: 'text' as const, value: r }] : []) : r);
 
+/**
+ * Where each element of the top-level `blocks` array starts in the JSON text, as line and
+ * column, found in one pass (the text is known to be valid JSON). A block's diagnostics
+ * point there: a `position` written in the file (say, by `-s json` from a Markdown article)
+ * names a place in another file, so it is not used for messages about this one.
+ */
+export function blockPlaces(text: string): Position[] {
+  const places: Position[] = [];
+  let depth = 0;
+  let line = 1;
+  let lineStart = 0;
+  let inBlocks = false;
+  let lastKey = '';
+  let expectElement = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      line++;
+      lineStart = i + 1;
+      continue;
+    }
+    if (c === 32 || c === 9 || c === 13) continue;
+    if (inBlocks && depth === 2 && expectElement && c !== 93 /* ] */) {
+      places.push({ line, column: i - lineStart + 1 });
+      expectElement = false;
+    }
+    if (c === 34 /* " */) {
+      const start = i + 1;
+      for (i++; i < text.length && text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92) i++;
+      if (depth === 1) lastKey = text.slice(start, i);
+      continue;
+    }
+    if (c === 123 || c === 91) {
+      depth++;
+      if (depth === 2 && c === 91 && lastKey === 'blocks') {
+        inBlocks = true;
+        expectElement = true;
+      }
+    } else if (c === 125 || c === 93) {
+      if (depth === 2) inBlocks = false;
+      depth--;
+    } else if (c === 44 /* , */ && inBlocks && depth === 2) expectElement = true;
+  }
+  return places;
+}
+
 export function readJson(text: string, file: string): DraftArticle {
   let data: unknown;
   try {
@@ -93,7 +139,9 @@ export function readJson(text: string, file: string): DraftArticle {
   }
   const a = parsed.data;
   checkAuthorIds(a.blocks.map((b) => b.id), file);
-  const blocks = a.blocks.map((b): DraftBlock => {
+  const places = blockPlaces(text);
+  const blocks = a.blocks.map((input, i): DraftBlock => {
+    const b = { ...input, position: places[i] };
     switch (b.type) {
       case 'paragraph':
       case 'heading':

@@ -1,6 +1,7 @@
 import { LecternError } from '../article/diagnostics.js';
 import type { Article } from '../article/model.js';
 import { plainText } from '../article/model.js';
+import type { EpubOptions } from './options.js';
 import type { Stage, StageContext } from '../pipeline/stage.js';
 import { digest } from '../util/hash.js';
 import { renderArticleBody, type RenderHooks } from '../epub/render.js';
@@ -9,11 +10,12 @@ import { packBook, type BookFile } from '../epub/book.js';
 import { escapeXml } from '../util/xml.js';
 import { documentName, editionAuthors, editionFront, isDigest } from './edition.js';
 
-export interface EpubStageOptions {
-  /** `dcterms:conformsTo` claim, only if you have checked it. Default: none. */
-  conformsTo?: string;
-  /** `a11y:certifiedBy`, who checked the claim. Default: none. */
-  certifiedBy?: string;
+/** The EPUB stage's options (`conformsTo`, `certifiedBy`), declared in options.ts. */
+export type EpubStageOptions = Partial<EpubOptions>;
+
+/** The options that are set: a factory's options are not overwritten by absent ones. */
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** Extra content a later stage (read-aloud overlays) hands the book. */
@@ -87,7 +89,7 @@ export function epubStage(options: EpubStageOptions = {}): Stage {
     needs: ['cover', 'images'],
     after: ['read-aloud'],
     async run(ctx) {
-      const epub = await buildEpub(ctx, { ...options, ...(ctx.options.stageOptions['epub'] as EpubStageOptions | undefined) });
+      const epub = await buildEpub(ctx, { ...options, ...definedOnly(ctx.options.stageOptions.epub) });
       await ctx.output.writeChunks(`${ctx.options.baseName}.epub`, epub as AsyncIterable<Uint8Array>);
     },
   };
@@ -100,6 +102,8 @@ async function buildEpub(ctx: StageContext, options: EpubStageOptions): Promise<
   const cover = ctx.artifacts.cover;
   if (!cover) throw new LecternError('the epub stage needs the cover stage', 'stage:order');
   const images = ctx.artifacts.images ?? new Map();
+  // Figures with identical images share one file: each file once in the book.
+  const imageFiles = [...new Map([...images.values()].map((img) => [img.href, img])).values()];
   const extras = ctx.artifacts.bookExtras;
 
   const figures = articles.flatMap((a, i) => a.blocks.filter((b) => b.type === 'figure').map((f) => ({ f, shown: images.has(`${i}:${f.id}`) })));
@@ -139,12 +143,12 @@ async function buildEpub(ctx: StageContext, options: EpubStageOptions): Promise<
     { id: 'cover-image', href: 'cover.jpg', mediaType: 'image/jpeg', properties: 'cover-image' },
     { id: 'cover', href: 'cover.xhtml', mediaType: 'application/xhtml+xml', mediaOverlay: extras?.overlays['cover.xhtml'] },
     ...documents.map((d) => ({ id: d.id, href: d.filename, mediaType: 'application/xhtml+xml', mediaOverlay: extras?.overlays[d.filename] })),
-    ...[...images.values()].map((img) => ({ id: `img-${img.href.replace(/^images\/|\.\w+$/g, '')}`, href: img.href, mediaType: img.mediaType })),
+    ...imageFiles.map((img) => ({ id: `img-${img.href.replace(/^images\/|\.\w+$/g, '')}`, href: img.href, mediaType: img.mediaType })),
     ...(extras?.manifest ?? []),
   ];
   const files: BookFile[] = [
     { path: 'cover.jpg', data: cover.data },
-    ...[...images.values()].map((img) => ({ path: img.href, data: img.data })),
+    ...imageFiles.map((img) => ({ path: img.href, data: img.data })),
     ...(extras?.files ?? []),
   ];
   const languages = [...new Set(articles.map((a) => a.lang))];
