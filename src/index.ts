@@ -15,6 +15,7 @@ export type { ExpandedInputs } from './inputs.js';
 // Reading articles
 import { loadHtmlReader } from './readers/index.js';
 export { readArticle, parseArticle, loadHtmlReader, INPUT_FORMATS } from './readers/index.js';
+export { describeMath } from './speech/math.js';
 export type { InputFormat, ReadOptions, ReadResult } from './readers/index.js';
 
 // The article model

@@ -12,6 +12,9 @@ export interface BookFacts {
   /** Figures whose image is absent: caption and credit only. */
   figuresWithoutImage: number;
   headings: number;
+  /** Equations (MathML) and data tables in the book. Default: none. */
+  equations?: number;
+  tables?: number;
   coverGenerated: boolean;
   /** In a digest, the number of articles. */
   articles?: number;
@@ -41,6 +44,7 @@ export function accessibilityMeta(article: Article, facts: BookFacts): MetaEntry
     'readingOrder',
     'displayTransformability',
     'ARIA',
+    ...(facts.equations ? ['MathML', 'describedMath'] : []),
     ...(auditory ? ['synchronizedAudioText'] : []),
   ];
   const meta: MetaEntry[] = [
@@ -72,6 +76,8 @@ export function accessibilitySummary(article: Article, f: BookFacts): string {
   if (f.figuresWithoutImage) {
     s.push(`${plural(f.figuresWithoutImage, 'figure')} ${f.figuresWithoutImage === 1 ? 'has' : 'have'} no image in this edition; ${f.figuresWithoutImage === 1 ? 'its' : 'their'} caption and credit are kept as text.`);
   }
+  if (f.equations) s.push(`${plural(f.equations, 'equation')} ${f.equations === 1 ? 'is' : 'are'} in MathML, each with a text description (alttext) that the narration reads.`);
+  if (f.tables) s.push(`${plural(f.tables, 'data table')} ${f.tables === 1 ? 'keeps its' : 'keep their'} rows and columns, with header cells marked where the source had them.`);
   if (f.coverGenerated) s.push('The cover is generated from the headline and byline and is described in its alternative text.');
   if (f.narration) {
     const minutes = Math.round(f.narration.durationSeconds / 60);

@@ -26,6 +26,7 @@ const TEMPLATES = {
   nav: here('templates/nav.xhtml.ejs'),
   content: here('templates/content.xhtml.ejs'),
   css: here('assets/epub.css'),
+  blocksCss: here('assets/epub-blocks.css'),
 };
 
 export interface BookFile {
@@ -52,6 +53,8 @@ export interface BookSpec {
   files: BookFile[];
   /** Zip entry date, seconds since the epoch. */
   epoch: number;
+  /** The book holds code, tables or equations: their styles join the stylesheet. Default: false. */
+  blockStyles?: boolean;
 }
 
 class LecternEPub extends EPub {
@@ -78,13 +81,14 @@ class LecternEPub extends EPub {
   }
 }
 
-let cache: { opf: string; nav: string; content: string; css: string } | undefined;
+let cache: { opf: string; nav: string; content: string; css: string; blocksCss: string } | undefined;
 function templates() {
   cache ??= {
     opf: readFileSync(TEMPLATES.opf, 'utf8'),
     nav: readFileSync(TEMPLATES.nav, 'utf8'),
     content: readFileSync(TEMPLATES.content, 'utf8'),
     css: readFileSync(TEMPLATES.css, 'utf8'),
+    blocksCss: readFileSync(TEMPLATES.blocksCss, 'utf8'),
   };
   return cache;
 }
@@ -96,7 +100,7 @@ export async function packBook(spec: BookSpec): Promise<NodeJS.ReadableStream> {
       title: spec.title,
       lang: spec.lang,
       version: 3,
-      css: t.css,
+      css: spec.blockStyles ? t.css + t.blocksCss : t.css,
       contentOPF: t.opf,
       tocXHTML: t.nav,
       chapterXHTML: t.content,

@@ -11,6 +11,7 @@ import { deriveAltText } from '../transforms/alt.js';
 import { flattenDeepInlines } from '../transforms/nesting.js';
 import { sanitiseText } from '../transforms/text.js';
 import { readText, DEFAULT_MAX_INPUT_BYTES } from './decode.js';
+import { describeMath } from '../speech/math.js';
 import { parseMarkdown } from './mdast.js';
 import { looksLikeSeed, readSeed } from './seed.js';
 import { readMarkdown } from './markdown.js';
@@ -65,10 +66,15 @@ function isHtml(text: string, file: string, from: InputFormat | undefined): bool
 export async function readArticle(file: string, options: ReadOptions = {}): Promise<ReadResult> {
   const text = await readText(file, options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES);
   if (isHtml(text, file, options.from)) await loadHtmlReader();
-  return parseArticle(text, file, options);
+  const read = parseArticle(text, file, options);
+  // Equations get their words here (Speech Rule Engine loads only for an article with math).
+  return { ...read, article: await describeMath(read.article, read.diagnostics) };
 }
 
-/** Like `readArticle`, for text already in memory; `file` names it in diagnostics. */
+/**
+ * Like `readArticle`, for text already in memory; `file` names it in diagnostics. Equations
+ * keep the words their source gave (or none): `describeMath` derives the rest.
+ */
 export function parseArticle(text: string, file: string, options: ReadOptions = {}): ReadResult {
   const diagnostics = options.diagnostics ?? new Diagnostics(file);
   const lang = options.lang ?? 'en';
