@@ -23,6 +23,8 @@ export interface BuildInput {
   from?: InputFormat;
   /** Allow http(s) images. Default: `false`. */
   allowRemote?: boolean;
+  /** Apply the scrape repairs to every format. Default: only to the news-export (seed) format. */
+  repair?: boolean;
   /** Per-stage options, by stage name. Default: `{}`. */
   stageOptions?: Record<string, Record<string, unknown>>;
   /** Overrides `SOURCE_DATE_EPOCH` (seconds). Default: the environment's, else the article's date. */
@@ -82,7 +84,7 @@ export async function buildArticle(file: string, input: BuildInput = {}): Promis
     const names = input.stages ?? defaultStageNames();
     validateStageNames(names);
     validateExtraStages(input.extraStages ?? []);
-    const read = await readArticle(file, { from: input.from, diagnostics, maxInputBytes: input.maxInputBytes });
+    const read = await readArticle(file, { from: input.from, diagnostics, maxInputBytes: input.maxInputBytes, repair: input.repair });
     result.article = read.article;
     result.format = read.format;
     const options = bookOptions(input, outputBaseName(file), [file], resolveSourceDateEpoch(read.article, input.sourceDateEpoch));
@@ -167,7 +169,7 @@ export async function buildBundle(inputs: readonly string[], title: string, inpu
       continue;
     }
     try {
-      const read = await readArticle(file, { from: input.from, diagnostics, maxInputBytes: input.maxInputBytes });
+      const read = await readArticle(file, { from: input.from, diagnostics, maxInputBytes: input.maxInputBytes, repair: input.repair });
       articles.push({ file, article: read.article });
       // Each article's reading diagnostics are reported under its own name; its outputs are the digest's.
       results.push({ file, ok: true, format: read.format, article: read.article, files: [], diagnostics, timings: {} });

@@ -189,7 +189,7 @@ describe('image problems', () => {
       builds: false,
       message: /error: images: image link\.jpg is a link to a file outside the article's folder$/,
     },
-    { name: 'an http image without --allow-remote', image: 'http://example.org/a.jpg', builds: false, message: /error: images: image http:\/\/example\.org\/a\.jpg is remote; lectern does not fetch it unless you pass --allow-remote$/ },
+    { name: 'an http image without --allow-remote', image: 'http://example.org/a.jpg', builds: true, message: /story\.md:7:1: warning: image http:\/\/example\.org\/a\.jpg is remote; left out, the figure keeps its alt text, caption and credit \(pass --allow-remote to fetch it\)$/ },
   ];
   for (const c of cases) {
     it(`${c.name}: ${c.builds ? 'builds with a warning' : 'fails and writes nothing'}`, () => {

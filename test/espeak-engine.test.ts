@@ -32,6 +32,24 @@ describe('the embedded eSpeak NG engine', () => {
     }
   }, 60_000);
 
+  it('names each voice by its file (no scan of every voice) with the sound of the language name, and restores after long texts', async () => {
+    const engine = createEspeak();
+    const long = Array.from({ length: 40 }, (_, i) => `Sentence ${i} of a long paragraph, which makes the heap grow.`).join(' ');
+    const cases: [string, string][] = [
+      ['en-us', 'The senator said on Tuesday that 1,200 people had left.'],
+      ['fr-fr', 'Le gouvernement a annoncé mardi de nouvelles mesures.'],
+      ['de', 'Die Regierung hat am Dienstag neue Maßnahmen angekündigt.'],
+      ['en-gb', long],
+      ['en-gb', 'Short again.'],
+    ];
+    for (const [voice, text] of cases) {
+      const ours = (await engine.synthesize({ text, voice, rate: 175 })).samples;
+      const fresh = await freshInstance(text, voice);
+      expect(ours.length).toBeGreaterThan(1000);
+      expect(Buffer.from(fresh.buffer).equals(Buffer.from(ours.buffer))).toBe(true);
+    }
+  }, 120_000);
+
   it('reports its version and a voice per language', async () => {
     const engine = createEspeak();
     expect(await engine.version()).toMatch(/^1\.\d+/);

@@ -51,8 +51,14 @@ describe('Markdown with front matter', () => {
 });
 
 describe('repairs', () => {
-  it('only join a paragraph that stops mid-sentence and continues in lower case', async () => {
+  it('do not run on Markdown unless asked: a short line without a full stop is the author\'s', async () => {
     const { article, diagnostics } = await readArticle(path.join(ROOT, 'test/fixtures/well-formed.md'));
+    expect(diagnostics.list.filter((d) => d.rule.startsWith('repair:'))).toEqual([]);
+    expect(plainText((article.blocks[0] as { children: [] }).children)).toBe('The city council voted 7-2 on Monday to add protected bike lanes to Main Street');
+  });
+
+  it('when asked, only join a paragraph that stops mid-sentence and continues in lower case', async () => {
+    const { article, diagnostics } = await readArticle(path.join(ROOT, 'test/fixtures/well-formed.md'), { repair: true });
     expect(diagnostics.list.filter((d) => d.rule.startsWith('repair:')).map(String)).toEqual([
       `${path.join(ROOT, 'test/fixtures/well-formed.md')}:8:1: warning: joined a paragraph split mid-sentence (continued on line 10)`,
     ]);
@@ -61,7 +67,7 @@ describe('repairs', () => {
 
   it('never fire on ordinary well-formed text', () => {
     const text = `---\nheadline: H\n---\n\nOne sentence ends here.\n\nanother starts in lower case, which is fine.\n\n“A quote ends with a quote mark.”\n\nNext paragraph.\n\n## A heading without a full stop\n\nthen a lower-case paragraph.\n`;
-    const { diagnostics, article } = parseArticle(text, 'x.md');
+    const { diagnostics, article } = parseArticle(text, 'x.md', { repair: true });
     expect(diagnostics.list).toEqual([]);
     expect(article.blocks).toHaveLength(6);
   });

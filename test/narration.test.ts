@@ -146,7 +146,7 @@ describe('engines and voices', () => {
   it('an unknown engine or voice is a clear usage error listing what there is', () => {
     const e = lectern(['build', SAMPLE, '-o', tmpDir(), '-s', 'audio', '--engine', 'nope']);
     expect(e.status).toBe(2);
-    expect(e.stderr).toMatch(/error: speech: unknown engine "nope" \(available: espeak, say\)/);
+    expect(e.stderr).toMatch(/error: speech: unknown engine "nope" \(available: espeak, say, neural\)/);
     const v = lectern(['build', SAMPLE, '-o', tmpDir(), '-s', 'audio', '--voice', 'klingon', '--cache-dir', cache]);
     expect(v.stderr).toMatch(/error: narration: unknown voice "klingon" for engine espeak \(available: af, am, .*en-gb.*\)/);
     expect(v.stderr).not.toMatch(/\n\s+at /);

@@ -353,7 +353,7 @@ describe('a build stopped part-way', () => {
       const first = lectern(['build', file, '-o', out, '--cache-dir', tmpDir('lectern-cache-')]);
       expect(first.status, first.stderr).toBe(0);
       const before = snapshot(out);
-      expect(Object.keys(before)).toEqual(['article.epub', 'article.mp3', 'article.speech.txt', 'article.vtt']);
+      expect(Object.keys(before).filter((f) => !f.startsWith('article.web/'))).toEqual(['article.epub', 'article.mp3', 'article.speech.txt', 'article.vtt']);
 
       // The article changes, so a build that wrote anything would change the outputs.
       writeFileSync(file, `${readFileSync(file, 'utf8')}\n${more}\n`);

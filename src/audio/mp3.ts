@@ -108,18 +108,37 @@ const ENCODER_ID = `wasm-media-encoders@${jsLibraryVersion()}-lame:${MP3_BITRATE
 
 /** Encodes one segment of the timeline. */
 export async function encodeSegment(timeline: Pick<Timeline, 'items' | 'sampleRate'>, cache: ClipCache, segment: Pick<Segment, 'from' | 'to'>): Promise<Buffer> {
-  const encoder = await createMp3Encoder();
-  encoder.configure({ sampleRate: timeline.sampleRate as 22050, channels: 1, bitrate: MP3_BITRATE });
-  const out: Uint8Array[] = [];
-  for await (const pcm of timelineSamples(timeline, cache, segment.from, segment.to)) {
-    const f32 = new Float32Array(pcm.length);
-    for (let i = 0; i < pcm.length; i++) f32[i] = pcm[i]! / 32768;
-    // The encoder reuses its output buffer: copy each chunk.
-    out.push(encoder.encode([f32]).slice());
+  // One LAME module per thread, reused: creating one costs 16 MB and 80 ms. `configure`
+  // starts a fresh encoder inside it, so every segment encodes exactly as with a new one.
+  // One segment at a time per thread: they share the encoder.
+  const previous = encoding;
+  let release!: () => void;
+  encoding = new Promise<void>((r) => (release = r));
+  await previous;
+  const ready = (lame ??= createMp3Encoder());
+  try {
+    const encoder = await ready;
+    encoder.configure({ sampleRate: timeline.sampleRate as 22050, channels: 1, bitrate: MP3_BITRATE });
+    const out: Uint8Array[] = [];
+    for await (const pcm of timelineSamples(timeline, cache, segment.from, segment.to)) {
+      const f32 = new Float32Array(pcm.length);
+      for (let i = 0; i < pcm.length; i++) f32[i] = pcm[i]! / 32768;
+      // The encoder reuses its output buffer: copy each chunk.
+      out.push(encoder.encode([f32]).slice());
+    }
+    out.push(encoder.finalize().slice());
+    return Buffer.concat(out);
+  } catch (e) {
+    // A failure may leave the encoder mid-segment: the next segment gets a new one.
+    if (lame === ready) lame = undefined;
+    throw e;
+  } finally {
+    release();
   }
-  out.push(encoder.finalize().slice());
-  return Buffer.concat(out);
 }
+
+let lame: ReturnType<typeof createMp3Encoder> | undefined;
+let encoding = Promise.resolve();
 
 function workerFile(): string {
   const here = fileURLToPath(import.meta.url);

@@ -15,6 +15,7 @@ export interface BuildFlags extends ConfigurableFlags {
   stages?: string;
   from?: InputFormat;
   allowRemote: boolean;
+  repair?: boolean;
   maxInputBytes?: number;
   cover?: string;
   conformsTo?: string;
@@ -27,6 +28,7 @@ export interface BuildFlags extends ConfigurableFlags {
   audio: 'mp3' | 'wav' | 'm4b';
   srt: boolean;
   overlays: boolean;
+  web: boolean;
   bundle?: string;
   cacheDir?: string;
   cache: boolean;
@@ -65,7 +67,9 @@ export async function runBuild(files: string[], cliFlags: BuildFlags, command?: 
   const { flags, extraStages } = setup;
   const chosen = flags.stages?.split(',').map((s) => s.trim()).filter(Boolean);
   // --no-overlays: the plain book, even when the narration is built.
-  const stages = flags.overlays ? chosen : (chosen ?? defaultStageNames()).filter((s) => s !== 'read-aloud');
+  // --no-web: no web edition folder.
+  const dropped = [...(flags.overlays ? [] : ['read-aloud']), ...(flags.web === false ? ['web'] : [])];
+  const stages = dropped.length ? (chosen ?? defaultStageNames()).filter((s) => !dropped.includes(s)) : chosen;
   try {
     if (stages) validateStageNames(stages);
   } catch (e) {
@@ -103,6 +107,7 @@ export async function runBuild(files: string[], cliFlags: BuildFlags, command?: 
     extraStages,
     from: flags.from,
     allowRemote: flags.allowRemote,
+    ...(flags.repair ? { repair: true } : {}),
     ...(flags.maxInputBytes ? { maxInputBytes: flags.maxInputBytes } : {}),
     stageOptions,
     log: terminalLogger(flags.quiet || flags.json),

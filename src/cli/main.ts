@@ -30,6 +30,12 @@ function parseNumber(value: string): number {
   return n;
 }
 
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number, 0 to 65535');
+  return n;
+}
+
 function parseBytes(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a whole number of bytes');
@@ -52,6 +58,7 @@ function program(): Command {
     .option('-s, --stages <names>', 'comma-separated stages to run (see `lectern stages`)')
     .addOption(new Option('--from <format>', 'input format instead of guessing').choices(['seed', 'markdown', 'json', 'html']))
     .option('--allow-remote', 'allow fetching http(s) images (size and time limited)', false)
+    .option('--repair', 'apply the scrape repairs (split paragraphs, scrape duplicates) to any format, not only the news export')
     .option('--max-input-bytes <n>', 'largest article file accepted, in bytes (default: 8 MiB)', parseBytes)
     .option('--cover <image>', 'use this image as the cover instead of drawing one')
     .option('--conforms-to <claim>', 'accessibility conformance claim for the EPUB (dcterms:conformsTo), only if you checked it')
@@ -62,6 +69,7 @@ function program(): Command {
     .option('--lexicon <file>', 'pronunciation lexicon: W3C PLS (.pls) or JSON aliases (.json); repeatable', collect, [])
     .option('--read-pullquotes', 'read pull quotes aloud too (they repeat body text)', false)
     .option('--no-overlays', 'build the plain EPUB, without the narration inside it')
+    .option('--no-web', 'do not write the web edition (<name>.web/)')
     .option('--bundle <title>', 'build all the articles into one digest: one EPUB with a section per article, one narration with a chapter per article')
     .addOption(new Option('--audio <format>', 'audio format').choices(['mp3', 'wav', 'm4b']).default('mp3'))
     .option('--srt', 'also write the transcript as SubRip (.srt)', false)
@@ -92,6 +100,21 @@ function program(): Command {
     .action(async (file: string, opts) => {
       const { runInspect } = await import('./inspect-command.js');
       process.exitCode = await runInspect(file, opts);
+    });
+
+  cmd
+    .command('preview')
+    .description('build the web edition if needed and serve it on 127.0.0.1 until Ctrl-C')
+    .argument('<file>', 'article file')
+    .option('-o, --out <dir>', 'output folder', 'dist')
+    .option('-p, --port <n>', 'port (default: a free one)', parsePort, 0)
+    .option('--rebuild', 'build the web edition even when it is up to date', false)
+    .option('--cache-dir <dir>', 'cache folder for clips, MP3 segments and covers (default: $XDG_CACHE_HOME/lectern)')
+    .option('--no-cache', 'synthesise everything afresh and keep no clips')
+    .option('-q, --quiet', 'print only the URL and errors', false)
+    .action(async (file: string, opts) => {
+      const { runPreview } = await import('./preview-command.js');
+      process.exitCode = await runPreview(file, opts);
     });
 
   cmd

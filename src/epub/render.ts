@@ -56,7 +56,7 @@ export function renderArticleBody(article: Article, hooks: RenderHooks): string 
   const byline = renderByline(article);
   if (byline) out.push(byline);
   out.push('</header>');
-  for (const block of article.blocks) out.push(renderBlock(block, hooks, run));
+  for (const block of article.blocks) out.push(renderBlock(block, hooks, run, article.lang));
   out.push('</article>');
   out.push('</main>');
   if (article.source.rights) {
@@ -106,7 +106,7 @@ export function displayDate(iso: string, lang: string): string {
   }
 }
 
-function renderBlock(block: Block, hooks: RenderHooks, run: (id: string, field: string, inlines: readonly Inline[]) => string): string {
+function renderBlock(block: Block, hooks: RenderHooks, run: (id: string, field: string, inlines: readonly Inline[]) => string, lang: string): string {
   const id = esc(block.id);
   switch (block.type) {
     case 'paragraph':
@@ -148,7 +148,10 @@ function renderBlock(block: Block, hooks: RenderHooks, run: (id: string, field: 
       const caption = plainText(block.caption) ? `<span class="caption">${run(block.id, 'caption', block.caption)}</span>` : '';
       const credit = block.credit ? `<span class="credit" id="${id}-credit" role="doc-credit">© ${esc(block.credit)}</span>` : '';
       const imgTag = img ? `<img src="${esc(img.href)}" alt="${esc(block.alt ?? '')}" width="${img.width}" height="${img.height}"/>` : '';
-      const figcaption = caption || credit ? `<figcaption>${[caption, credit].filter(Boolean).join(' ')}</figcaption>` : '';
+      // Without its image (missing, or remote and not fetched), the author's description
+      // of the picture is the reader's only view of it: keep it as text.
+      const described = !img && block.alt && block.altSource !== 'derived' ? `<span class="image-description">${esc(labelsFor(lang).image)}: ${esc(block.alt)}</span>` : '';
+      const figcaption = described || caption || credit ? `<figcaption>${[described, caption, credit].filter(Boolean).join(' ')}</figcaption>` : '';
       return `<figure id="${id}"${img ? '' : ' class="no-image"'}>${imgTag}${figcaption}</figure>`;
     }
   }

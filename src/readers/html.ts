@@ -740,10 +740,36 @@ function elementDepth(root: Element | null): number {
 
 const same = (a: string, b: string) => collapse(a).toLowerCase() === collapse(b).toLowerCase();
 
-export function readHtml(text: string, file: string, diagnostics: Diagnostics, defaultLang: string): DraftArticle {
+/**
+ * Parses a page into a document that has a root element: a file saved as `.html` that
+ * holds only text (or only comments) gives linkedom a document without one, which the
+ * DOM getters (`document.body`) and Readability cannot take.
+ */
+function parsePage(text: string): Document {
   const { document } = parseHTML(markPositions(text));
+  if (document.documentElement) return document;
+  return parseHTML(`<html><body>${markPositions(text)}</body></html>`).document;
+}
+
+/**
+ * Readability walks the page from the root element and removes any element whose class or
+ * id looks like page furniture (`sidebar`, `comment`, `footer`, ...) or which looks hidden,
+ * sparing only `<body>` from the first test: a template with `<html class="hidden-sidebar">`
+ * lost its whole document to it. The root and the body are the page itself, never
+ * furniture, so those attributes go before Readability sees them (their language and
+ * direction have been read by then).
+ */
+function spareRootFromReadability(document: Document): void {
+  for (const el of [document.documentElement, document.querySelector('body')]) {
+    for (const name of ['class', 'id', 'role', 'style', 'hidden', 'aria-hidden', 'aria-modal']) el?.removeAttribute(name);
+  }
+}
+
+export function readHtml(text: string, file: string, diagnostics: Diagnostics, defaultLang: string): DraftArticle {
+  const document = parsePage(text);
   prepareMath(document);
   const root = document.documentElement;
+  const bodyDir = document.querySelector('body')?.getAttribute('dir');
   const depth = elementDepth(root);
   if (depth > MAX_HTML_DEPTH) throw errors.structure(file, `the page nests elements ${depth} levels deep; lectern reads pages nested at most ${MAX_HTML_DEPTH} deep`);
   const meta = (...keys: string[]): string | undefined => {
@@ -763,7 +789,15 @@ export function readHtml(text: string, file: string, diagnostics: Diagnostics, d
 
   const metaAuthor = meta('author', 'article:author', 'byl', 'sailthru.author');
   const found = mineHeader(document);
-  const parsed = new Readability(document, { keepClasses: true, serializer: (n: Node) => n }).parse();
+  spareRootFromReadability(document);
+  let parsed: ReturnType<Readability<Node>['parse']> = null;
+  try {
+    parsed = new Readability(document, { keepClasses: true, serializer: (n: Node) => n }).parse();
+  } catch (e) {
+    // Readability failing on an odd page is no reason to give up the page: the page's own
+    // landmarks (below) still hold the article.
+    diagnostics.info(`the reader-view extraction failed (${e instanceof Error ? e.message : String(e)}); read the page's <article> or <main> instead`, 'html:readability');
+  }
 
   const headline = found.headline ?? meta('og:title', 'twitter:title') ?? (parsed?.title ? collapse(parsed.title) : undefined) ?? collapse(document.querySelector('title')?.textContent ?? '');
   if (!headline) throw errors.structure(file, 'the page has no headline (no <h1>, og:title or <title>)');
@@ -771,7 +805,7 @@ export function readHtml(text: string, file: string, diagnostics: Diagnostics, d
   let body = parsed?.content as Element | null | undefined;
   if (!body || !collapse(body.textContent ?? '')) {
     // Readability found nothing it trusts: fall back to the page's own landmarks.
-    const again = parseHTML(markPositions(text)).document;
+    const again = parsePage(text);
     prepareMath(again);
     mineHeader(again);
     body = again.querySelector('article') ?? again.querySelector('main') ?? again.body;
@@ -786,7 +820,7 @@ export function readHtml(text: string, file: string, diagnostics: Diagnostics, d
   let lang = defaultLang;
   if (rawLang && LANG.test(rawLang.trim())) lang = rawLang.trim();
   else if (rawLang) diagnostics.warn(`ignored the page's language "${rawLang}" (not a BCP 47 tag); using ${defaultLang}`, 'html:lang');
-  const rawDir = (root?.getAttribute('dir') ?? document.body?.getAttribute('dir') ?? parsed?.dir ?? '').toLowerCase();
+  const rawDir = (root?.getAttribute('dir') ?? bodyDir ?? parsed?.dir ?? '').toLowerCase();
 
   const authors = splitAuthors(metaAuthor ?? parsed?.byline ?? found.byline ?? '');
   const rawDate = meta('article:published_time', 'datepublished', 'date', 'dc.date') ?? parsed?.publishedTime ?? document.querySelector('article time[datetime]')?.getAttribute('datetime') ?? undefined;

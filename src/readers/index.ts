@@ -28,7 +28,11 @@ export interface ReadOptions {
   lang?: string;
   /** Largest input file accepted, in bytes. Default: 8 MiB. */
   maxInputBytes?: number;
-  /** Apply the scrape repairs. Default: `true`. */
+  /**
+   * Apply the scrape repairs (split paragraphs, scrape duplicates). Default: only for the
+   * news-export (seed) format, whose scrapes have that damage; elsewhere a short line
+   * without a full stop is the author's text.
+   */
   repair?: boolean;
   /** Diagnostics list to report into. Default: a new one. */
   diagnostics?: Diagnostics;
@@ -99,7 +103,7 @@ export function parseArticle(text: string, file: string, options: ReadOptions = 
     // Bounded nesting and text every output can hold, before anything else looks at it.
     draft = sanitiseText({ ...draft, blocks: flattenDeepInlines(draft.blocks, diagnostics) }, diagnostics, text);
     let blocks = draft.blocks;
-    if (options.repair !== false) blocks = repairParagraphs(blocks, diagnostics);
+    if (options.repair ?? format === 'seed') blocks = repairParagraphs(blocks, diagnostics);
     blocks = deriveAltText(blocks, diagnostics);
     const candidate = { ...draft, blocks: assignIds(blocks) };
     const checked = Article.safeParse(candidate);
@@ -110,7 +114,9 @@ export function parseArticle(text: string, file: string, options: ReadOptions = 
     return { article: checked.data, format, file, diagnostics };
   } catch (e) {
     if (e instanceof LecternError) throw e;
-    // A reader bug must still surface as one line naming the file, with the cause kept.
-    throw new LecternError(`could not read article: ${e instanceof Error ? e.message : String(e)}`, 'input:internal', { file }, { cause: e });
+    // A reader bug must still surface as one line naming the file, with the cause kept,
+    // and say that it is lectern's fault, not the page's.
+    const detail = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    throw new LecternError(`lectern could not read this article because of a bug in lectern, not in the file (please report it with the file): ${detail}`, 'input:internal', { file }, { cause: e });
   }
 }

@@ -1,7 +1,10 @@
 import { LecternError } from '../article/diagnostics.js';
 import type { Stage } from '../pipeline/stage.js';
 import { loadImage } from '../images/source.js';
+import type { Position } from '../article/model.js';
 import { normaliseImage, MAX_INPUT_PIXELS, type NormalisedImage } from '../images/normalise.js';
+
+const isRemote = (ref: string) => /^(?:https?:)?\/\//i.test(ref);
 
 export interface BookImage extends NormalisedImage {
   /** Path inside the book, e.g. `images/fig-1a2b3c4d.jpg`. */
@@ -16,10 +19,11 @@ declare module '../pipeline/stage.js' {
 }
 
 /**
- * Loads every figure's image and normalises it with sharp. A missing file is a warning
- * (the figure keeps its caption and credit, without an image); a corrupt image, an image
- * over the pixel limit, a path outside the article's folder or a remote image without
- * permission fail the build.
+ * Loads every figure's image and normalises it with sharp. A missing file, and a remote
+ * image without `--allow-remote`, is a warning (the figure keeps its alt text, caption and
+ * credit, without an image; the remote ones are counted in one warning per article); a
+ * corrupt image, an image over the pixel limit or a path outside the article's folder
+ * fails the build.
  */
 export function imagesStage(): Stage {
   return {
@@ -30,10 +34,15 @@ export function imagesStage(): Stage {
       for (const [index, article] of ctx.articles.entries()) {
       const source = ctx.options.sources[index] ?? { file: ctx.options.articleFile, dir: ctx.options.articleDir };
       const src = { articleDir: source.dir, articleFile: source.file, allowRemote: ctx.options.allowRemote, signal: ctx.signal };
+      const remote: { url: string; position?: Position }[] = [];
       for (const block of article.blocks) {
         if (block.type !== 'figure') continue;
         if (!block.image) {
           ctx.diagnostics.warn('figure has no image file; the book keeps its caption and credit', 'image:none', block.position);
+          continue;
+        }
+        if (!ctx.options.allowRemote && isRemote(block.image)) {
+          remote.push({ url: block.image, position: block.position });
           continue;
         }
         const loaded = await loadImage(block.image, src, block.position);
@@ -52,6 +61,17 @@ export function imagesStage(): Stage {
         // In a digest, images of different articles live side by side: prefix them.
         const name = ctx.articles.length > 1 ? `a${index + 1}-${block.id}` : block.id;
         images.set(`${index}:${block.id}`, { ...img, href: `images/${name}.${img.ext}` });
+      }
+      if (remote.length) {
+        // One warning per article, not one per image: a saved page often has dozens.
+        const first = remote[0]!;
+        const which = remote.length === 1 ? `image ${first.url} is remote` : `${remote.length} images are remote (the first: ${first.url})`;
+        const prefix = ctx.articles.length > 1 ? `${source.file}: ` : '';
+        ctx.diagnostics.warn(
+          `${prefix}${which}; left out, ${remote.length === 1 ? 'the figure keeps its' : 'the figures keep their'} alt text, caption and credit (pass --allow-remote to fetch ${remote.length === 1 ? 'it' : 'them'})`,
+          'image:remote',
+          first.position,
+        );
       }
       }
       ctx.artifacts.images = images;

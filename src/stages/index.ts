@@ -21,6 +21,9 @@ export const builtinStages: Record<string, StageEntry> = {
   narration: { description: 'speech synthesis in parallel, with a resumable clip cache', default: false, create: async () => (await import('./narration.js')).narrationStage() },
   audio: { description: 'the narration as MP3 with chapters and cover (or WAV, M4B)', default: true, create: async () => (await import('./audio.js')).audioStage() },
   'read-aloud': { description: 'the narration inside the EPUB as Media Overlays (sentence highlighting)', default: true, create: async () => (await import('./read-aloud.js')).readAloudStage() },
+  // Default: the narration it needs is already part of a default build, and the page then
+  // costs only copying what is made (the MP3, the images); a browser is what most listeners have.
+  web: { description: 'the web edition (<name>.web/): the article and its narration, read along in a browser', default: true, create: async () => (await import('./web.js')).webStage() },
   transcript: { description: 'the WebVTT transcript, one cue per sentence (SRT on request)', default: true, create: async () => (await import('./transcript.js')).transcriptStage() },
 };
 

@@ -55,6 +55,13 @@ async function resolveVoice(engine: TtsEngine, voices: readonly Voice[], request
   return voice;
 }
 
+function fallbackReason(engine: TtsEngine, e: unknown, voice: string | undefined): string | undefined {
+  if (!engine.fallback || voice || !(e instanceof LecternError)) return undefined;
+  if (e.code === 'tts:missing') return e.message;
+  if (e.code === 'usage:voice') return `the ${engine.id} engine has no installed voice for the article's language (lectern voices add <url-or-archive>)`;
+  return undefined;
+}
+
 /**
  * Synthesises every utterance of the speech script, in parallel, through the clip cache:
  * a rebuild synthesises only what changed, and an interrupted build resumes where it
@@ -74,7 +81,7 @@ export function narrationStage(): Stage {
 async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<NarrationResult> {
   const speech = ctx.artifacts.speech;
   if (!speech) throw new LecternError('the narration stage needs the speech stage', 'stage:order');
-  const engine = await loadEngine(opts.engine ?? DEFAULT_ENGINE);
+  let engine = await loadEngine(opts.engine ?? DEFAULT_ENGINE);
   // In-process engines run on a pool of threads, started only if needed: for the engine's
   // version and voices when they are not cached, or for clips that are not.
   let pool: SynthesisPool | undefined;
@@ -82,9 +89,26 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
   // No more threads than there is work for: a rebuild after a one-word edit starts one.
   const getPool = (jobs = workers) => (pool ??= new SynthesisPool(engine.id, Math.max(1, Math.min(workers, jobs))));
   ctx.defer(() => pool?.close());
-  const info = await engineInfo(engine, ctx.options.cacheDir, engine.capabilities.workerSafe ? () => getPool().info() : undefined);
+  const choose = async () => {
+    const info = await engineInfo(engine, ctx.options.cacheDir, engine.capabilities.workerSafe ? () => getPool().info() : undefined);
+    return { info, voices: await Promise.all(ctx.articles.map((a) => resolveVoice(engine, info.voices, opts.voice, a.lang))) };
+  };
+  let chosen: Awaited<ReturnType<typeof choose>>;
+  try {
+    chosen = await choose();
+  } catch (e) {
+    // An engine that cannot run here, or has no voice for the language, hands over to its
+    // fallback (neural -> eSpeak NG) unless the user named a voice.
+    const reason = fallbackReason(engine, e, opts.voice);
+    if (!reason) throw e;
+    ctx.diagnostics.warn(`${reason}; narrating with ${engine.fallback} instead`, 'tts:fallback');
+    await pool?.close();
+    pool = undefined;
+    engine = await loadEngine(engine.fallback!);
+    chosen = await choose();
+  }
+  const { info, voices } = chosen;
   const engineVersion = info.version;
-  const voices = await Promise.all(ctx.articles.map((a) => resolveVoice(engine, info.voices, opts.voice, a.lang)));
   const voice = voices[0]!;
   const rate = opts.rate ?? DEFAULT_RATE;
   if (!(rate >= 80 && rate <= 500)) throw new LecternError(`rate ${rate} is out of range (80 to 500 words per minute)`, 'usage:rate');

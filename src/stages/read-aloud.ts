@@ -1,9 +1,9 @@
 import { LecternError } from '../article/diagnostics.js';
 import type { Stage } from '../pipeline/stage.js';
 import { Readable } from 'node:stream';
-import { encodeMp3Segments, mp3Chunks } from '../audio/mp3.js';
-import { ACTIVE_CLASS, clock, overlayClips, smilDocument, wrapSentences } from '../epub/overlays.js';
-import { audioOffsetSeconds, narrationWorkers } from './audio.js';
+import { mp3Chunks } from '../audio/mp3.js';
+import { ACTIVE_CLASS, clock, smilDocument } from '../epub/overlays.js';
+import { readAlong } from './read-along.js';
 import { documentName, isDigest } from './edition.js';
 
 const AUDIO_HREF = 'audio/narration.mp3';
@@ -26,30 +26,15 @@ export function readAloudStage(): Stage {
     needs: ['narration', 'audio'],
     async run(ctx) {
       const n = ctx.artifacts.narration;
-      const audio = ctx.artifacts.audio;
-      if (!n || !audio) throw new LecternError('the read-aloud stage needs the narration and audio stages', 'stage:order');
-      const sr = n.timeline.sampleRate;
-      // The book needs MP3: reuse the encoding when the audio stage made one, else encode.
-      const mp3 = audio.mp3 ?? (await encodeMp3Segments(n.timeline, n.cache, narrationWorkers(ctx), undefined, ctx.signal));
-      const offset = audioOffsetSeconds('mp3', sr);
-      const seconds = n.timeline.length / sr + offset;
-      const clips = overlayClips(n.timeline.utterances, sr, offset, seconds);
+      if (!n || !ctx.artifacts.audio) throw new LecternError('the read-aloud stage needs the narration and audio stages', 'stage:order');
+      // The same timeline as the web edition's, computed once.
+      const { mp3, offset, seconds, clips, hooksFor } = await readAlong(ctx);
       const docs = ctx.articles.map((_, doc) => ({
         xhtml: documentName(ctx, doc),
         smil: documentName(ctx, doc, 'smil'),
         overlay: isDigest(ctx) ? `overlay-${doc + 1}` : 'article-overlay',
-        clips: clips.filter((_c, k) => (n.timeline.utterances[k]!.utterance.target.doc ?? 0) === doc),
-        // Sentence ranges per block field, for wrapping in the content document.
-        ranges: new Map<string, { id: string; start: number; end: number }[]>(),
+        clips: clips.filter((c) => c.doc === doc).map(({ fragment, begin, end }) => ({ fragment, begin, end })),
       }));
-      for (const { utterance: u } of n.timeline.utterances) {
-        if (!u.target.range) continue;
-        const ranges = docs[u.target.doc ?? 0]!.ranges;
-        const key = `${u.target.blockId}\u0000${u.target.field}`;
-        const list = ranges.get(key) ?? [];
-        list.push({ id: u.id, start: u.target.range[0], end: u.target.range[1] });
-        ranges.set(key, list);
-      }
       const narrated = docs.filter((d) => d.clips.length);
       // Nothing was said (an article of emoji, say): the book stays a plain book, and says so.
       if (!narrated.length || seconds <= offset) {
@@ -75,12 +60,7 @@ export function readAloudStage(): Stage {
           { property: 'media:narrator', value: `${n.engine === 'espeak' ? 'eSpeak NG' : n.engine} ${n.engineVersion}, voice ${n.voices.join(', ')} (synthetic speech)` },
         ],
         overlays: Object.fromEntries(narrated.map((d) => [d.xhtml, d.overlay])),
-        hooksFor: (doc) => ({
-          text: (blockId, field, inlines) => {
-            const list = docs[doc]?.ranges.get(`${blockId}\u0000${field}`);
-            return list ? wrapSentences(inlines, list) : undefined;
-          },
-        }),
+        hooksFor,
         narration: { engine: n.engine === 'espeak' ? `eSpeak NG ${n.engineVersion}` : `${n.engine} ${n.engineVersion}`, voice: n.voices.join(', '), durationSeconds: seconds },
       };
       ctx.log.info(`read-aloud: ${Math.round(seconds)} s of narration, ${(mp3.bytes / 1e6).toFixed(1)} MB of MP3 in the book`);

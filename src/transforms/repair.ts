@@ -2,6 +2,11 @@
  * Repairs for damage that web scrapes do to articles. Each reports what it did as a
  * warning at the source line. They only fire on a paragraph that stops mid-sentence
  * (no closing punctuation), which well-formed articles never have.
+ *
+ * They run on the news-export (seed) reader's output only, or when the caller asks for
+ * them (`repair: true`): on other formats a short line without a full stop (a numbered
+ * tip, a date) is the author's text, not damage. A paragraph that carries an id of the
+ * author's own is never merged, so no id is lost.
  */
 import type { Diagnostics } from '../article/diagnostics.js';
 import { plainText, type Inline } from '../article/model.js';
@@ -12,6 +17,8 @@ type DraftParagraph = Extract<DraftBlock, { type: 'paragraph' }>;
 
 /** Ends like a finished sentence: terminal punctuation, optionally inside closing quotes/brackets. */
 const FINISHED = /[.!?…:;—–-]["'”’)\]]*$/;
+/** Ends a sentence: what may come before a repeat in a scrape duplicate. */
+const SENTENCE_END = /[.!?…]["'”’)\]]*$/;
 /** The shortest run of words that counts as a scrape duplicate. */
 const MIN_OVERLAP_WORDS = 4;
 
@@ -41,8 +48,10 @@ function tryMerge(a: DraftParagraph, b: DraftParagraph, diagnostics: Diagnostics
   const aText = plainText(a.children).trimEnd();
   const bText = plainText(b.children);
   if (aText === '' || FINISHED.test(aText)) return undefined;
+  // An id the author gave names that paragraph: merging would lose one of the two.
+  if (a.id !== undefined || b.id !== undefined) return undefined;
   const where = { line: a.position?.line, column: a.position?.column };
-  const bLine = b.position?.line;
+  const next = b.position?.line !== undefined ? `line ${b.position.line}` : 'the next paragraph';
 
   // Scrape duplicate: the tail of `a` is repeated near the start of `b`; keep `a`, then `b`
   // after the repeat. The few words before the repeat go too, and the warning says which.
@@ -51,7 +60,7 @@ function tryMerge(a: DraftParagraph, b: DraftParagraph, diagnostics: Diagnostics
     const [, after] = splitInlinesAt(b.children, overlap.end);
     const leadIn = bText.slice(0, overlap.start).trim();
     diagnostics.warn(
-      `merged a scrape duplicate: line ${bLine ?? '?'} repeats "${overlap.phrase}"${leadIn ? `; also dropped "${leadIn}" before it` : ''}`,
+      `merged a scrape duplicate: ${next} repeats "${overlap.phrase}"${leadIn ? `; also dropped "${leadIn}" before it` : ''}`,
       'repair:scrape-duplicate',
       where,
     );
@@ -59,7 +68,7 @@ function tryMerge(a: DraftParagraph, b: DraftParagraph, diagnostics: Diagnostics
   }
   // Split paragraph: `b` carries on the sentence in lower case.
   if (/^[a-z]/.test(bText.trimStart())) {
-    diagnostics.warn(`joined a paragraph split mid-sentence (continued on line ${bLine ?? '?'})`, 'repair:split-paragraph', where);
+    diagnostics.warn(`joined a paragraph split mid-sentence (continued on ${next})`, 'repair:split-paragraph', where);
     return { ...a, children: joinInlines(a.children, b.children, ' ') };
   }
   return undefined;
@@ -67,19 +76,24 @@ function tryMerge(a: DraftParagraph, b: DraftParagraph, diagnostics: Diagnostics
 
 /**
  * The longest run of at least `MIN_OVERLAP_WORDS` words that ends `a` and occurs in `b` as
- * whole words, no more than `MAX_LEAD_IN_WORDS` words into it: what a scrape repeated.
+ * whole words, no more than `MAX_LEAD_IN_WORDS` words into it and at the start of one of
+ * its sentences: what a scrape repeated. A repeat in the middle of a sentence of `b`
+ * ("Even though a wooden luggage rack ...") is the author writing, not a scrape.
  */
 function longestRepeatedTail(a: string, b: string): { phrase: string; start: number; end: number } | undefined {
   const words = a.split(/\s+/);
   const wordChar = /[\p{L}\p{N}]/u;
   let best: { phrase: string; start: number; end: number } | undefined;
   for (let n = MIN_OVERLAP_WORDS; n <= words.length; n++) {
-    const phrase = words.slice(-n).join(' ');
+    // An opening quote or bracket on the phrase's first word need not be repeated.
+    const phrase = words.slice(-n).join(' ').replace(/^["'“‘(\[]+/, '');
+    if (!phrase) continue;
     let at = b.indexOf(phrase);
     while (at >= 0 && (wordChar.test(b[at - 1] ?? '') || wordChar.test(b[at + phrase.length] ?? ''))) at = b.indexOf(phrase, at + 1);
     if (at < 0) break;
     // Longer phrases start earlier in `b`: keep looking when this one starts too far in.
-    if (b.slice(0, at).split(/\s+/).filter(Boolean).length <= MAX_LEAD_IN_WORDS) best = { phrase, start: at, end: at + phrase.length };
+    const leadIn = b.slice(0, at).trim();
+    if (leadIn.split(/\s+/).filter(Boolean).length <= MAX_LEAD_IN_WORDS && (leadIn === '' || SENTENCE_END.test(leadIn))) best = { phrase, start: at, end: at + phrase.length };
   }
   return best;
 }

@@ -55,6 +55,16 @@ export interface TtsEngine {
   /** Inline phoneme markup for the lexicon, when `capabilities.phonemeAlphabet` is set. */
   wrapPhoneme?(phonemes: string): string;
   synthesize(req: SynthesisRequest): Promise<Synthesis>;
+  /**
+   * The engine a build uses instead, with a warning, when this one cannot run here or has no
+   * voice for the article's language and none was asked for (the neural engine falls back to eSpeak NG).
+   */
+  readonly fallback?: string;
+  /**
+   * Loads what synthesis needs, ahead of the first request: a synthesis thread calls it as
+   * it starts, so every thread gets ready at once rather than on its first clip.
+   */
+  prepare?(): Promise<void>;
 }
 
 /**

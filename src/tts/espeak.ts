@@ -23,6 +23,8 @@ interface Exports {
   stackAlloc(size: number): number;
   __main_argc_argv(argc: number, argv: number): number;
   __emscripten_embedded_file_data?: WebAssembly.Global;
+  malloc(size: number): number;
+  free(ptr: number): void;
 }
 
 let compiled: Promise<{ factory: Factory; module: WebAssembly.Module }> | undefined;
@@ -48,9 +50,14 @@ class EspeakProgram {
   private constructor(
     private readonly mod: EmscriptenModule,
     private readonly exports: Exports,
-    private readonly snapshot: Uint8Array,
-    /** The parts of the snapshot a run may change: everything but the embedded voice data. */
+    /** The initial bytes of the parts of memory a run may change (`writable`, in order). */
+    private readonly snapshot: Uint8Array[],
+    /** The parts of the initial memory a run may change: everything but the embedded voice data. */
     private readonly writable: [number, number][],
+    /** Where the initial memory's non-zero bytes end: the heap above it starts as zeros. */
+    private readonly end: number,
+    /** Address of the C library's heap top (sbrk), when found: only the heap below it can be dirty. */
+    private readonly heapTop: number | undefined,
     private readonly stack: number,
     private readonly output: { stdout: string[]; stderr: string[] },
   ) {}
@@ -78,14 +85,29 @@ class EspeakProgram {
     const memory = new Uint8Array(exports.memory.buffer);
     let end = memory.length;
     while (end > 0 && memory[end - 1] === 0) end--;
-    return new EspeakProgram(mod, exports, memory.slice(0, end), writableRanges(exports, end), exports.stackSave(), output);
+    const writable = writableRanges(exports, end);
+    // Only what a run may change is kept: a few hundred KB, not the 18 MB of voice data.
+    const snapshot = writable.map(([from, to]) => memory.slice(from, to));
+    const heapTop = findHeapTop(exports, writable, snapshot);
+    const program = new EspeakProgram(mod, exports, snapshot, writable, end, heapTop, exports.stackSave(), output);
+    program.restore(true);
+    return program;
+  }
+
+  /** Puts memory back as a new instance has it. `all`: zero the whole heap, not just what was used. */
+  private restore(all = false): void {
+    const ex = this.exports;
+    let memory = new Uint8Array(ex.memory.buffer);
+    // The heap's top before the data is put back: below it is all a run can have dirtied.
+    const top = !all && this.heapTop !== undefined ? new Uint32Array(ex.memory.buffer)[this.heapTop >> 2]! : memory.length;
+    this.writable.forEach(([from], i) => memory.set(this.snapshot[i]!, from));
+    memory = new Uint8Array(ex.memory.buffer);
+    memory.fill(0, this.end, Math.max(this.end, Math.min(top, memory.length)));
   }
 
   run(args: string[], files: Record<string, string> = {}, outputFile?: string): { code: number; stdout: string[]; stderr: string[]; output?: Uint8Array } {
     const { exports: ex, mod } = this;
-    const memory = new Uint8Array(ex.memory.buffer);
-    for (const [from, to] of this.writable) memory.set(this.snapshot.subarray(from, to), from);
-    memory.fill(0, this.snapshot.length);
+    this.restore();
     ex.stackRestore(this.stack);
     this.output.stdout.length = 0;
     this.output.stderr.length = 0;
@@ -148,6 +170,28 @@ function writableRanges(exports: Exports, end: number): [number, number][] {
   return ranges.filter(([from, to]) => to > from);
 }
 
+/**
+ * Finds the C library's heap top (the sbrk pointer, a word in the writable data): the one
+ * word that moves up by exactly the size of a large allocation. The memory is restored
+ * afterwards. Undefined when no single word fits; the whole heap is then zeroed each run.
+ */
+function findHeapTop(exports: Exports, writable: [number, number][], snapshot: Uint8Array[]): number | undefined {
+  const size = 1 << 20;
+  const ptr = exports.malloc(size);
+  const after = new DataView(exports.memory.buffer);
+  const found: number[] = [];
+  writable.forEach(([from, to], i) => {
+    const before = new DataView(snapshot[i]!.buffer, snapshot[i]!.byteOffset, snapshot[i]!.byteLength);
+    for (let at = (from + 3) & ~3; at + 4 <= to; at += 4) {
+      const now = after.getUint32(at, true);
+      const delta = now - before.getUint32(at - from, true);
+      if (delta >= size && delta < size + 65536 && now > ptr && now <= after.byteLength) found.push(at);
+    }
+  });
+  exports.free(ptr);
+  return found.length === 1 ? found[0] : undefined;
+}
+
 /** One program per thread, made on first use. */
 let program: Promise<EspeakProgram> | undefined;
 async function run(args: string[], files: Record<string, string> = {}, outputFile?: string) {
@@ -162,7 +206,20 @@ async function run(args: string[], files: Record<string, string> = {}, outputFil
   }
 }
 
+let voiceTable: Promise<string[]> | undefined;
+const voiceTableLines = () => (voiceTable ??= run(['--voices']).then((r) => r.stdout));
 let voiceList: Promise<Voice[]> | undefined;
+let voiceFiles: Promise<Map<string, string>> | undefined;
+
+/** Voice id -> its voice file ("en-gb" -> "gmw/en"), from the "File" column of `--voices`. */
+export function parseVoiceFiles(lines: readonly string[]): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const line of lines.slice(1)) {
+    const m = /^\s*\d+\s+(\S+)\s+\S+\s+\S+\s+(\S+)/.exec(line);
+    if (m) files.set(m[1]!, m[2]!);
+  }
+  return files;
+}
 
 /** Parses `espeak-ng --voices`: "Pty Language Age/Gender VoiceName File Other Languages". */
 export function parseVoiceTable(lines: readonly string[]): Voice[] {
@@ -193,7 +250,7 @@ export function createEspeak(): TtsEngine {
       return /(\d+\.\d+[\w.-]*)/.exec(r.stdout.join(' '))?.[1] ?? 'unknown';
     },
     async voices() {
-      voiceList ??= run(['--voices']).then((r) => parseVoiceTable(r.stdout));
+      voiceList ??= voiceTableLines().then(parseVoiceTable);
       return voiceList;
     },
     async voiceFor(lang) {
@@ -204,9 +261,17 @@ export function createEspeak(): TtsEngine {
       return `espeak-ng@${pkg.version}:${statSync(require.resolve('espeak-ng').replace(/espeak-ng\.js$/, 'espeak-ng.wasm')).size}`;
     },
     wrapPhoneme: (p) => `[[${p}]]`,
+    async prepare() {
+      voiceFiles ??= voiceTableLines().then(parseVoiceFiles);
+      await voiceFiles;
+    },
     async synthesize(req: SynthesisRequest): Promise<Synthesis> {
       // "[[" starts phoneme input; only the lexicon may use it, as whole [[...]] groups it made.
-      const r = await run(['-v', req.voice, '-s', String(Math.round(req.rate)), '-f', '/in.txt', '-w', '/out.wav'], { '/in.txt': req.text }, '/out.wav');
+      // Named by its file, eSpeak loads the voice directly; named by language, it reads every
+      // voice file to find it, on every run (a third of its time). The sound is the same.
+      voiceFiles ??= voiceTableLines().then(parseVoiceFiles);
+      const file = (await voiceFiles).get(req.voice) ?? req.voice;
+      const r = await run(['-v', file, '-s', String(Math.round(req.rate)), '-f', '/in.txt', '-w', '/out.wav'], { '/in.txt': req.text }, '/out.wav');
       if (r.code !== 0 || !r.output) throw new LecternError(`espeak-ng failed for voice "${req.voice}": ${r.stderr.join(' ').trim() || `exit ${r.code}`}`, 'tts:failed');
       return decodeWav(r.output);
     },

@@ -81,7 +81,7 @@ export class SynthesisPool {
         slot.listener = undefined;
         slot.gone = undefined;
         if (m.info) resolve(m.info);
-        else reject(new LecternError(m.error ?? 'engine info failed', 'tts:failed'));
+        else reject(new LecternError(m.error ?? 'engine info failed', m.code ?? 'tts:failed'));
       };
       slot.worker.postMessage({ kind: 'info' });
     });

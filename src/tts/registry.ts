@@ -5,6 +5,7 @@ import type { TtsEngine } from './engine.js';
 export const engines: Record<string, () => Promise<TtsEngine>> = {
   espeak: async () => (await import('./espeak.js')).createEspeak(),
   say: async () => (await import('./say.js')).createSay(),
+  neural: async () => (await import('./neural.js')).createNeural(),
 };
 
 export const DEFAULT_ENGINE = 'espeak';

@@ -13,11 +13,14 @@ type Request =
   | { kind: 'encode'; job: EncodeJob; cacheDir: string };
 
 const engine = await loadEngine((workerData as { engine: string }).engine);
+// Every thread readies its engine as it starts, side by side. A failure here shows again,
+// and is reported, on the first request.
+await engine.prepare?.().catch(() => {});
 parentPort!.on('message', (req: Request) => {
   if (req.kind === 'info') {
     Promise.all([engine.version(), engine.voices()]).then(
       ([version, voices]) => parentPort!.postMessage({ info: { version, voices } }),
-      (e: unknown) => parentPort!.postMessage({ error: e instanceof Error ? e.message : String(e) }),
+      (e: unknown) => parentPort!.postMessage({ error: e instanceof Error ? e.message : String(e), code: (e as { code?: string }).code }),
     );
     return;
   }

@@ -1,0 +1,86 @@
+import type { Stage } from '../pipeline/stage.js';
+import { LecternError } from '../article/diagnostics.js';
+import { mp3Chunks } from '../audio/mp3.js';
+import { chapters } from '../audio/timeline.js';
+import { cues, webvtt } from '../audio/captions.js';
+import { digest } from '../util/hash.js';
+import { pageId, renderPage, type PageSpec } from '../web/page.js';
+import { readAlong } from './read-along.js';
+import { editionFront, isDigest } from './edition.js';
+
+/** The folder of the web edition inside the output folder: `article.web/`. */
+export function webFolder(baseName: string): string {
+  return `${baseName}.web`;
+}
+
+/**
+ * The web edition: a self-contained folder (`<name>.web/`) with `index.html`, the
+ * narration (`narration.mp3`), its transcript (`transcript.vtt`), the cover and the
+ * figure images. The page marks the sentence being spoken from the read-along timeline
+ * the read-aloud book uses (one computation for both), so the two never disagree. It asks
+ * for nothing outside its folder, so it opens from `file://` and from any static host.
+ */
+export function webStage(): Stage {
+  return {
+    name: 'web',
+    description: 'the web edition (<name>.web/): the article and its narration, read along in a browser',
+    needs: ['narration', 'audio', 'cover', 'images'],
+    async run(ctx) {
+      const n = ctx.artifacts.narration;
+      const cover = ctx.artifacts.cover;
+      if (!n || !cover) throw new LecternError('the web stage needs the narration and cover stages', 'stage:order');
+      const images = ctx.artifacts.images ?? new Map();
+      const ra = await readAlong(ctx);
+      const dir = webFolder(ctx.options.baseName);
+      const front = editionFront(ctx);
+      const digestTitle = isDigest(ctx) ? ctx.options.bundle!.title : undefined;
+      const idOf = (doc: number, id: string) => pageId({ digestTitle }, doc, id);
+      const narrated = ra.clips.length > 0 && ra.seconds > ra.offset;
+      if (!narrated) ctx.diagnostics.warn('the narration is empty, so the web edition has no player', 'web:empty');
+
+      const spec: PageSpec = {
+        ...(digestTitle !== undefined ? { digestTitle } : {}),
+        lang: front.lang,
+        dir: front.dir,
+        description: digestTitle !== undefined ? `A digest of ${ctx.articles.length} articles` : front.standfirst,
+        cover: { href: 'cover.jpg', ...(await coverSize(cover.data)) },
+        articles: ctx.articles.map((article, doc) => ({
+          article,
+          hooks: {
+            image: (id) => {
+              const img = images.get(`${doc}:${id}`);
+              return img && { href: img.href, width: img.width, height: img.height };
+            },
+            ...ra.hooksFor(doc),
+          },
+        })),
+      };
+      if (narrated) {
+        const pageCues = ra.clips.map((c) => ({ id: c.cue, el: idOf(c.doc, c.fragment), begin: c.begin, end: c.end }));
+        spec.audio = {
+          href: 'narration.mp3',
+          transcript: 'transcript.vtt',
+          seconds: ra.seconds,
+          narrator: `${n.engine === 'espeak' ? 'eSpeak NG' : n.engine} ${n.engineVersion}, voice ${n.voices.join(', ')}`,
+          cues: pageCues,
+          chapters: chapters(n.timeline, ra.offset).map((c) => ({ title: c.title, start: c.start })),
+          // Remembered positions belong to this narration: a rebuilt one starts afresh.
+          key: digest(JSON.stringify([ctx.options.baseName, pageCues]), 16),
+        };
+        // The transcript of this MP3 (the same cues as the page, in WebVTT).
+        await ctx.output.write(`${dir}/transcript.vtt`, webvtt(cues(n.timeline, ra.offset), front.headline));
+        await ctx.output.writeChunks(`${dir}/narration.mp3`, mp3Chunks(ra.mp3));
+      }
+      await ctx.output.write(`${dir}/cover.jpg`, cover.data);
+      for (const img of images.values()) await ctx.output.write(`${dir}/${img.href}`, img.data);
+      await ctx.output.write(`${dir}/index.html`, renderPage(spec));
+      ctx.log.info(`web: ${dir}/index.html${narrated ? `, ${ra.clips.length} sentences on the timeline` : ''}`);
+    },
+  };
+}
+
+async function coverSize(data: Buffer): Promise<{ width: number; height: number }> {
+  const sharp = (await import('sharp')).default;
+  const meta = await sharp(data).metadata();
+  return { width: meta.width ?? 600, height: meta.height ?? 900 };
+}

@@ -1,0 +1,205 @@
+/**
+ * The neural engine (sherpa-onnx) with a voice the tests make themselves (tiny-voice.ts):
+ * a real ONNX model run by the real native library, through the whole pipeline.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import JSZip from 'jszip';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createNeural } from '../src/tts/neural.js';
+import { inspectVoiceFolder, MANIFEST } from '../src/tts/voice-store.js';
+import { lectern, listFiles, ROOT, SAMPLE, tmpDir } from './helpers.js';
+import { decode, decodeSamples, hasFfmpeg, parseVtt } from './audio-tools.js';
+import { ace, epubcheck, hasAce, hasEpubcheck } from './validators.js';
+import { TINY_SAMPLE_RATE, tinyTokenIds, tinyWaveform, writeTinyVoice, type TinyVoiceOptions } from './tiny-voice.js';
+
+/** A data folder with the tiny voice installed as `tiny-en` (manifest written the way `voices add` does). */
+export async function dataHomeWithTinyVoice(opts: TinyVoiceOptions = {}): Promise<string> {
+  const home = tmpDir('lectern-data-');
+  const root = path.join(home, 'lectern', 'voices');
+  const dir = writeTinyVoice(path.join(root, 'tiny-en'), opts);
+  const manifest = await inspectVoiceFolder(dir, { id: 'tiny-en', licence: 'CC0-1.0 (test voice)', source: 'test', language: 'en' });
+  writeFileSync(path.join(dir, MANIFEST), JSON.stringify(manifest, null, 2));
+  return home;
+}
+
+let home: string;
+beforeAll(async () => {
+  home = await dataHomeWithTinyVoice();
+});
+
+describe('the neural engine', () => {
+  it('lists the installed voice with its language, sample rate and licence', async () => {
+    const engine = createNeural(path.join(home, 'lectern', 'voices'));
+    const voices = await engine.voices();
+    expect(voices).toEqual([{ id: 'tiny-en', name: 'tiny-en (vits, 16000 Hz, licence: CC0-1.0 (test voice))', languages: ['en'] }]);
+    expect(await engine.voiceFor('en-GB')).toBe('tiny-en');
+    expect(await engine.version()).toMatch(/^sherpa-onnx-node@\d+\.\d+\.\d+$/);
+  });
+
+  it('makes exactly the waveform the model defines, at the voice\'s sample rate, and speaks faster at a higher rate', async () => {
+    const engine = createNeural(path.join(home, 'lectern', 'voices'));
+    const text = 'Hello, world. It is 10 past 2!';
+    const s = await engine.synthesize({ text, voice: 'tiny-en', rate: 175 });
+    expect(s.sampleRate).toBe(TINY_SAMPLE_RATE);
+    const want = tinyWaveform(tinyTokenIds(text));
+    expect(s.samples.length).toBe(want.length);
+    let worst = 0;
+    want.forEach((w, i) => (worst = Math.max(worst, Math.abs(Math.round(w * 32767) - s.samples[i]!))));
+    expect(worst).toBeLessThanOrEqual(1);
+    const fast = await engine.synthesize({ text, voice: 'tiny-en', rate: 350 });
+    expect(fast.samples.length).toBe(want.length / 2);
+  });
+
+  it('refuses a voice it does not have, naming where it looked', async () => {
+    const engine = createNeural(path.join(home, 'lectern', 'voices'));
+    await expect(engine.synthesize({ text: 'a', voice: 'nope', rate: 175 })).rejects.toThrow(/no neural voice "nope" is installed in .*voices add/);
+  });
+
+  it('checks a model folder before sherpa-onnx sees it (sherpa-onnx exits the process on a missing metadata key)', async () => {
+    for (const [omit, message] of [
+      ['sample_rate', /lacks the metadata key "sample_rate"/],
+      ['n_speakers', /lacks the metadata key "n_speakers"/],
+      ['comment', /lacks the metadata key "comment"/],
+    ] as const) {
+      const dir = writeTinyVoice(path.join(tmpDir(), 'v'), { omit });
+      await expect(inspectVoiceFolder(dir, { id: 'v', source: 'test' })).rejects.toThrow(message);
+    }
+    const dir = writeTinyVoice(path.join(tmpDir(), 'v'));
+    writeFileSync(path.join(dir, 'model.onnx'), 'not a model at all, just text');
+    await expect(inspectVoiceFolder(dir, { id: 'v', source: 'test' })).rejects.toThrow(/model\.onnx is not a valid ONNX model/);
+  });
+});
+
+describe('a read-aloud build of the sample with the tiny neural voice (two threads)', () => {
+  let out: string;
+  let cache: string;
+  let stderr: string;
+  beforeAll(() => {
+    out = tmpDir();
+    cache = tmpDir('lectern-cache-');
+    const r = lectern(['build', SAMPLE, '-o', out, '--engine', 'neural', '--workers', '2', '--cache-dir', cache, '--audio', 'mp3'], { env: { XDG_DATA_HOME: home } });
+    stderr = r.stderr;
+    expect(r.status, r.stderr).toBe(0);
+  }, 300_000);
+
+  it('writes the book, the MP3, the transcript and the speech script, without falling back', () => {
+    expect(listFiles(out)).toEqual(expect.arrayContaining(['article.epub', 'article.mp3', 'article.vtt', 'article.speech.txt']));
+    expect(stderr).not.toMatch(/fallback|instead/);
+  });
+
+  it.skipIf(!hasEpubcheck)('passes EPUBCheck with 0 errors and 0 warnings', () => {
+    expect(epubcheck(path.join(out, 'article.epub')).messages).toEqual([]);
+  }, 180_000);
+
+  it.skipIf(!hasAce)('has 0 Ace violations', () => {
+    expect(ace(path.join(out, 'article.epub')).violations).toEqual([]);
+  }, 300_000);
+
+  it.skipIf(!hasFfmpeg)('has an MP3 at the voice\'s 16 kHz that decodes cleanly to the whole narration', () => {
+    const file = path.join(out, 'article.mp3');
+    const { errors } = decode(file);
+    expect(errors).toBe('');
+    const { sampleRate, samples } = decodeSamples(file);
+    expect(sampleRate).toBe(TINY_SAMPLE_RATE);
+    expect(samples.length / sampleRate).toBeGreaterThan(10);
+  }, 60_000);
+
+  it.skipIf(!hasFfmpeg)('has overlays in sync with the audio inside the EPUB: each clip begins after a pause and where the sound starts', async () => {
+    const zip = await JSZip.loadAsync(readFileSync(path.join(out, 'article.epub')));
+    const smil = await zip.file('OEBPS/article.smil')!.async('string');
+    const mp3 = await zip.file('OEBPS/audio/narration.mp3')!.async('nodebuffer');
+    const dir = tmpDir();
+    writeFileSync(path.join(dir, 'n.mp3'), mp3);
+    const { samples, sampleRate } = decodeSamples(path.join(dir, 'n.mp3'));
+    expect(sampleRate).toBe(TINY_SAMPLE_RATE);
+    const clock = (c: string) => c.split(':').reduce((t, x) => t * 60 + Number(x), 0);
+    const pars = [...smil.matchAll(/clipBegin="([^"]+)" clipEnd="([^"]+)"/g)].map((m) => ({ begin: clock(m[1]!), end: clock(m[2]!) }));
+    expect(pars.length).toBeGreaterThan(10);
+    const rms = (from: number, to: number) => {
+      let sum = 0;
+      for (let k = from; k < to; k++) sum += samples[k]! * samples[k]!;
+      return Math.sqrt(sum / Math.max(1, to - from));
+    };
+    pars.forEach((p, i) => {
+      if (i > 0) expect(p.begin).toBeCloseTo(pars[i - 1]!.end, 3);
+      if (i === 0) return;
+      const at = Math.round(p.begin * sampleRate);
+      // Silence just before the clip (the pause that ends the previous sentence) ...
+      expect(rms(at - Math.round(0.15 * sampleRate), at - Math.round(0.03 * sampleRate)), `silence before clip ${i}`).toBeLessThan(300);
+      // ... and the voice's tone starts where the clip begins (within one 576-sample MPEG-2 frame).
+      let onset = at - Math.round(0.1 * sampleRate);
+      while (onset < samples.length && Math.abs(samples[onset]!) < 200) onset++;
+      expect(Math.abs(onset - at), `sound at clip ${i}`).toBeLessThanOrEqual(576);
+    });
+    expect(pars.at(-1)!.end).toBeCloseTo(samples.length / sampleRate, 1);
+  }, 60_000);
+
+  it('has a transcript whose cues follow the speech script and end with the audio', () => {
+    const cues = parseVtt(readFileSync(path.join(out, 'article.vtt'), 'utf8'));
+    expect(cues.length).toBeGreaterThan(10);
+    for (let i = 1; i < cues.length; i++) expect(cues[i]!.start).toBeGreaterThanOrEqual(cues[i - 1]!.start);
+    if (hasFfmpeg) expect(cues.at(-1)!.end).toBeLessThanOrEqual(decode(path.join(out, 'article.mp3')).seconds + 0.1);
+  }, 60_000);
+
+  it('names the neural voice in the book\'s accessibility metadata', async () => {
+    const zip = await JSZip.loadAsync(readFileSync(path.join(out, 'article.epub')));
+    const opf = await zip.file('OEBPS/content.opf')!.async('string');
+    expect(opf).toMatch(/<meta property="media:narrator">[^<]*sherpa-onnx[^<]*voice tiny-en/);
+  });
+
+  it('rebuilds from the clip cache: nothing synthesised again, the same bytes', () => {
+    const again = tmpDir();
+    const r = lectern(['build', SAMPLE, '-o', again, '--engine', 'neural', '--workers', '2', '--cache-dir', cache, '--audio', 'mp3'], { env: { XDG_DATA_HOME: home } });
+    expect(r.status, r.stderr).toBe(0);
+    for (const f of ['article.epub', 'article.mp3', 'article.vtt']) expect(readFileSync(path.join(again, f)).equals(readFileSync(path.join(out, f))), f).toBe(true);
+  }, 300_000);
+});
+
+describe('with no neural voice installed', () => {
+  it('--engine neural falls back to eSpeak NG with a warning', () => {
+    const out = tmpDir();
+    const empty = tmpDir('lectern-data-');
+    const r = lectern(['build', SAMPLE, '-o', out, '--engine', 'neural', '-s', 'speech,narration,audio', '--audio', 'wav'], { env: { XDG_DATA_HOME: empty } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: the neural engine has no installed voice for the article's language \(lectern voices add <url-or-archive>\); narrating with espeak instead/);
+    expect(readFileSync(path.join(out, 'article.wav')).readUInt32LE(24)).toBe(22050);
+  }, 300_000);
+
+  it('--voice with a voice that is not installed is a usage error', () => {
+    const r = lectern(['build', SAMPLE, '-o', tmpDir(), '--engine', 'neural', '--voice', 'en_US-amy-low'], { env: { XDG_DATA_HOME: tmpDir('lectern-data-') } });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/unknown voice "en_US-amy-low" for engine neural/);
+  }, 120_000);
+});
+
+
+describe('where sherpa-onnx-node is not installed (it is an optional dependency)', () => {
+  /** lectern as installed without the optional package: the project's files, every dependency but sherpa-onnx's. */
+  function installWithoutSherpa(): string {
+    const dir = tmpDir('lectern-nosherpa-');
+    // dist/ is copied: Node resolves a module's imports from its real path.
+    cpSync(path.join(ROOT, 'dist'), path.join(dir, 'dist'), { recursive: true });
+    for (const f of ['templates', 'assets', 'package.json']) symlinkSync(path.join(ROOT, f), path.join(dir, f));
+    mkdirSync(path.join(dir, 'node_modules'));
+    for (const name of readdirSync(path.join(ROOT, 'node_modules'))) {
+      if (!name.startsWith('sherpa-onnx')) symlinkSync(path.join(ROOT, 'node_modules', name), path.join(dir, 'node_modules', name));
+    }
+    return dir;
+  }
+
+  it('builds with eSpeak NG as before, and --engine neural says how to get the package, then falls back', () => {
+    const dir = installWithoutSherpa();
+    const cli = path.join(dir, 'dist/lib/cli/main.js');
+    const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, XDG_DATA_HOME: home } });
+    const out = tmpDir();
+    const plain = run(['build', SAMPLE, '-o', out, '-s', 'speech,narration,audio', '--audio', 'wav']);
+    expect(plain.status, plain.stderr).toBe(0);
+    expect(plain.stderr).not.toMatch(/sherpa/);
+    const neural = run(['build', SAMPLE, '-o', tmpDir(), '--engine', 'neural', '-s', 'speech,narration,audio', '--audio', 'wav']);
+    expect(neural.status, neural.stderr).toBe(0);
+    expect(neural.stderr).toMatch(/warning: the neural engine needs the optional package sherpa-onnx-node, which is not installed or cannot load here: npm install sherpa-onnx-node .*; narrating with espeak instead/);
+  }, 300_000);
+});
