@@ -13,8 +13,8 @@ export { expandInputs } from './inputs.js';
 export type { ExpandedInputs } from './inputs.js';
 
 // Reading articles
-import { loadHtmlReader } from './readers/index.js';
-export { readArticle, parseArticle, loadHtmlReader, INPUT_FORMATS } from './readers/index.js';
+import { loadHtmlReader, loadMarkdownTables } from './readers/index.js';
+export { readArticle, parseArticle, loadHtmlReader, loadMarkdownTables, INPUT_FORMATS } from './readers/index.js';
 export { describeMath } from './speech/math.js';
 export type { InputFormat, ReadOptions, ReadResult } from './readers/index.js';
 
@@ -52,5 +52,5 @@ export type { StageFactory, StageRef, StageSpec } from './config/stage-module.js
 export { CONFIG_FILES, defineConfig, findConfigFile, loadConfig } from './config/config.js';
 export type { LecternConfig, LoadedConfig } from './config/config.js';
 
-// The library's parseArticle reads saved web pages synchronously: have their reader ready.
-await loadHtmlReader();
+// The library's parseArticle reads saved web pages and Markdown tables synchronously: have their readers ready.
+await Promise.all([loadHtmlReader(), loadMarkdownTables()]);

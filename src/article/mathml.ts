@@ -5,8 +5,18 @@
  * of unknown elements, so an equation never carries markup a reading system would run or
  * EPUBCheck would refuse. The TeX annotation MathJax and MediaWiki leave is returned apart.
  */
-import { Parser } from 'htmlparser2';
+import { createRequire } from 'node:module';
 import { escapeText, escapeXml } from '../util/xml.js';
+
+/**
+ * The parser, loaded on the first equation: every book renders through this module, and
+ * only books with equations need it (its CommonJS build, so loading stays synchronous).
+ */
+let ParserClass: typeof import('htmlparser2').Parser | undefined;
+function parserClass(): typeof import('htmlparser2').Parser {
+  ParserClass ??= (createRequire(import.meta.url)('htmlparser2') as typeof import('htmlparser2')).Parser;
+  return ParserClass;
+}
 
 export const MATHML_NS = 'http://www.w3.org/1998/Math/MathML';
 
@@ -68,6 +78,7 @@ export function cleanMathml(markup: string): CleanMath | undefined {
   const semantics: { children: number; depth: number }[] = [];
   let skip = 0;
   let annotation: { tex: boolean; text: string } | undefined;
+  const Parser = parserClass();
   const parser = new Parser(
     {
       onopentag(rawName, attrs) {

@@ -12,7 +12,7 @@ import { flattenDeepInlines } from '../transforms/nesting.js';
 import { sanitiseText } from '../transforms/text.js';
 import { readText, DEFAULT_MAX_INPUT_BYTES } from './decode.js';
 import { describeMath } from '../speech/math.js';
-import { parseMarkdown } from './mdast.js';
+import { loadMarkdownTables, mayHaveTable, parseMarkdown } from './mdast.js';
 import { looksLikeSeed, readSeed } from './seed.js';
 import { readMarkdown } from './markdown.js';
 import { readJson, zodIssue } from './json.js';
@@ -56,6 +56,9 @@ export async function loadHtmlReader(): Promise<void> {
   html ??= await import('./html.js');
 }
 
+/** Markdown tables need an extension loaded first, as the HTML reader does. */
+export { loadMarkdownTables };
+
 /** Same test as the HTML reader's own, without loading it. */
 function looksLikeHtml(text: string): boolean {
   return /^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--[\s\S]*?-->\s*)*<(?:!doctype\s+html|html)\b/i.test(text);
@@ -70,6 +73,7 @@ function isHtml(text: string, file: string, from: InputFormat | undefined): bool
 export async function readArticle(file: string, options: ReadOptions = {}): Promise<ReadResult> {
   const text = await readText(file, options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES);
   if (isHtml(text, file, options.from)) await loadHtmlReader();
+  else if (mayHaveTable(text)) await loadMarkdownTables();
   const read = parseArticle(text, file, options);
   // Equations get their words here (Speech Rule Engine loads only for an article with math).
   return { ...read, article: await describeMath(read.article, read.diagnostics) };

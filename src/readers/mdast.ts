@@ -7,31 +7,43 @@ import { unified } from 'unified';
 import remarkParse from 'remark-parse';
 import remarkFrontmatter from 'remark-frontmatter';
 import type { Root, RootContent, PhrasingContent, Definition, List, Blockquote, Table as MdTable } from 'mdast';
-import { gfmTable } from 'micromark-extension-gfm-table';
-import { gfmTableFromMarkdown } from 'mdast-util-gfm-table';
 import type { Inline, Position, QuoteList, SubList } from '../article/model.js';
 import { plainText } from '../article/model.js';
 import type { Diagnostics } from '../article/diagnostics.js';
 import type { DraftBlock } from './draft.js';
 import { MAX_INLINE_DEPTH } from '../transforms/nesting.js';
 
+const parser = unified().use(remarkParse).use(remarkFrontmatter, ['yaml']);
+
 /**
  * GitHub tables only, not the rest of GFM: autolinked bare URLs and `~` strikethrough
- * would change how existing articles read.
+ * would change how existing articles read. The extension loads only for a text with a
+ * table's delimiter row (`| --- | --- |`), which `readArticle` looks for first.
  */
-function gfmTables(this: { data(key: string): unknown[] | undefined; data(key: string, value: unknown[]): void }) {
-  const add = (key: string, value: unknown) => this.data(key, [...(this.data(key) ?? []), value]);
-  add('micromarkExtensions', gfmTable());
-  add('fromMarkdownExtensions', gfmTableFromMarkdown());
+let tableParser: typeof parser | undefined;
+const DELIMITER_ROW = /^ {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*$|^ {0,3}\|[ \t]*:?-+:?[ \t]*\|[ \t]*$/m;
+
+/** Whether the text may hold a GitHub table. */
+export function mayHaveTable(text: string): boolean {
+  return DELIMITER_ROW.test(text);
 }
 
-const parser = unified()
-  .use(remarkParse)
-  .use(remarkFrontmatter, ['yaml'])
-  .use(gfmTables as never);
+export async function loadMarkdownTables(): Promise<void> {
+  if (tableParser) return;
+  const [{ gfmTable }, { gfmTableFromMarkdown }] = await Promise.all([import('micromark-extension-gfm-table'), import('mdast-util-gfm-table')]);
+  function gfmTables(this: { data(key: string): unknown[] | undefined; data(key: string, value: unknown[]): void }) {
+    const add = (key: string, value: unknown) => this.data(key, [...(this.data(key) ?? []), value]);
+    add('micromarkExtensions', gfmTable());
+    add('fromMarkdownExtensions', gfmTableFromMarkdown());
+  }
+  tableParser = unified()
+    .use(remarkParse)
+    .use(remarkFrontmatter, ['yaml'])
+    .use(gfmTables as never) as unknown as typeof parser;
+}
 
 export function parseMarkdown(text: string): Root {
-  return parser.parse(text);
+  return (tableParser && mayHaveTable(text) ? tableParser : parser).parse(text);
 }
 
 export function positionOf(node: { position?: { start: { line: number; column: number } } }): Position | undefined {
