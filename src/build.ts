@@ -7,6 +7,7 @@ import { Diagnostics, LecternError } from './article/diagnostics.js';
 import type { Article } from './article/model.js';
 import { readArticle, type InputFormat } from './readers/index.js';
 import { expandInputs } from './inputs.js';
+import { isUrl } from './readers/fetch.js';
 import { planStages, runStages, StageError } from './pipeline/runner.js';
 import { defaultCacheRoot } from './tts/cache.js';
 import type { Artifacts, BuildOptions, Logger, Stage } from './pipeline/stage.js';
@@ -84,7 +85,7 @@ export async function buildArticle(file: string, input: BuildInput = {}): Promis
     const names = input.stages ?? defaultStageNames();
     validateStageNames(names);
     validateExtraStages(input.extraStages ?? []);
-    const read = await readArticle(file, { from: input.from, diagnostics, maxInputBytes: input.maxInputBytes, repair: input.repair });
+    const read = await readArticle(file, { from: input.from, diagnostics, maxInputBytes: input.maxInputBytes, repair: input.repair, signal: input.signal });
     result.article = read.article;
     result.format = read.format;
     const options = bookOptions(input, outputBaseName(file), [file], resolveSourceDateEpoch(read.article, input.sourceDateEpoch));
@@ -98,7 +99,8 @@ export async function buildArticle(file: string, input: BuildInput = {}): Promis
 
 /** The options every stage sees, resolved once: for one article, or for the articles of a digest. */
 function bookOptions(input: BuildInput, baseName: string, files: readonly string[], sourceDateEpoch: number): BuildOptions {
-  const sources = files.map((file) => ({ file, dir: path.dirname(path.resolve(file)) }));
+  // A fetched page's images are all URLs: it has no folder of its own.
+  const sources = files.map((file) => ({ file, dir: isUrl(file) ? process.cwd() : path.dirname(path.resolve(file)) }));
   return {
     outDir: path.resolve(input.outDir ?? 'dist'),
     baseName,
@@ -135,8 +137,17 @@ async function neededStages(selected: readonly Stage[]): Promise<Stage[]> {
   return [...have.values()];
 }
 
-/** The name outputs of `file` get: `article` for `article.md`. */
+/** The name outputs of `file` get: `article` for `article.md`, `story` for `https://site/news/story.html`. */
 export function outputBaseName(file: string): string {
+  if (isUrl(file)) {
+    try {
+      const url = new URL(file);
+      const last = decodeURIComponent(url.pathname.split('/').filter(Boolean).pop() ?? '').replace(/\.[^.]+$/, '');
+      return slug(last || url.hostname).replace(/-+/g, '-') || 'article';
+    } catch {
+      return 'article';
+    }
+  }
   return path.basename(file).replace(/\.[^.]+$/, '') || 'article';
 }
 
@@ -169,7 +180,7 @@ export async function buildBundle(inputs: readonly string[], title: string, inpu
       continue;
     }
     try {
-      const read = await readArticle(file, { from: input.from, diagnostics, maxInputBytes: input.maxInputBytes, repair: input.repair });
+      const read = await readArticle(file, { from: input.from, diagnostics, maxInputBytes: input.maxInputBytes, repair: input.repair, signal: input.signal });
       articles.push({ file, article: read.article });
       // Each article's reading diagnostics are reported under its own name; its outputs are the digest's.
       results.push({ file, ok: true, format: read.format, article: read.article, files: [], diagnostics, timings: {} });

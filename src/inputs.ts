@@ -33,6 +33,12 @@ export async function expandInputs(args: readonly string[], cwd = process.cwd())
     out.push({ file });
   };
   for (const arg of args) {
+    // A web address is fetched when it is read; `?` in it is no glob.
+    if (/^https?:\/\//i.test(arg)) {
+      if (!seen.has(arg)) out.push({ file: arg });
+      seen.add(arg);
+      continue;
+    }
     const info = await stat(path.resolve(cwd, arg)).catch(() => undefined);
     if (info?.isDirectory()) {
       const entries = await readdir(path.resolve(cwd, arg), { withFileTypes: true });

@@ -12,7 +12,7 @@ import { inspectVoiceFolder, MANIFEST } from '../src/tts/voice-store.js';
 import { lectern, listFiles, ROOT, SAMPLE, tmpDir } from './helpers.js';
 import { decode, decodeSamples, hasFfmpeg, parseVtt } from './audio-tools.js';
 import { ace, epubcheck, hasAce, hasEpubcheck } from './validators.js';
-import { TINY_SAMPLE_RATE, tinyTokenIds, tinyWaveform, writeTinyVoice, type TinyVoiceOptions } from './tiny-voice.js';
+import { SAMPLES_PER_TOKEN, TINY_SAMPLE_RATE, tinyTokenIds, tinyWaveform, writeEspeakData, writeTinyKokoro, writeTinyVoice, type TinyVoiceOptions } from './tiny-voice.js';
 
 /** A data folder with the tiny voice installed as `tiny-en` (manifest written the way `voices add` does). */
 export async function dataHomeWithTinyVoice(opts: TinyVoiceOptions = {}): Promise<string> {
@@ -52,6 +52,17 @@ describe('the neural engine', () => {
     expect(fast.samples.length).toBe(want.length / 2);
   });
 
+  it('never hands sherpa-onnx text that makes no tokens (sherpa-onnx-node crashes the process on it)', async () => {
+    const engine = createNeural(path.join(home, 'lectern', 'voices'));
+    for (const text of ['—', '“ … ”', 'ÉÉÉ']) {
+      const s = await engine.synthesize({ text, voice: 'tiny-en', rate: 175 });
+      expect(s.samples.length, text).toBe(0);
+      expect(s.sampleRate).toBe(TINY_SAMPLE_RATE);
+    }
+    // A last sentence of one character gets a full stop, so it is not dropped.
+    expect((await engine.synthesize({ text: 'A', voice: 'tiny-en', rate: 175 })).samples.length).toBe(tinyWaveform(tinyTokenIds('a.')).length);
+  });
+
   it('refuses a voice it does not have, naming where it looked', async () => {
     const engine = createNeural(path.join(home, 'lectern', 'voices'));
     await expect(engine.synthesize({ text: 'a', voice: 'nope', rate: 175 })).rejects.toThrow(/no neural voice "nope" is installed in .*voices add/);
@@ -66,6 +77,16 @@ describe('the neural engine', () => {
       const dir = writeTinyVoice(path.join(tmpDir(), 'v'), { omit });
       await expect(inspectVoiceFolder(dir, { id: 'v', source: 'test' })).rejects.toThrow(message);
     }
+    const dup = writeTinyVoice(path.join(tmpDir(), 'v'));
+    writeFileSync(path.join(dup, 'tokens.txt'), 'a 1\nb 2\na 3\n');
+    await expect(inspectVoiceFolder(dup, { id: 'v', source: 'test' })).rejects.toThrow('tokens.txt line 3 repeats a symbol');
+    const piper = writeTinyVoice(path.join(tmpDir(), 'v'), { piper: true });
+    await expect(inspectVoiceFolder(piper, { id: 'v', source: 'test' })).rejects.toThrow('a piper voice needs its espeak-ng-data folder');
+    mkdirSync(path.join(piper, 'espeak-ng-data'));
+    await expect(inspectVoiceFolder(piper, { id: 'v', source: 'test' })).rejects.toThrow('espeak-ng-data has no phontab (an incomplete espeak-ng-data folder)');
+    for (const f of ['phontab', 'phondata', 'phonindex']) writeFileSync(path.join(piper, 'espeak-ng-data', f), '');
+    writeFileSync(path.join(piper, 'tokens.txt'), '_ 0\na 1\n');
+    await expect(inspectVoiceFolder(piper, { id: 'v', source: 'test' })).rejects.toThrow('tokens.txt lacks "^", "$"');
     const dir = writeTinyVoice(path.join(tmpDir(), 'v'));
     writeFileSync(path.join(dir, 'model.onnx'), 'not a model at all, just text');
     await expect(inspectVoiceFolder(dir, { id: 'v', source: 'test' })).rejects.toThrow(/model\.onnx is not a valid ONNX model/);
@@ -157,6 +178,40 @@ describe('a read-aloud build of the sample with the tiny neural voice (two threa
   }, 300_000);
 });
 
+describe('a Piper-style voice (espeak-ng phonemes, one "scales" input), installed from a folder', () => {
+  let piperHome: string;
+  beforeAll(async () => {
+    piperHome = tmpDir('lectern-data-');
+    const src = writeTinyVoice(path.join(tmpDir(), 'vits-piper-en_US-tiny-low'), { piper: true });
+    await writeEspeakData(src);
+    const r = lectern(['voices', 'add', src, '--licence', 'CC0-1.0'], { env: { XDG_DATA_HOME: piperHome } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^installed vits-piper-en_US-tiny-low: en-US, piper, 16000 Hz, [\d.]+ MB, licence: CC0-1\.0\n$/);
+  }, 120_000);
+
+  it('phonemises with espeak-ng inside sherpa-onnx and honours the rate through the scales input', async () => {
+    const engine = createNeural(path.join(piperHome, 'lectern', 'voices'));
+    expect(await engine.voiceFor('en')).toBe('vits-piper-en_US-tiny-low');
+    const slow = await engine.synthesize({ text: 'The quick brown fox.', voice: 'vits-piper-en_US-tiny-low', rate: 175 });
+    const fast = await engine.synthesize({ text: 'The quick brown fox.', voice: 'vits-piper-en_US-tiny-low', rate: 350 });
+    expect(slow.sampleRate).toBe(16000);
+    // Whole tokens (start, phonemes each followed by a pad, end): more than the 16 letters.
+    expect(slow.samples.length % SAMPLES_PER_TOKEN).toBe(0);
+    expect(slow.samples.length / SAMPLES_PER_TOKEN).toBeGreaterThan(16);
+    expect(fast.samples.length).toBe(slow.samples.length / 2);
+  });
+
+  it('narrates the sample on two threads into a 16 kHz WAV', () => {
+    const out = tmpDir();
+    const r = lectern(['build', SAMPLE, '-o', out, '--engine', 'neural', '--workers', '2', '-s', 'speech,narration,audio,transcript', '--audio', 'wav'], { env: { XDG_DATA_HOME: piperHome } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/instead/);
+    const wav = readFileSync(path.join(out, 'article.wav'));
+    expect(wav.readUInt32LE(24)).toBe(16000);
+    expect(wav.length).toBeGreaterThan(16000 * 2 * 10);
+  }, 300_000);
+});
+
 describe('with no neural voice installed', () => {
   it('--engine neural falls back to eSpeak NG with a warning', () => {
     const out = tmpDir();
@@ -201,5 +256,47 @@ describe('where sherpa-onnx-node is not installed (it is an optional dependency)
     const neural = run(['build', SAMPLE, '-o', tmpDir(), '--engine', 'neural', '-s', 'speech,narration,audio', '--audio', 'wav']);
     expect(neural.status, neural.stderr).toBe(0);
     expect(neural.stderr).toMatch(/warning: the neural engine needs the optional package sherpa-onnx-node, which is not installed or cannot load here: npm install sherpa-onnx-node .*; narrating with espeak instead/);
+  }, 300_000);
+});
+
+describe('a Kokoro-style voice (24 kHz, two named speakers, voices.bin), installed from a .tar.gz', () => {
+  let kokoroHome: string;
+  beforeAll(async () => {
+    kokoroHome = tmpDir('lectern-data-');
+    const src = await writeTinyKokoro(path.join(tmpDir(), 'kokoro-tiny'));
+    const archive = path.join(tmpDir(), 'kokoro-tiny.tar.gz');
+    expect(spawnSync('tar', ['-czf', archive, '-C', path.dirname(src), 'kokoro-tiny']).status).toBe(0);
+    const r = lectern(['voices', 'add', archive, '--licence', 'Apache-2.0'], { env: { XDG_DATA_HOME: kokoroHome } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^installed kokoro-tiny: en-US, kokoro, 24000 Hz, [\d.]+ MB, licence: Apache-2\.0\n$/);
+  }, 120_000);
+
+  it('lists each speaker with the language its name gives, and speaks with the one asked for, at the rate asked for', async () => {
+    const engine = createNeural(path.join(kokoroHome, 'lectern', 'voices'));
+    const voices = await engine.voices();
+    expect(voices.map((v) => [v.id, v.languages])).toEqual([
+      ['kokoro-tiny', ['en-US']],
+      ['kokoro-tiny:af_tiny', ['en-US']],
+      ['kokoro-tiny:bm_tiny', ['en-GB', 'en-US']],
+    ]);
+    expect(await engine.voiceFor('en-GB')).toBe('kokoro-tiny:bm_tiny');
+    const a = await engine.synthesize({ text: 'The quick brown fox.', voice: 'kokoro-tiny:bm_tiny', rate: 175 });
+    const b = await engine.synthesize({ text: 'The quick brown fox.', voice: 'kokoro-tiny:bm_tiny', rate: 350 });
+    expect(a.sampleRate).toBe(24000);
+    expect(a.samples.length % SAMPLES_PER_TOKEN).toBe(0);
+    expect(a.samples.length / SAMPLES_PER_TOKEN).toBeGreaterThan(10);
+    expect(b.samples.length).toBe(a.samples.length / 2);
+    await expect(engine.synthesize({ text: 'a', voice: 'kokoro-tiny:zz', rate: 175 })).rejects.toThrow('voice "kokoro-tiny" has no speaker "zz" (it has af_tiny, bm_tiny)');
+  });
+
+  it.skipIf(!hasFfmpeg)('narrates the sample into a 24 kHz MP3 that decodes cleanly, with a transcript that ends with it', () => {
+    const out = tmpDir();
+    const r = lectern(['build', SAMPLE, '-o', out, '--engine', 'neural', '--voice', 'kokoro-tiny:af_tiny', '--workers', '2', '-s', 'speech,narration,audio,transcript'], { env: { XDG_DATA_HOME: kokoroHome } });
+    expect(r.status, r.stderr).toBe(0);
+    const { errors, seconds } = decode(path.join(out, 'article.mp3'));
+    expect(errors).toBe('');
+    expect(decodeSamples(path.join(out, 'article.mp3')).sampleRate).toBe(24000);
+    const cues = parseVtt(readFileSync(path.join(out, 'article.vtt'), 'utf8'));
+    expect(cues.at(-1)!.end).toBeCloseTo(seconds, 1);
   }, 300_000);
 });

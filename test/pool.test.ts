@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { SynthesisPool } from '../src/tts/pool.js';
+import { SynthesisPool, speechTask } from '../src/tts/pool.js';
+import { WorkerPool } from '../src/workers/pool.js';
+import { mp3Task } from '../src/audio/mp3.js';
 
 const requests = Array.from({ length: 20 }, (_, i) => ({ text: `Sentence number ${i} is here.`, voice: 'en-gb', rate: 175 }));
+type Threads = { threads: { worker: { terminate(): Promise<number> } }[] };
 
 describe('the synthesis pool', () => {
   it('settles at once when the build is aborted while its threads are still starting', async () => {
@@ -18,10 +21,45 @@ describe('the synthesis pool', () => {
     const pool = new SynthesisPool('espeak', 2);
     let results = 0;
     const run = pool.run(requests, async () => {
-      // The second thread dies after the first clips arrive.
-      if (++results === 2) await (pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots[1]!.worker.terminate();
+      // Both threads die after the first clips arrive.
+      if (++results === 2) for (const t of [...(pool.workers as unknown as Threads).threads]) await t.worker.terminate();
     });
-    await expect(run).rejects.toThrow(/a synthesis thread stopped|synthesis stopped before every clip/);
+    await expect(run).rejects.toThrow(/a worker thread stopped|synthesis stopped before every clip/);
     await pool.close();
   }, 20_000);
+});
+
+describe('the worker pool', () => {
+  it('runs speech and MP3 tasks, registered by their own layers, on the same threads', async () => {
+    const pool = new WorkerPool(2, [speechTask('espeak')]);
+    try {
+      const clip = await pool.run<{ samples: Int16Array; sampleRate: number }>(speechTask('espeak'), { op: 'synth', text: 'Hello.', voice: 'en-gb', rate: 175 });
+      expect(clip.sampleRate).toBe(22050);
+      expect(clip.samples.length).toBeGreaterThan(5000);
+      // An MP3 task with no clips: silence only, encoded by LAME on a pool thread.
+      const mp3 = await pool.run<Uint8Array>(mp3Task, { job: { key: 'k', items: [{ kind: 'silence', samples: 22050 }], sampleRate: 22050, length: 22050 }, cacheDir: '/nonexistent' });
+      expect(mp3.length).toBeGreaterThan(1000);
+      expect(mp3[0]).toBe(0xff);
+      // A failing task rejects with the thread's message and leaves the pool working.
+      await expect(pool.run(mp3Task, { job: { key: 'k', items: [{ kind: 'clip', key: 'ab'.repeat(32), samples: 100 }], sampleRate: 22050, length: 100 }, cacheDir: '/nonexistent' })).rejects.toThrow(/vanished from the cache/);
+      expect((await pool.run<{ version: string }>(speechTask('espeak'), { op: 'info' })).version).toMatch(/^1\./);
+    } finally {
+      await pool.close();
+    }
+  }, 30_000);
+
+  it('rejects the task of a thread that stops, and the others carry on with the queue', async () => {
+    const pool = new WorkerPool(2, [speechTask('espeak')]);
+    try {
+      const tasks = requests.slice(0, 6).map((r) => pool.run(speechTask('espeak'), { op: 'synth', ...r }));
+      await (pool as unknown as Threads).threads[0]!.worker.terminate();
+      const settled = await Promise.allSettled(tasks);
+      expect(settled.filter((s) => s.status === 'rejected').length).toBe(1);
+      expect(String((settled.find((s) => s.status === 'rejected') as PromiseRejectedResult).reason)).toMatch(/a worker thread stopped/);
+      expect(pool.size).toBe(1);
+    } finally {
+      await pool.close();
+    }
+    await expect(pool.run(speechTask('espeak'), { op: 'info' })).rejects.toThrow(/stopped/);
+  }, 30_000);
 });

@@ -8,7 +8,8 @@
  *
  * The ONNX file is written here byte by byte (protobuf wire format), no ONNX library needed.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 
 // --- protobuf wire format -----------------------------------------------------------
@@ -90,6 +91,8 @@ function int64s(values: number[]): Buffer {
 // --- the voice ------------------------------------------------------------------------
 
 export interface TinyVoiceOptions {
+  /** A Piper-style voice: one `scales` input (noise, length, noise_w), espeak-ng phonemes as tokens. */
+  piper?: boolean;
   sampleRate?: number;
   language?: string;
   /** Metadata `comment`: sherpa-onnx reads "piper" or "coqui" in it as a model family. */
@@ -125,14 +128,19 @@ export function tinyVitsModel(opts: TinyVoiceOptions = {}): Buffer {
     node('MatMul', ['xcol', 'wave'], ['grid']),
     node('Reshape', ['grid', 'row_shape'], ['row']),
     // Stretch the time axis by length_scale (sherpa-onnx sets it to 1/speed).
-    node('Concat', ['one', 'length_scale'], ['scales'], [{ name: 'axis', int: 0 }]),
-    node('Resize', ['row', '', 'scales'], ['y'], [{ name: 'mode', string: 'nearest' }]),
+    ...(opts.piper
+      ? // Piper packs the three scales into one input: length_scale is scales[1].
+        [node('Slice', ['scales', 'one_i', 'two_i'], ['length_scale']), node('Concat', ['one', 'length_scale'], ['resize'], [{ name: 'axis', int: 0 }])]
+      : [node('Concat', ['one', 'length_scale'], ['resize'], [{ name: 'axis', int: 0 }])]),
+    node('Resize', ['row', '', 'resize'], ['y'], [{ name: 'mode', string: 'nearest' }]),
   ];
   const initializers = [
     tensor('col_shape', INT64, [2], int64s([-1, 1])),
     tensor('row_shape', INT64, [2], int64s([1, -1])),
     tensor('wave', FLOAT, [1, SAMPLES_PER_TOKEN], floats(wave)),
     tensor('one', FLOAT, [1], floats([1])),
+    tensor('one_i', INT64, [1], int64s([1])),
+    tensor('two_i', INT64, [1], int64s([2])),
   ];
   const graph = Buffer.concat([
     ...nodes,
@@ -140,19 +148,17 @@ export function tinyVitsModel(opts: TinyVoiceOptions = {}): Buffer {
     ...initializers.map((t) => msg(5, t)),
     valueInfo(11, 'x', INT64, [1, 'N']),
     valueInfo(11, 'x_length', INT64, [1]),
-    valueInfo(11, 'noise_scale', FLOAT, [1]),
-    valueInfo(11, 'length_scale', FLOAT, [1]),
-    valueInfo(11, 'noise_scale_w', FLOAT, [1]),
+    ...(opts.piper
+      ? [valueInfo(11, 'scales', FLOAT, [3])]
+      : [valueInfo(11, 'noise_scale', FLOAT, [1]), valueInfo(11, 'length_scale', FLOAT, [1]), valueInfo(11, 'noise_scale_w', FLOAT, [1])]),
     valueInfo(12, 'y', FLOAT, [1, 'T']),
   ]);
   const meta: Record<string, string> = {
     sample_rate: String(sampleRate),
     n_speakers: '1',
     language: opts.language ?? 'English',
-    comment: opts.comment ?? 'lectern test voice',
-    frontend: 'characters',
-    add_blank: '0',
-    use_eos_bos: '0',
+    comment: opts.comment ?? (opts.piper ? 'piper (lectern test voice)' : 'lectern test voice'),
+    ...(opts.piper ? { voice: 'en-us', has_espeak: '1' } : { frontend: 'characters', add_blank: '0', use_eos_bos: '0' }),
   };
   if (opts.omit) delete meta[opts.omit];
   return Buffer.concat([
@@ -162,6 +168,72 @@ export function tinyVitsModel(opts: TinyVoiceOptions = {}): Buffer {
     msg(8, bytes(1, ''), int(2, 13)), // opset_import: ai.onnx 13
     ...Object.entries(meta).map(([k, v]) => msg(14, bytes(1, k), bytes(2, v))),
   ]);
+}
+
+/**
+ * A tiny Kokoro voice's model, in the shape sherpa-onnx's Kokoro loader reads: inputs
+ * tokens [1, N] (int64), style [1, D], speed [1]; metadata sample_rate, n_speakers,
+ * has_espeak, style_dim "L,1,D", voice, speaker_names. Same waveform rule as the VITS voice,
+ * stretched by 1/speed, at 24 kHz.
+ */
+export const KOKORO_STYLE: [number, number, number] = [64, 1, 4];
+export const KOKORO_SPEAKERS = ['af_tiny', 'bm_tiny'];
+export function tinyKokoroModel(): Buffer {
+  const sampleRate = 24000;
+  const wave = Array.from({ length: SAMPLES_PER_TOKEN }, (_, k) => Math.sin((2 * Math.PI * TONE_HZ * k) / sampleRate) / 64);
+  const nodes = [
+    node('Cast', ['tokens'], ['xf'], [{ name: 'to', int: FLOAT }]),
+    node('Reshape', ['xf', 'col_shape'], ['xcol']),
+    node('MatMul', ['xcol', 'wave'], ['grid']),
+    node('Reshape', ['grid', 'row_shape'], ['row']),
+    node('Div', ['one', 'speed'], ['stretch']),
+    node('Concat', ['one', 'stretch'], ['resize'], [{ name: 'axis', int: 0 }]),
+    node('Resize', ['row', '', 'resize'], ['audio2d'], [{ name: 'mode', string: 'nearest' }]),
+    node('Reshape', ['audio2d', 'flat'], ['audio']),
+  ];
+  const initializers = [
+    tensor('col_shape', INT64, [2], int64s([-1, 1])),
+    tensor('row_shape', INT64, [2], int64s([1, -1])),
+    tensor('flat', INT64, [1], int64s([-1])),
+    tensor('wave', FLOAT, [1, SAMPLES_PER_TOKEN], floats(wave)),
+    tensor('one', FLOAT, [1], floats([1])),
+  ];
+  const graph = Buffer.concat([
+    ...nodes,
+    bytes(2, 'tiny-kokoro'),
+    ...initializers.map((t) => msg(5, t)),
+    valueInfo(11, 'tokens', INT64, [1, 'N']),
+    valueInfo(11, 'style', FLOAT, [1, KOKORO_STYLE[2]]),
+    valueInfo(11, 'speed', FLOAT, [1]),
+    valueInfo(12, 'audio', FLOAT, ['T']),
+  ]);
+  const meta: Record<string, string> = {
+    model_type: 'kokoro',
+    sample_rate: String(sampleRate),
+    n_speakers: String(KOKORO_SPEAKERS.length),
+    has_espeak: '1',
+    version: '1',
+    voice: 'en-us',
+    style_dim: KOKORO_STYLE.join(','),
+    speaker_names: KOKORO_SPEAKERS.join(','),
+  };
+  return Buffer.concat([
+    int(1, 8),
+    bytes(2, 'lectern-tests'),
+    msg(7, graph),
+    msg(8, bytes(1, ''), int(2, 13)),
+    ...Object.entries(meta).map(([k, v]) => msg(14, bytes(1, k), bytes(2, v))),
+  ]);
+}
+
+/** A Kokoro voice folder: model.onnx, voices.bin (speakers x L x D floats), tokens.txt, espeak-ng-data. */
+export async function writeTinyKokoro(dir: string): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'model.onnx'), tinyKokoroModel());
+  writeFileSync(path.join(dir, 'voices.bin'), floats(Array.from({ length: KOKORO_SPEAKERS.length * KOKORO_STYLE[0] * KOKORO_STYLE[2] }, (_, i) => (i % 7) / 7)));
+  writeFileSync(path.join(dir, 'tokens.txt'), piperTokens());
+  await writeEspeakData(dir);
+  return dir;
 }
 
 export function tinyTokens(): string {
@@ -174,10 +246,62 @@ export function tinyTokenIds(text: string): number[] {
   return [...text.toLowerCase()].map((c) => TINY_ALPHABET.indexOf(c) + 1).filter((id) => id > 0);
 }
 
-/** Writes a voice folder: `model.onnx`, `tokens.txt` and, unless `manifest` is false, nothing else. */
+/**
+ * Piper's tokens: "_" pad, "^" start, "$" end, then every character espeak-ng's IPA output
+ * may use (Latin letters, IPA extensions, modifier letters, combining marks, punctuation).
+ */
+export function piperTokens(): string {
+  const chars = ['_', '^', '$', ' ', ...'!\'(),-.:;?', ...'abcdefghijklmnopqrstuvwxyz'];
+  for (const [from, to] of [[0xe6, 0xe7], [0xf0, 0xf0], [0xf8, 0xf8], [0x127, 0x127], [0x14b, 0x14b], [0x153, 0x153], [0x250, 0x2ff], [0x300, 0x36f], [0x3b2, 0x3b2], [0x3b8, 0x3b8], [0x3c7, 0x3c7], [0x1d7b, 0x1d7b], [0x2191, 0x2193], [0x2197, 0x2198], [0x2c71, 0x2c71]] as const) {
+    for (let c = from; c <= to; c++) chars.push(String.fromCodePoint(c));
+  }
+  return chars.map((c, i) => (c === ' ' ? `${i}` : `${c} ${i}`)).join('\n') + '\n';
+}
+
+/** Writes a voice folder: `model.onnx` and `tokens.txt` (a Piper-style voice also needs an `espeak-ng-data` folder). */
 export function writeTinyVoice(dir: string, opts: TinyVoiceOptions = {}): string {
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'model.onnx'), tinyVitsModel(opts));
-  writeFileSync(path.join(dir, 'tokens.txt'), tinyTokens());
+  writeFileSync(path.join(dir, 'tokens.txt'), opts.piper ? piperTokens() : tinyTokens());
   return dir;
+}
+
+/**
+ * An espeak-ng-data folder for a Piper-style voice, taken from the eSpeak NG that lectern
+ * already ships (npm `espeak-ng` embeds its data files in the WebAssembly module's memory,
+ * listed in `__emscripten_embedded_file_data`: name, size, address per entry).
+ */
+export async function writeEspeakData(into: string): Promise<string> {
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve('espeak-ng');
+  const factory = ((await import(entry)) as { default: (o: Record<string, unknown>) => Promise<unknown> }).default;
+  const module = await WebAssembly.compile(readFileSync(entry.replace(/espeak-ng\.js$/, 'espeak-ng.wasm')));
+  let instance: WebAssembly.Instance | undefined;
+  await factory({
+    noInitialRun: true,
+    print() {},
+    printErr() {},
+    instantiateWasm(imports: WebAssembly.Imports, ok: (i: WebAssembly.Instance, m: WebAssembly.Module) => void) {
+      void WebAssembly.instantiate(module, imports).then((i) => {
+        instance = i;
+        ok(i, module);
+      });
+      return {};
+    },
+  });
+  const ex = instance!.exports as unknown as { memory: WebAssembly.Memory; __emscripten_embedded_file_data: WebAssembly.Global };
+  const mem = new Uint8Array(ex.memory.buffer);
+  const u32 = new Uint32Array(ex.memory.buffer);
+  for (let ptr = ex.__emscripten_embedded_file_data.value as number; u32[ptr >> 2]; ptr += 12) {
+    const name = u32[ptr >> 2]!;
+    let end = name;
+    while (mem[end]) end++;
+    const file = Buffer.from(mem.subarray(name, end)).toString();
+    const at = file.indexOf('espeak-ng-data/');
+    if (at < 0) continue;
+    const target = path.join(into, file.slice(at));
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, mem.subarray(u32[(ptr + 8) >> 2]!, u32[(ptr + 8) >> 2]! + u32[(ptr + 4) >> 2]!));
+  }
+  return path.join(into, 'espeak-ng-data');
 }

@@ -80,10 +80,12 @@
   function update() {
     if (!cues.length) return;
     mark(cueAt(audio.currentTime));
+    // The chapter being heard (figure marks, -1 in the data, are places, not chapters).
     var t = audio.currentTime;
-    for (var k = 0; k < chapterButtons.length; k++) {
-      var on = data.chapters[k] <= t && (k + 1 >= data.chapters.length || t < data.chapters[k + 1]);
-      if (on) chapterButtons[k].setAttribute('aria-current', 'true');
+    var now = -1;
+    for (var k = 0; k < data.chapters.length; k++) if (data.chapters[k] >= 0 && data.chapters[k] <= t) now = k;
+    for (k = 0; k < chapterButtons.length; k++) {
+      if (k === now) chapterButtons[k].setAttribute('aria-current', 'true');
       else chapterButtons[k].removeAttribute('aria-current');
     }
   }

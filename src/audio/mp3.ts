@@ -10,12 +10,10 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import NodeID3 from 'node-id3';
 import { createMp3Encoder, jsLibraryVersion } from 'wasm-media-encoders';
 import type { ClipCache } from '../tts/cache.js';
-import { projectFile } from '../util/paths.js';
+import { WorkerPool, type TaskKind } from '../workers/pool.js';
 import { timelineSamples } from './pcm.js';
 import type { Chapter, Timeline, TimelineItem } from './timeline.js';
 
@@ -140,10 +138,8 @@ export async function encodeSegment(timeline: Pick<Timeline, 'items' | 'sampleRa
 let lame: ReturnType<typeof createMp3Encoder> | undefined;
 let encoding = Promise.resolve();
 
-function workerFile(): string {
-  const here = fileURLToPath(import.meta.url);
-  return here.endsWith('.ts') ? projectFile('dist', 'lib', 'audio', 'mp3-worker.js') : fileURLToPath(new URL('./mp3-worker.js', import.meta.url));
-}
+/** The MP3 task kind of the worker pool: encodes one segment (`mp3-task.ts`). */
+export const mp3Task: TaskKind = { name: 'mp3', url: new URL('./mp3-task.js', import.meta.url).href };
 
 /** Encoded segments, kept beside the clips: `<cache>/mp3/<key>.seg` = SHA-256 of the MP3 | MP3. */
 export class SegmentCache {
@@ -156,17 +152,35 @@ export class SegmentCache {
   }
   /** `corrupt`: the file is there but its checksum does not match (a damaged cache). */
   async check(key: string): Promise<'hit' | 'miss' | 'corrupt'> {
-    const buf = await readFile(this.file(key)).catch(() => undefined);
+    const file = this.file(key);
+    // Checked by this process and unchanged since (same size and time): a long-running build need not read it again.
+    const known = checkedSegments.get(file);
+    if (known) {
+      const now = await stat(file).catch(() => undefined);
+      if (now && now.size === known.size && now.mtimeMs === known.mtimeMs) return 'hit';
+      checkedSegments.delete(file);
+    }
+    const buf = await readFile(file).catch(() => undefined);
     if (!buf) return 'miss';
-    return buf.length >= 32 && createHash('sha256').update(buf.subarray(32)).digest().equals(buf.subarray(0, 32)) ? 'hit' : 'corrupt';
+    const ok = buf.length >= 32 && createHash('sha256').update(buf.subarray(32)).digest().equals(buf.subarray(0, 32));
+    if (ok) await this.remember(file);
+    return ok ? 'hit' : 'corrupt';
+  }
+  private async remember(file: string): Promise<void> {
+    const now = await stat(file).catch(() => undefined);
+    if (now) checkedSegments.set(file, { size: now.size, mtimeMs: now.mtimeMs });
   }
   async write(key: string, data: Uint8Array): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     const tmp = `${this.file(key)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
     await writeFile(tmp, Buffer.concat([createHash('sha256').update(data).digest(), data]));
     await rename(tmp, this.file(key));
+    await this.remember(this.file(key));
   }
 }
+
+/** Segment files this process checked or wrote, with their size and time then (see `SegmentCache.check`). */
+const checkedSegments = new Map<string, { size: number; mtimeMs: number }>();
 
 /** Offset of the MP3 data inside a segment file (after its checksum). */
 const SEGMENT_HEADER = 32;
@@ -212,58 +226,35 @@ export async function encodeMp3Segments(
   workers = os.availableParallelism?.() ?? os.cpus().length,
   stats?: EncodeStats,
   signal?: AbortSignal,
+  /** The build's worker threads, when it has them. */
+  pool?: WorkerPool,
 ): Promise<Mp3Segments> {
   const segments = planSegments(timeline);
   const store = segmentCache(cache);
   const state = await Promise.all(segments.map((s) => store.check(s.key)));
   const todo = segments.map((s, i) => ({ s, i })).filter(({ i }) => state[i] !== 'hit');
   if (stats) Object.assign(stats, { segments: segments.length, encoded: todo.length, repaired: state.filter((c) => c === 'corrupt').length });
-  const live = new Set<Worker>();
-  const stop = () => live.forEach((w) => void w.terminate());
-  signal?.addEventListener('abort', stop, { once: true });
-  try {
-  if (todo.length === 1 || workers <= 1) {
-    for (const { s } of todo) await store.write(s.key, await encodeSegment(timeline, cache, s));
-  } else if (todo.length > 1) {
-    let next = 0;
-    const lane = () =>
-      new Promise<void>((resolve, reject) => {
-        const worker = new Worker(workerFile(), { workerData: { items: timeline.items, sampleRate: timeline.sampleRate, cacheDir: cache.dir } });
-        live.add(worker);
-        let finished = false;
-        worker.once('exit', (code) => {
-          live.delete(worker);
-          // A thread that stops before its lane is done (aborted, crashed) fails the encoding.
-          if (!finished) reject(signal?.aborted ? (signal.reason ?? new Error('aborted')) : new Error(`an MP3 thread stopped (exit ${code})`));
-        });
-        const send = () => {
-          const job = todo[next++];
-          if (!job) {
-            finished = true;
-            void worker.terminate();
-            return resolve();
-          }
-          worker.postMessage({ index: job.i, segment: { from: job.s.from, to: job.s.to } });
-        };
-        worker.on('message', (msg: { index: number; data?: Uint8Array; error?: string }) => {
-          if (!msg.data) {
-            void worker.terminate();
-            return reject(new Error(msg.error ?? 'MP3 worker failed'));
-          }
-          store.write(segments[msg.index]!.key, msg.data).then(send, (e: unknown) => {
-            void worker.terminate();
-            reject(e);
-          });
-        });
-        worker.once('error', reject);
-        send();
-      });
-    await Promise.all(Array.from({ length: Math.min(workers, todo.length) }, lane));
-  }
-  } finally {
-    signal?.removeEventListener('abort', stop);
-    // After a failure the other lanes' threads are still encoding: stop them.
-    stop();
+  const write = (key: string) => (data: unknown) => store.write(key, data as Uint8Array);
+  if (todo.length && (pool || (todo.length > 1 && workers > 1))) {
+    // On the build's threads when it has them (warm: LAME already loaded), else on threads of our own.
+    const own = pool ? undefined : new WorkerPool(Math.min(workers, todo.length));
+    const threads = pool ?? own!;
+    const stop = () => void own?.close(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    signal?.addEventListener('abort', stop, { once: true });
+    const aborted = new Promise<void>((resolve) => (signal?.aborted ? resolve() : signal?.addEventListener('abort', () => resolve(), { once: true })));
+    try {
+      const jobs = Promise.all(todo.map(({ s }) => threads.run(mp3Task, { job: encodeJob(timeline, s), cacheDir: cache.dir }).then(write(s.key))));
+      jobs.catch(() => {});
+      await Promise.race([jobs, aborted]);
+    } finally {
+      signal?.removeEventListener('abort', stop);
+      await own?.close();
+    }
+  } else {
+    for (const { s } of todo) {
+      if (signal?.aborted) break;
+      await write(s.key)(await encodeSegment(timeline, cache, s));
+    }
   }
   if (signal?.aborted) throw signal.reason ?? new Error('aborted');
   const files = segments.map((s) => store.file(s.key));

@@ -53,6 +53,39 @@ function terminalLogger(quiet: boolean): Logger {
 }
 
 export async function runBuild(files: string[], cliFlags: BuildFlags, command?: Command): Promise<number> {
+  const prepared = await prepareBuild(cliFlags, command);
+  if (typeof prepared === 'number') return prepared;
+  const controller = new AbortController();
+  const stop = (sig: NodeJS.Signals) => controller.abort(new LecternError(`interrupted by ${sig}`, 'build:interrupted'));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const results = await prepared.run(files, controller.signal);
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
+  report(results, prepared.flags);
+  if (controller.signal.aborted) return 130;
+  return exitCode(results);
+}
+
+/** 0 when every result is good; 2 when every failure is a usage error; else 1. */
+export function exitCode(results: readonly ArticleBuildResult[]): number {
+  if (results.every((r) => r.ok)) return 0;
+  // A bad option found only once a stage ran (an unknown voice): still a usage error.
+  const usage = (e: unknown) => e instanceof LecternError && e.code.startsWith('usage:');
+  return results.filter((r) => !r.ok).every((r) => usage(r.error) || (r.error instanceof StageError && usage(r.error.cause))) ? 2 : 1;
+}
+
+export interface PreparedBuild {
+  flags: BuildFlags;
+  /** Builds `files` with the options resolved once (a watch runs it on every change). */
+  run(files: string[], signal: AbortSignal): Promise<ArticleBuildResult[]>;
+}
+
+/**
+ * Resolves the config file, third-party stages and flags into build options, once; a
+ * mistake there is a usage error (the exit code is returned instead).
+ */
+export async function prepareBuild(cliFlags: BuildFlags, command?: Command): Promise<PreparedBuild | number> {
   // The config file and third-party stages first: a mistake there is a usage error.
   let setup: BuildSetup<BuildFlags>;
   try {
@@ -79,10 +112,6 @@ export async function runBuild(files: string[], cliFlags: BuildFlags, command?: 
     }
     throw e;
   }
-  const controller = new AbortController();
-  const stop = (sig: NodeJS.Signals) => controller.abort(new LecternError(`interrupted by ${sig}`, 'build:interrupted'));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
   const stageOptions: Record<string, Record<string, unknown>> = { ...setup.stageOptions };
   if (flags.cover) stageOptions['cover'] = { image: path.resolve(flags.cover) };
   if (flags.certifiedBy && !flags.conformsTo) {
@@ -100,7 +129,7 @@ export async function runBuild(files: string[], cliFlags: BuildFlags, command?: 
   stageOptions['transcript'] = { srt: flags.srt };
   if (flags.conformsTo) stageOptions['epub'] = { conformsTo: flags.conformsTo, ...(flags.certifiedBy ? { certifiedBy: flags.certifiedBy } : {}) };
   const run = flags.bundle ? (inputs: string[], input: BuildInput) => buildBundle(inputs, flags.bundle!, input) : build;
-  const results = await run(files, {
+  const input: BuildInput = {
     cacheDir: flags.cache ? flags.cacheDir : false,
     outDir: flags.out,
     stages,
@@ -111,19 +140,11 @@ export async function runBuild(files: string[], cliFlags: BuildFlags, command?: 
     ...(flags.maxInputBytes ? { maxInputBytes: flags.maxInputBytes } : {}),
     stageOptions,
     log: terminalLogger(flags.quiet || flags.json),
-    signal: controller.signal,
-  });
-  process.off('SIGINT', stop);
-  process.off('SIGTERM', stop);
-  report(results, flags);
-  if (controller.signal.aborted) return 130;
-  if (results.every((r) => r.ok)) return 0;
-  // A bad option found only once a stage ran (an unknown voice): still a usage error.
-  const usage = (e: unknown) => e instanceof LecternError && e.code.startsWith('usage:');
-  return results.filter((r) => !r.ok).every((r) => usage(r.error) || (r.error instanceof StageError && usage(r.error.cause))) ? 2 : 1;
+  };
+  return { flags, run: (inputs, signal) => run(inputs, { ...input, signal }) };
 }
 
-function report(results: ArticleBuildResult[], flags: BuildFlags): void {
+export function report(results: ArticleBuildResult[], flags: BuildFlags): void {
   for (const r of results) {
     if (!flags.quiet) process.stderr.write(formatDiagnostics(r.diagnostics.list.filter((d) => d.severity !== 'info')));
     if (r.error) process.stderr.write(formatFailure(r.file, r.error) + '\n');

@@ -8,6 +8,8 @@ export interface InspectFlags {
   maxInputBytes?: number;
   json: boolean;
   speech: boolean;
+  /** With `speech`: each token the normaliser changed, the rule that fired and what it said. */
+  explain?: boolean;
   engine: string;
   lexicon: string[];
   readPullquotes: boolean;
@@ -38,6 +40,13 @@ async function printSpeech(article: Article, flags: InspectFlags): Promise<numbe
     const engine = await loadEngine(flags.engine);
     const phonemes = engine.capabilities.phonemeAlphabet && engine.wrapPhoneme ? { alphabet: engine.capabilities.phonemeAlphabet, wrap: engine.wrapPhoneme } : undefined;
     const script = speechScript(article, { lexicon, phonemes, readPullquotes: flags.readPullquotes });
+    if (flags.explain) {
+      const { normaliserFor } = await import('../speech/normalise/index.js');
+      const normaliser = normaliserFor(article.lang);
+      const explained = script.map((u) => ({ u, changes: normaliser.explain(u.text).changes }));
+      process.stdout.write(flags.json ? JSON.stringify(explained.map(({ u, changes }) => ({ id: u.id, text: u.text, speech: u.speech, changes: changes.map(({ from, to, rule, class: cls }) => ({ from, to, rule, class: cls })) })), null, 2) + '\n' : explainText(explained));
+      return 0;
+    }
     process.stdout.write(flags.json ? JSON.stringify(script.map(({ id, kind, text, speech, pauseAfterMs, chapter }) => ({ id, kind, text, speech, pauseAfterMs, ...(chapter ? { chapter } : {}) })), null, 2) + '\n' : scriptText(script));
     return 0;
   } catch (e) {
@@ -45,6 +54,16 @@ async function printSpeech(article: Article, flags: InspectFlags): Promise<numbe
     process.stderr.write(`lectern: ${e.toString()}\n`);
     return e.code.startsWith('usage:') ? 2 : 1;
   }
+}
+
+/** The script, each utterance followed by the tokens the normaliser changed: `  "6.42am" -> "six forty two a.m."  time:12h (TIME)`. */
+function explainText(explained: { u: { id: string; speech: string }; changes: { from: string; to: string; rule: string; class: string }[] }[]): string {
+  const lines: string[] = [];
+  for (const { u, changes } of explained) {
+    lines.push(`${u.id}: ${u.speech}`);
+    for (const c of changes) lines.push(`  ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)}  ${c.rule} (${c.class})`);
+  }
+  return lines.join('\n') + '\n';
 }
 
 const clip = (s: string, n = 72) => (s.length > n ? s.slice(0, n - 1) + '…' : s);

@@ -42,18 +42,9 @@ function parseBytes(value: string): number {
   return n;
 }
 
-function program(): Command {
-  const cmd = new Command('lectern')
-    .description('Turn news articles into accessible EPUB 3 books, narrated audio and read-aloud EPUBs.')
-    .version(pkg.version, '-V, --version')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str) });
-
-  cmd
-    .command('build')
-    .description('build outputs for one or more articles')
-    .argument('<files...>', 'article files (.md with front matter, the news export format, .json or a saved .html page), folders or globs')
+/** The options of `build`, shared by `watch`. */
+function buildOptions(command: Command): Command {
+  return command
     .option('-o, --out <dir>', 'output folder', 'dist')
     .option('-s, --stages <names>', 'comma-separated stages to run (see `lectern stages`)')
     .addOption(new Option('--from <format>', 'input format instead of guessing').choices(['seed', 'markdown', 'json', 'html']))
@@ -80,11 +71,40 @@ function program(): Command {
     .option('--config <file>', 'config file (default: lectern.config.js, .mjs or .json in the current folder)')
     .option('--no-config', 'ignore the config file in the current folder')
     .option('-q, --quiet', 'print only errors', false)
-    .option('--json', 'print a machine-readable report on stdout', false)
+    .option('--json', 'print a machine-readable report on stdout', false);
+}
+
+function program(): Command {
+  const cmd = new Command('lectern')
+    .description('Turn news articles into accessible EPUB 3 books, narrated audio and read-aloud EPUBs.')
+    .version(pkg.version, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(str) });
+
+  buildOptions(
+    cmd
+      .command('build')
+      .description('build outputs for one or more articles')
+      .argument('<files...>', 'article files (.md with front matter, the news export format, .json or a saved .html page), folders, globs or http(s) URLs of pages'),
+  )
     .action(async (files: string[], opts, command: Command) => {
       const { runBuild } = await import('./build-command.js');
       process.exitCode = await runBuild(files, opts, command);
     });
+
+  buildOptions(
+    cmd
+      .command('watch')
+      .description('build, then rebuild on every save (threads, engine and cache kept warm); Ctrl-C stops')
+      .argument('<files...>', 'article files, folders or globs, as for build'),
+  )
+    .option('--preview', 'also serve the web edition of the (first) article on 127.0.0.1; open pages reload after each rebuild', false)
+    .option('-p, --port <n>', 'port for --preview (default: a free one)', parsePort, 0)
+    .action(async (files: string[], opts, command: Command) => {
+    const { runWatch } = await import('./watch-command.js');
+    process.exitCode = await runWatch(files, opts, command);
+  });
 
   cmd
     .command('inspect')
@@ -94,6 +114,7 @@ function program(): Command {
     .option('--json', 'print the article model as JSON (with --speech: the script with ids, kinds and pauses)', false)
     .option('--max-input-bytes <n>', 'largest article file accepted, in bytes (default: 8 MiB)', parseBytes)
     .option('--speech', 'print the narration script, one utterance per line, exactly as the engine gets it', false)
+    .option('--explain', 'with --speech: under each utterance, every token the normaliser changed, the rule that fired and what it produced', false)
     .option('-e, --engine <id>', 'engine whose phoneme syntax the lexicon may use', 'espeak')
     .option('--lexicon <file>', 'pronunciation lexicon (.pls or .json); repeatable', collect, [])
     .option('--read-pullquotes', 'include pull quotes', false)
@@ -117,13 +138,36 @@ function program(): Command {
       process.exitCode = await runPreview(file, opts);
     });
 
-  cmd
+  const voices = cmd
     .command('voices')
-    .description('list the voices of each text-to-speech engine')
+    .description('list the voices of each text-to-speech engine; add or remove neural voices')
     .option('-e, --engine <id>', 'only this engine')
     .action(async (opts: { engine?: string }) => {
       const { runVoices } = await import('./voices-command.js');
       process.exitCode = await runVoices(opts);
+    });
+  voices
+    .command('add')
+    .description('install a neural voice (Piper/VITS or Kokoro, as packaged for sherpa-onnx) from a URL, an archive or a folder')
+    .argument('<source>', 'http(s) URL or file of a .tar.bz2, .tar.gz or .zip archive, or a folder')
+    .option('--sha256 <hex>', "the archive's expected SHA-256; a mismatch installs nothing")
+    .option('--licence <text>', "the voice's licence, recorded and listed (default: from its model card, else unknown)")
+    .option('--lang <tag>', "the voice's language as a BCP 47 tag (default: from the model and its name)")
+    .option('--id <id>', "the voice's id (default: the archive's top folder)")
+    .option('--max-size <MB>', 'largest archive accepted, in MB (default: 512)', parseNumber)
+    .option('--force', 'replace an installed voice of the same id', false)
+    .option('-q, --quiet', 'print only errors', false)
+    .action(async (source: string, opts) => {
+      const { runVoicesAdd } = await import('./voices-command.js');
+      process.exitCode = await runVoicesAdd(source, opts);
+    });
+  voices
+    .command('remove')
+    .description('remove an installed neural voice')
+    .argument('<id>', 'the voice id (see `lectern voices`)')
+    .action(async (id: string) => {
+      const { runVoicesRemove } = await import('./voices-command.js');
+      process.exitCode = await runVoicesRemove(id);
     });
 
   cmd

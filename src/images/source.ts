@@ -28,7 +28,15 @@ function fail(ctx: SourceContext, message: string, code: string, position?: Posi
 export async function loadImage(ref: string, ctx: SourceContext, position?: Position): Promise<ImageSource> {
   if (/^https?:\/\//i.test(ref)) {
     if (!ctx.allowRemote) throw fail(ctx, `image ${ref} is remote; lectern does not fetch it unless you pass --allow-remote`, 'image:remote', position);
-    return { kind: 'data', data: await fetchLimited(ref, ctx, position) };
+    // An image the server does not give (gone, refused, too slow) is missing, like a
+    // missing file: the figure keeps its words. Only an image over the size limit fails.
+    try {
+      return { kind: 'data', data: await fetchLimited(ref, ctx, position) };
+    } catch (e) {
+      if (ctx.signal?.aborted) throw e;
+      if (e instanceof LecternError && e.code === 'image:fetch' && !/larger than/.test(e.message)) return { kind: 'missing', reason: e.message };
+      throw e;
+    }
   }
   if (/^[a-z][a-z0-9+.-]*:/i.test(ref) && !/^[a-z]:[\\/]/i.test(ref)) throw fail(ctx, `image ${ref}: unsupported URL scheme`, 'image:scheme', position);
   const root = await realpath(ctx.articleDir);

@@ -28,6 +28,8 @@ export const MAX_LIST_DEPTH = 16;
 /** Code and tables inside list items are taken out of the item, after it (the model's items are text). */
 const HOISTED = 'data-lectern-hoisted';
 type ListShape = { ordered: boolean; items: Inline[][]; sublists: SubList[] };
+import { contradictsScript, detectLanguage, languageName } from './language.js';
+import { chooseAuthors, chooseHeadline, readJsonLd } from './html-meta.js';
 
 /** `<!doctype html`, `<html` or an XML prolog first (comments allowed before). */
 export function looksLikeHtml(text: string): boolean {
@@ -130,13 +132,8 @@ function isoDate(value: string): string | undefined {
   return Number.isFinite(t) ? new Date(t).toISOString().replace(/\.000Z$/, 'Z') : undefined;
 }
 
-function splitAuthors(value: string): string[] {
-  return collapse(value)
-    .replace(/^by\s+/i, '')
-    .split(/\s*(?:,|;|\band\b|&)\s*/i)
-    .map((a) => a.trim())
-    .filter((a) => a && !/^https?:/i.test(a));
-}
+/** Languages written right to left. */
+const RTL_LANGS = new Set(['ar', 'fa', 'ur', 'he', 'yi', 'ps', 'ckb', 'dv', 'ug', 'sd']);
 
 const LANG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/;
 
@@ -162,7 +159,10 @@ function mineHeader(document: Document): Found {
       const text = collapse(el.textContent ?? '');
       if (found[key] || !text || text.length > max) return;
       found[key] = text;
-      el.setAttribute(SKIP_MARK, '');
+      // Removed, not only marked: Readability rebuilds a <div> as a <p> without its
+      // attributes, and the byline's dates would come back as a body paragraph.
+      if (el.querySelector('h1, img, figure, article')) el.setAttribute(SKIP_MARK, '');
+      else el.remove();
     };
     if (hasClass(el, CLASS.kicker)) take('kicker', 80);
     else if (hasClass(el, CLASS.standfirst)) take('standfirst', 600);
@@ -192,6 +192,8 @@ class HtmlConverter {
     private readonly diagnostics: Diagnostics,
     private readonly headline: string,
     private readonly linkBase: string | undefined,
+    /** The page was fetched from the web: its relative image paths are URLs on its server. */
+    private readonly fetched = false,
   ) {}
 
   /** Converts an element's children as blocks, gathering loose text into paragraphs. */
@@ -362,6 +364,7 @@ class HtmlConverter {
       this.diagnostics.warn(`dropped image ${src.slice(0, 60)}: unsupported URL scheme`, 'html:image-scheme', position);
       return undefined;
     }
+    if (this.fetched && this.linkBase) return new URL(src, this.linkBase).href;
     if (src.startsWith('/')) {
       if (this.linkBase) return new URL(src, this.linkBase).href;
       this.diagnostics.warn(`dropped image ${src}: the path is relative to the web site, which the page does not name`, 'html:image-root', position);
@@ -765,7 +768,55 @@ function spareRootFromReadability(document: Document): void {
   }
 }
 
-export function readHtml(text: string, file: string, diagnostics: Diagnostics, defaultLang: string): DraftArticle {
+/** The plain text of a block, for language detection. */
+function blockText(block: DraftBlock): string {
+  switch (block.type) {
+    case 'paragraph':
+    case 'heading':
+    case 'pullquote':
+      return plainText(block.children);
+    case 'blockquote':
+      return block.paragraphs.map(plainText).join(' ');
+    case 'list':
+      return block.items.map(plainText).join(' ');
+    case 'figure':
+      return plainText(block.caption);
+    default:
+      return '';
+  }
+}
+
+/**
+ * The article's language: what the page declares, unless its text is plainly in another
+ * script; else the language detected from the text (with a warning, as it is a guess);
+ * else English. A language the caller gives (`fallback`) wins over detection when the
+ * page declares none.
+ */
+function pageLanguage(raw: string | undefined, text: string, fallback: string | undefined, diagnostics: Diagnostics): string {
+  const declared = raw?.trim();
+  const valid = declared && LANG.test(declared) ? declared : undefined;
+  if (declared && !valid) diagnostics.warn(`ignored the page's language "${declared.slice(0, 40)}" (not a BCP 47 tag)`, 'html:lang');
+  if (valid && !contradictsScript(valid, text)) return valid;
+  if (!valid && fallback) return fallback;
+  const detected = detectLanguage(text);
+  if (detected && valid) {
+    diagnostics.warn(`the page declares its language as ${valid}, but its text is in ${languageName(detected)}: using ${detected}`, 'html:lang-detected');
+    return detected;
+  }
+  if (valid) return valid;
+  if (detected) {
+    diagnostics.warn(`the page declares no language; detected ${languageName(detected)} (${detected}) from its text`, 'html:lang-detected');
+    return detected;
+  }
+  diagnostics.warn('the page declares no language and has too little text to tell; using en', 'html:lang');
+  return 'en';
+}
+
+/**
+ * Reads a page. `fetchedFrom` is the URL a fetched page came from (after redirects): its
+ * relative links and images resolve against it, as in a browser.
+ */
+export function readHtml(text: string, file: string, diagnostics: Diagnostics, defaultLang?: string, fetchedFrom?: string): DraftArticle {
   const document = parsePage(text);
   prepareMath(document);
   const root = document.documentElement;
@@ -784,10 +835,16 @@ export function readHtml(text: string, file: string, diagnostics: Diagnostics, d
   };
   const savedFrom = /<!--\s*saved from url=\(\d+\)(https?:\/\/\S+?)\s*-->/i.exec(text.slice(0, 2000))?.[1];
   const absolute = (u: string | null | undefined) => (u ? safeLink(u) : undefined);
-  const pageUrl = absolute(document.querySelector('link[rel="canonical"]')?.getAttribute('href')) ?? absolute(meta('og:url')) ?? absolute(savedFrom);
-  const linkBase = absolute(document.querySelector('base[href]')?.getAttribute('href')) ?? pageUrl;
+  const pageUrl = absolute(document.querySelector('link[rel="canonical"]')?.getAttribute('href')) ?? absolute(meta('og:url')) ?? absolute(savedFrom) ?? fetchedFrom;
+  const baseHref = document.querySelector('base[href]')?.getAttribute('href');
+  const linkBase = (baseHref && fetchedFrom ? safeLink(baseHref, fetchedFrom) : absolute(baseHref)) ?? fetchedFrom ?? pageUrl;
 
   const metaAuthor = meta('author', 'article:author', 'byl', 'sailthru.author');
+  // Read before Readability, which removes scripts (JSON-LD) and rewrites the page.
+  const ld = readJsonLd(document);
+  const siteNames = [meta('og:site_name'), meta('application-name'), ld.publisher, meta('twitter:site')?.replace(/^@/, '')].filter((s): s is string => !!s);
+  const chosenHeadline = chooseHeadline(document, { ogTitle: meta('og:title', 'twitter:title'), ldHeadline: ld.headline, title: collapse(document.querySelector('title')?.textContent ?? ''), siteNames, pageUrl });
+  const relAuthors = [...document.querySelectorAll('a[rel~="author"], [itemprop="author"] [itemprop="name"], [itemprop="author"][content]')].map((a) => collapse(a.getAttribute('content') ?? a.textContent ?? '')).filter(Boolean);
   const found = mineHeader(document);
   spareRootFromReadability(document);
   let parsed: ReturnType<Readability<Node>['parse']> = null;
@@ -799,7 +856,7 @@ export function readHtml(text: string, file: string, diagnostics: Diagnostics, d
     diagnostics.info(`the reader-view extraction failed (${e instanceof Error ? e.message : String(e)}); read the page's <article> or <main> instead`, 'html:readability');
   }
 
-  const headline = found.headline ?? meta('og:title', 'twitter:title') ?? (parsed?.title ? collapse(parsed.title) : undefined) ?? collapse(document.querySelector('title')?.textContent ?? '');
+  const headline = chosenHeadline ?? (parsed?.title ? collapse(parsed.title) : undefined) ?? found.headline ?? '';
   if (!headline) throw errors.structure(file, 'the page has no headline (no <h1>, og:title or <title>)');
 
   let body = parsed?.content as Element | null | undefined;
@@ -810,19 +867,21 @@ export function readHtml(text: string, file: string, diagnostics: Diagnostics, d
     mineHeader(again);
     body = again.querySelector('article') ?? again.querySelector('main') ?? again.body;
   }
-  const converter = new HtmlConverter(diagnostics, headline, linkBase);
+  const converter = new HtmlConverter(diagnostics, headline, linkBase, fetchedFrom !== undefined);
   if (body) converter.container(body);
   converter.finish();
   const blocks = normaliseHeadingDepths(converter.blocks);
   if (!blocks.length) diagnostics.warn('found no article text in the page', 'html:empty');
 
-  const rawLang = root?.getAttribute('lang') ?? meta('content-language', 'og:locale')?.replace(/_/g, '-') ?? parsed?.lang ?? undefined;
-  let lang = defaultLang;
-  if (rawLang && LANG.test(rawLang.trim())) lang = rawLang.trim();
-  else if (rawLang) diagnostics.warn(`ignored the page's language "${rawLang}" (not a BCP 47 tag); using ${defaultLang}`, 'html:lang');
+  const lang = pageLanguage(
+    root?.getAttribute('lang') ?? root?.getAttribute('xml:lang') ?? meta('content-language', 'og:locale')?.replace(/_/g, '-') ?? parsed?.lang ?? undefined,
+    [headline, ...blocks.map(blockText)].join('\n'),
+    defaultLang,
+    diagnostics,
+  );
   const rawDir = (root?.getAttribute('dir') ?? bodyDir ?? parsed?.dir ?? '').toLowerCase();
 
-  const authors = splitAuthors(metaAuthor ?? parsed?.byline ?? found.byline ?? '');
+  const authors = chooseAuthors([ld.authors, metaAuthor && !/^https?:/i.test(metaAuthor) ? metaAuthor : undefined, relAuthors, found.byline, parsed?.byline ?? undefined], siteNames);
   const rawDate = meta('article:published_time', 'datepublished', 'date', 'dc.date') ?? parsed?.publishedTime ?? document.querySelector('article time[datetime]')?.getAttribute('datetime') ?? undefined;
   const published = rawDate ? isoDate(rawDate) : undefined;
   if (rawDate && !published) diagnostics.warn(`ignored the published date "${rawDate}", which is not a date`, 'html:date');
@@ -831,7 +890,7 @@ export function readHtml(text: string, file: string, diagnostics: Diagnostics, d
   const lead = firstParagraph?.type === 'paragraph' ? collapse(plainText(firstParagraph.children)) : '';
   const description = found.standfirst ?? meta('og:description', 'description', 'twitter:description') ?? (parsed?.excerpt ? collapse(parsed.excerpt) : undefined);
   const stem = description?.replace(/(?:…|\.\.\.)$/, '').trim();
-  const standfirst = stem && !lead.startsWith(stem) && !same(stem, headline) ? description : undefined;
+  const standfirst = stem && !lead.startsWith(stem) && !same(stem, headline) && !same(stem, found.byline ?? '') ? description : undefined;
 
   const publisher = meta('og:site_name', 'application-name') ?? (parsed?.siteName ? collapse(parsed.siteName) : undefined);
   const rights = meta('copyright', 'dcterms.rights', 'dc.rights', 'rights');
@@ -839,7 +898,8 @@ export function readHtml(text: string, file: string, diagnostics: Diagnostics, d
 
   return {
     lang,
-    dir: rawDir === 'rtl' ? 'rtl' : 'ltr',
+    // A page that does not say its direction follows its language's script.
+    dir: rawDir === 'rtl' || (!rawDir && RTL_LANGS.has(lang.toLowerCase().split('-')[0]!)) ? 'rtl' : 'ltr',
     ...(kicker ? { kicker } : {}),
     headline,
     ...(standfirst ? { standfirst } : {}),

@@ -10,7 +10,8 @@ import { repairParagraphs } from '../transforms/repair.js';
 import { deriveAltText } from '../transforms/alt.js';
 import { flattenDeepInlines } from '../transforms/nesting.js';
 import { sanitiseText } from '../transforms/text.js';
-import { readText, DEFAULT_MAX_INPUT_BYTES } from './decode.js';
+import { readBytes, decodeText, decodePage, isHtmlFile, DEFAULT_MAX_INPUT_BYTES } from './decode.js';
+import { fetchPage, isUrl } from './fetch.js';
 import { describeMath } from '../speech/math.js';
 import { loadMarkdownTables, mayHaveTable, parseMarkdown } from './mdast.js';
 import { looksLikeSeed, readSeed } from './seed.js';
@@ -34,6 +35,10 @@ export interface ReadOptions {
    * without a full stop is the author's text.
    */
   repair?: boolean;
+  /** Stops fetching a URL. Default: none. */
+  signal?: AbortSignal;
+  /** The URL a page was fetched from (set by `readArticle` for a URL). Default: none. */
+  pageUrl?: string;
   /** Diagnostics list to report into. Default: a new one. */
   diagnostics?: Diagnostics;
 }
@@ -71,11 +76,37 @@ function isHtml(text: string, file: string, from: InputFormat | undefined): bool
 }
 
 export async function readArticle(file: string, options: ReadOptions = {}): Promise<ReadResult> {
-  const text = await readText(file, options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES);
+  if (isUrl(file)) {
+    // A web address: fetched (the user naming it is the permission), then read like a saved page.
+    const diagnostics = options.diagnostics ?? new Diagnostics(file);
+    const fetched = await fetchPage(file, { maxBytes: options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES, signal: options.signal });
+    if (fetched.url !== file) diagnostics.info(`redirected to ${fetched.url}`, 'input:redirect');
+    const page = decodePage(file, fetched.bytes, fetched.charset);
+    if (page.note) diagnostics[page.note.severity === 'info' ? 'info' : 'warn'](page.note.message, page.note.rule);
+    return readPage(page.text, file, { ...options, diagnostics, pageUrl: fetched.url });
+  }
+  const bytes = await readBytes(file, options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES);
+  // A web page may come in any character set; the other formats are UTF-8 (or UTF-16 with a BOM).
+  if (options.from === 'html' || (!options.from && isHtmlFile(file, bytes))) {
+    const diagnostics = options.diagnostics ?? new Diagnostics(file);
+    const page = decodePage(file, bytes);
+    if (page.note) diagnostics[page.note.severity === 'info' ? 'info' : 'warn'](page.note.message, page.note.rule);
+    return readPage(page.text, file, { ...options, diagnostics });
+  }
+  const text = decodeText(file, bytes);
   if (isHtml(text, file, options.from)) await loadHtmlReader();
   else if (mayHaveTable(text)) await loadMarkdownTables();
-  const read = parseArticle(text, file, options);
-  // Equations get their words here (Speech Rule Engine loads only for an article with math).
+  return withMathWords(parseArticle(text, file, options));
+}
+
+/** Reads a web page already decoded to text (a saved file or a fetched URL). */
+export async function readPage(text: string, file: string, options: ReadOptions = {}): Promise<ReadResult> {
+  await loadHtmlReader();
+  return withMathWords(parseArticle(text, file, { ...options, from: options.from ?? 'html' }));
+}
+
+/** Equations get their words (Speech Rule Engine loads only for an article with math). */
+async function withMathWords(read: ReadResult): Promise<ReadResult> {
   return { ...read, article: await describeMath(read.article, read.diagnostics) };
 }
 
@@ -97,7 +128,7 @@ export function parseArticle(text: string, file: string, options: ReadOptions = 
     } else if (isHtml(text, file, options.from)) {
       format = 'html';
       if (!html) throw new LecternError('the HTML reader is not loaded: call loadHtmlReader() (or readArticle) first', 'internal:html-reader', { file });
-      draft = html.readHtml(text, file, diagnostics, lang);
+      draft = html.readHtml(text, file, diagnostics, options.lang, options.pageUrl);
     } else {
       const root = parseMarkdown(text);
       const isFrontMatter = root.children[0]?.type === 'yaml';

@@ -69,7 +69,7 @@ export function audioStage(): Stage {
         await ctx.output.writeChunks(name, wavChunks(n.timeline, n.cache));
       } else if (format === 'mp3') {
         const cover = ctx.artifacts.cover;
-        mp3 = await encodeMp3Segments(n.timeline, n.cache, narrationWorkers(ctx), encodeStats, ctx.signal);
+        mp3 = await encodeMp3Segments(n.timeline, n.cache, narrationWorkers(ctx), encodeStats, ctx.signal, n.threads);
         if (encodeStats.repaired) ctx.diagnostics.warn(`${encodeStats.repaired} cached MP3 segment(s) were damaged; encoded them again`, 'cache:corrupt');
         const tag = id3Tag({
           title: a.headline,

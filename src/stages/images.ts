@@ -33,7 +33,9 @@ export function imagesStage(): Stage {
       const images = new Map<string, BookImage>();
       for (const [index, article] of ctx.articles.entries()) {
       const source = ctx.options.sources[index] ?? { file: ctx.options.articleFile, dir: ctx.options.articleDir };
-      const src = { articleDir: source.dir, articleFile: source.file, allowRemote: ctx.options.allowRemote, signal: ctx.signal };
+      // A page the user fetched by its URL brings its images from the same web.
+      const allowRemote = ctx.options.allowRemote || /^https?:\/\//i.test(source.file);
+      const src = { articleDir: source.dir, articleFile: source.file, allowRemote, signal: ctx.signal };
       const remote: { url: string; position?: Position }[] = [];
       for (const block of article.blocks) {
         if (block.type !== 'figure') continue;
@@ -41,7 +43,7 @@ export function imagesStage(): Stage {
           ctx.diagnostics.warn('figure has no image file; the book keeps its caption and credit', 'image:none', block.position);
           continue;
         }
-        if (!ctx.options.allowRemote && isRemote(block.image)) {
+        if (!allowRemote && isRemote(block.image)) {
           remote.push({ url: block.image, position: block.position });
           continue;
         }

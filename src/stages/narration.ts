@@ -4,10 +4,11 @@ import path from 'node:path';
 import { LecternError } from '../article/diagnostics.js';
 import type { Stage, StageContext } from '../pipeline/stage.js';
 import { buildTimeline, speechParts, type Timeline } from '../audio/timeline.js';
-import { encodeJob, planSegments, segmentCache, type EncodeJob } from '../audio/mp3.js';
+import { encodeJob, mp3Task, planSegments, segmentCache, type EncodeJob } from '../audio/mp3.js';
 import { audioFormat } from './audio.js';
 import { ClipCache, clipKey } from '../tts/cache.js';
 import { defaultWorkers, SynthesisPool, synthesizeAll } from '../tts/pool.js';
+import { poolsKeptWarm, type WorkerPool } from '../workers/pool.js';
 import { loadEngine, DEFAULT_ENGINE } from '../tts/registry.js';
 import { pickVoice, type TtsEngine, type Voice } from '../tts/engine.js';
 import { engineInfo } from '../tts/info.js';
@@ -36,6 +37,8 @@ export interface NarrationResult {
   timeline: Timeline;
   cache: ClipCache;
   stats: { clips: number; synthesised: number; cached: number; repaired: number };
+  /** The build's worker threads, when it started them: the audio stage encodes MP3 segments on them. */
+  threads?: WorkerPool;
 }
 
 declare module '../pipeline/stage.js' {
@@ -139,11 +142,14 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
     else if (r !== sampleRate) throw new LecternError(`engine ${engine.id} returned ${r} Hz audio after ${sampleRate} Hz`, 'tts:rate');
   };
   const todo: { key: string; text: string; voice: string }[] = [];
+  // Probed side by side; results are used in order, so warnings keep the narration's order.
+  const probes = await Promise.all([...unique.keys()].map((key) => cache.probe(key)));
+  let probed = 0;
   for (const [key, { text, voice: v }] of unique) {
-    const hit = await cache.read(key);
+    const hit = probes[probed++]!;
     if (hit.kind === 'hit') {
-      checkRate(hit.clip.sampleRate);
-      samplesOf.set(key, hit.clip.samples.length);
+      checkRate(hit.sampleRate);
+      samplesOf.set(key, hit.samples);
       stats.cached++;
     } else {
       if (hit.kind === 'corrupt') {
@@ -189,7 +195,14 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
     {
       workers,
       pool: engine.capabilities.workerSafe && todo.length ? getPool(todo.length) : undefined,
-      encodes: preencode ? { take: () => encodeQueue.shift(), cacheDir: cache.dir, done: (key, data) => store.write(key, data) } : undefined,
+      side: preencode
+        ? {
+            take: () => {
+              const job = encodeQueue.shift();
+              return job && { kind: mp3Task, payload: { job, cacheDir: cache.dir }, done: (data: unknown) => store.write(job.key, data as Uint8Array) };
+            },
+          }
+        : undefined,
       signal: ctx.signal,
       onResult: async (i, clip) => {
         checkRate(clip.sampleRate);
@@ -201,9 +214,9 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
       },
     },
   );
-  // The threads' engine instances are large: let them go before the audio is encoded.
-  await pool?.close();
-  pool = undefined;
+  // The threads stay for the MP3 segments still to encode (their LAME already loaded); in
+  // a long-running build (watch) they are kept warm anyway.
+  if (!pool && poolsKeptWarm() && engine.capabilities.workerSafe) getPool();
   const missing = [...unique.keys()].filter((k) => !samplesOf.has(k));
   if (missing.length) throw new LecternError(`${missing.length} clip(s) were not made`, 'tts:incomplete');
   if (!sampleRate) sampleRate = 22050;
@@ -212,5 +225,5 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
     parts.map((ps) => ps.map((p) => ({ key: p.key, samples: samplesOf.get(p.key)! }))),
     sampleRate,
   );
-  return { engine: engine.id, engineVersion, voice, voices: [...new Set(voices)], rate, timeline, cache, stats };
+  return { engine: engine.id, engineVersion, voice, voices: [...new Set(voices)], rate, timeline, cache, stats, ...(pool ? { threads: pool.workers } : {}) };
 }

@@ -50,7 +50,7 @@ async function compute(ctx: StageContext): Promise<ReadAlong> {
   if (!n || !audio) throw new LecternError('the read-along timeline needs the narration and audio stages', 'stage:order');
   const sr = n.timeline.sampleRate;
   // Reuse the audio stage's MP3 encoding when it made one, else encode.
-  const mp3 = audio.mp3 ?? (await encodeMp3Segments(n.timeline, n.cache, narrationWorkers(ctx), undefined, ctx.signal));
+  const mp3 = audio.mp3 ?? (await encodeMp3Segments(n.timeline, n.cache, narrationWorkers(ctx), undefined, ctx.signal, n.threads));
   const offset = audioOffsetSeconds('mp3', sr);
   const seconds = n.timeline.length / sr + offset;
   const clips = overlayClips(n.timeline.utterances, sr, offset, seconds).map((c, k) => {

@@ -4,8 +4,10 @@ import { mp3Chunks } from '../audio/mp3.js';
 import { chapters } from '../audio/timeline.js';
 import { cues, webvtt } from '../audio/captions.js';
 import { digest } from '../util/hash.js';
-import { pageId, renderPage, type PageSpec } from '../web/page.js';
-import { readAlong } from './read-along.js';
+import { pageId, renderPage, type PageChapter, type PageSpec } from '../web/page.js';
+import { plainText, type Article } from '../article/model.js';
+import type { Timeline } from '../audio/timeline.js';
+import { readAlong, type ReadAlong } from './read-along.js';
 import { editionFront, isDigest } from './edition.js';
 
 /** The folder of the web edition inside the output folder: `article.web/`. */
@@ -63,7 +65,7 @@ export function webStage(): Stage {
           seconds: ra.seconds,
           narrator: `${n.engine === 'espeak' ? 'eSpeak NG' : n.engine} ${n.engineVersion}, voice ${n.voices.join(', ')}`,
           cues: pageCues,
-          chapters: chapters(n.timeline, ra.offset).map((c) => ({ title: c.title, start: c.start })),
+          chapters: pageChapters(ctx.articles, n.timeline, ra),
           // Remembered positions belong to this narration: a rebuilt one starts afresh.
           key: digest(JSON.stringify([ctx.options.baseName, pageCues]), 16),
         };
@@ -77,6 +79,26 @@ export function webStage(): Stage {
       ctx.log.info(`web: ${dir}/index.html${narrated ? `, ${ra.clips.length} sentences on the timeline` : ''}`);
     },
   };
+}
+
+/**
+ * The player's chapters: the narration's own (headline, sections; an article each in a
+ * digest, as in the MP3) and a mark where each figure is announced, so a listener can
+ * jump to the pictures too.
+ */
+function pageChapters(articles: readonly Article[], timeline: Timeline, ra: ReadAlong): PageChapter[] {
+  const list: PageChapter[] = chapters(timeline, ra.offset).map((c) => ({ title: c.title, start: c.start }));
+  const seen = new Set<string>();
+  timeline.utterances.forEach(({ utterance: u }, k) => {
+    const key = `${u.target.doc ?? 0}:${u.target.blockId}`;
+    if (u.kind !== 'figure' || seen.has(key)) return;
+    seen.add(key);
+    const block = articles[u.target.doc ?? 0]?.blocks.find((b) => b.id === u.target.blockId);
+    const words = block?.type === 'figure' ? plainText(block.caption) || block.alt || '' : '';
+    const short = words.length > 70 ? `${words.slice(0, 69).replace(/\s+\S*$/, '')}…` : words;
+    list.push({ title: short ? `Figure: ${short}` : 'Figure', start: ra.clips[k]!.begin, figure: true });
+  });
+  return list.sort((a, b) => a.start - b.start);
 }
 
 async function coverSize(data: Buffer): Promise<{ width: number; height: number }> {

@@ -10,7 +10,7 @@
  *   "LCLP" | u32 version | u32 sampleRate | u32 sampleCount | 32-byte SHA-256 of the PCM | PCM (s16le)
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Synthesis } from './engine.js';
@@ -30,6 +30,15 @@ export function clipKey(parts: { engine: string; version: string; voice: string;
 }
 
 export type CacheRead = { kind: 'hit'; clip: Synthesis } | { kind: 'miss' } | { kind: 'corrupt'; reason: string };
+export type CacheProbe = { kind: 'hit'; sampleRate: number; samples: number } | { kind: 'miss' } | { kind: 'corrupt'; reason: string };
+
+/**
+ * Entries this process has read whole and checked (or written), by file: their size and
+ * modification time when checked, and what they hold. A long-running build (`lectern
+ * watch`) learns a clip's length again from a `stat` instead of reading and checksumming
+ * the clip; an entry changed since (another size or time) is read and checked afresh.
+ */
+const checked = new Map<string, { size: number; mtimeMs: number; sampleRate: number; samples: number }>();
 
 export class ClipCache {
   constructor(readonly dir: string) {}
@@ -53,10 +62,31 @@ export class ClipCache {
     if (!createHash('sha256').update(pcm).digest().equals(buf.subarray(16, HEADER))) return { kind: 'corrupt', reason: 'checksum mismatch' };
     const samples = new Int16Array(count);
     Buffer.from(samples.buffer).set(pcm);
+    await this.remember(this.file(key), sampleRate, count);
     return { kind: 'hit', clip: { samples, sampleRate } };
   }
 
-  /** Number of samples in an entry, from its header only (the audio stage streams clips later). */
+  /**
+   * What an entry holds (its sample rate and length), without its samples: from what this
+   * process already checked when the file is unchanged since, else by reading it whole.
+   */
+  async probe(key: string): Promise<CacheProbe> {
+    const file = this.file(key);
+    const known = checked.get(file);
+    if (known) {
+      const now = await stat(file).catch(() => undefined);
+      if (now && now.size === known.size && now.mtimeMs === known.mtimeMs) return { kind: 'hit', sampleRate: known.sampleRate, samples: known.samples };
+      checked.delete(file);
+    }
+    const read = await this.read(key);
+    return read.kind === 'hit' ? { kind: 'hit', sampleRate: read.clip.sampleRate, samples: read.clip.samples.length } : read;
+  }
+
+  private async remember(file: string, sampleRate: number, samples: number): Promise<void> {
+    const now = await stat(file).catch(() => undefined);
+    if (now) checked.set(file, { size: now.size, mtimeMs: now.mtimeMs, sampleRate, samples });
+  }
+
   async write(key: string, clip: Synthesis): Promise<void> {
     const file = this.file(key);
     await mkdir(path.dirname(file), { recursive: true });
@@ -75,9 +105,11 @@ export class ClipCache {
       await fh.close();
     }
     await rename(tmp, file);
+    await this.remember(file, clip.sampleRate, clip.samples.length);
   }
 
   async remove(key: string): Promise<void> {
+    checked.delete(this.file(key));
     await rm(this.file(key), { force: true });
   }
 }

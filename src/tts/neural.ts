@@ -11,7 +11,7 @@ import path from 'node:path';
 import { LecternError } from '../article/diagnostics.js';
 import { digest } from '../util/hash.js';
 import { pickVoice, type Synthesis, type SynthesisRequest, type TtsEngine, type Voice } from './engine.js';
-import { installedVoices, MANIFEST, splitVoiceId, voicesRoot, type InstalledVoice, type VoiceManifest } from './voice-store.js';
+import { installedVoices, MANIFEST, parseTokens, splitVoiceId, voicesRoot, type InstalledVoice, type VoiceManifest } from './voice-store.js';
 
 const require = createRequire(import.meta.url);
 
@@ -82,6 +82,26 @@ export function sherpaConfig(v: InstalledVoice): unknown {
   return { model: { vits: { model: f(v.files.model), tokens: f(v.files.tokens), lexicon, dataDir: f(v.files.dataDir), dictDir: f(v.files.dictDir) }, ...common }, maxNumSentences: 1 };
 }
 
+function frontendOf(m: InstalledVoice): VoiceManifest['frontend'] {
+  return m.frontend ?? (m.kind === 'vits' && !m.files.lexicon && !m.files.dataDir ? 'characters' : m.files.dataDir ? 'espeak' : 'lexicon');
+}
+
+/**
+ * The text as sherpa-onnx gets it, or undefined when it would make no tokens at all:
+ * sherpa-onnx-node then ends the process with a segmentation fault (checked with 1.13.8),
+ * so such text never reaches it. Every frontend needs a letter or a digit; a character
+ * voice needs one of its own characters, and a sentence end after a last sentence that has
+ * none (sherpa-onnx drops a final unterminated sentence of a single character).
+ */
+export function speakable(text: string, symbols?: Set<string>): string | undefined {
+  if (!/[\p{L}\p{N}]/u.test(text)) return undefined;
+  if (!symbols) return text;
+  // sherpa-onnx lowers ASCII letters only.
+  const chars = [...text.replace(/[A-Z]/g, (c) => c.toLowerCase())];
+  if (!chars.some((c) => symbols.has(c))) return undefined;
+  return /[.:?!]\s*$/.test(text) || !symbols.has('.') ? text : `${text.trimEnd()}.`;
+}
+
 /** Float samples in [-1, 1] to 16-bit PCM. */
 export function toPcm16(samples: Float32Array): Int16Array {
   const out = new Int16Array(samples.length);
@@ -94,7 +114,7 @@ export function toPcm16(samples: Float32Array): Int16Array {
 
 export function createNeural(root = voicesRoot()): TtsEngine {
   /** Loaded voices of this thread, by folder. */
-  const loaded = new Map<string, { tts: OfflineTts; manifest: InstalledVoice }>();
+  const loaded = new Map<string, { tts: OfflineTts; manifest: InstalledVoice; symbols?: Set<string> }>();
   let list: Promise<InstalledVoice[]> | undefined;
   const manifests = () => (list ??= installedVoices(root));
 
@@ -111,7 +131,8 @@ export function createNeural(root = voicesRoot()): TtsEngine {
       } catch (e) {
         throw new LecternError(`sherpa-onnx could not load voice "${folder}": ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, 'tts:failed');
       }
-      entry = { tts, manifest };
+      const symbols = frontendOf(manifest) === 'characters' ? new Set(parseTokens(readFileSync(path.join(manifest.dir, manifest.files.tokens), 'utf8')).symbols.keys()) : undefined;
+      entry = { tts, manifest, ...(symbols ? { symbols } : {}) };
       loaded.set(folder, entry);
     }
     let sid = 0;
@@ -159,10 +180,13 @@ export function createNeural(root = voicesRoot()): TtsEngine {
       return pickVoice(await engine.voices(), lang);
     },
     async synthesize(req: SynthesisRequest): Promise<Synthesis> {
-      const { tts, sid } = await voice(req.voice);
+      const { tts, sid, symbols } = await voice(req.voice);
+      const text = speakable(req.text, symbols);
+      // Nothing sherpa-onnx could say: a clip of no samples (it would crash on it).
+      if (text === undefined) return { samples: new Int16Array(0), sampleRate: tts.sampleRate };
       let audio: GeneratedAudio;
       try {
-        audio = tts.generate({ text: req.text, sid, speed: req.rate / NATURAL_WPM });
+        audio = tts.generate({ text, sid, speed: req.rate / NATURAL_WPM });
       } catch (e) {
         throw new LecternError(`sherpa-onnx failed for voice "${req.voice}": ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, 'tts:failed');
       }

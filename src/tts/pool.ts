@@ -1,180 +1,101 @@
 /**
- * Runs many synthesis requests at once: in worker threads (one per core by default) for
- * engines that run in-process, or as parallel calls on the main thread for engines that
- * spawn their own processes. Results come back in completion order through `onResult`.
+ * Runs many synthesis requests at once: as tasks on the worker pool (`workers/pool.ts`, one
+ * thread per core by default) for engines that run in-process, or as parallel calls on the
+ * main thread for engines that spawn their own processes. Results come back in completion
+ * order through `onResult`.
  */
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { projectFile } from '../util/paths.js';
 import { LecternError } from '../article/diagnostics.js';
+import { acquirePool, type TaskKind, type WorkerPool } from '../workers/pool.js';
 import type { Synthesis, SynthesisRequest, TtsEngine, Voice } from './engine.js';
-import type { EncodeJob } from '../audio/mp3.js';
 
-/** The compiled worker; tests run from src/ but workers need JavaScript. */
-function workerFile(): string {
-  const here = fileURLToPath(import.meta.url);
-  return here.endsWith('.ts') ? projectFile('dist', 'lib', 'tts', 'worker.js') : fileURLToPath(new URL('./worker.js', import.meta.url));
-}
-
-interface WorkerMessage {
-  ready?: boolean;
-  encoded?: string;
-  data?: Uint8Array;
-  info?: { version: string; voices: Voice[] };
-  id?: number;
-  samples?: Int16Array;
-  sampleRate?: number;
-  error?: string;
-  code?: string;
+/** The speech task kind for an engine: every thread of a synthesis pool loads the engine as it starts. */
+export function speechTask(engineId: string): TaskKind {
+  return { name: `tts:${engineId}`, url: new URL('./task.js', import.meta.url).href, data: { engine: engineId } };
 }
 
 /**
- * Synthesis threads for an in-process engine, started once per build. The first thread
- * also answers the engine's version and voices when they are not cached, so the engine
- * starts no more often than there are threads, and never on the main thread.
+ * Another kind of work offered to the synthesis threads between clips (MP3 segments whose
+ * clips are all made): a thread takes one, when there is one, before its next clip.
  */
-interface Slot {
-  worker: Worker;
-  /** Settles when the thread has loaded its engine; rejects if it fails or exits first. */
-  ready: Promise<void>;
-  /** Gets the thread's messages after `ready`. */
-  listener?: (m: WorkerMessage) => void;
-  /** Called once if the thread fails or exits. */
-  gone?: (error: Error) => void;
-  dead?: Error;
+export interface SideTasks {
+  take(): { kind: TaskKind; payload: unknown; done(result: unknown): Promise<void> } | undefined;
 }
 
+/**
+ * Synthesis threads for an in-process engine, started once per build (or kept warm between
+ * builds, see `keepPoolsWarm`). The first request also answers the engine's version and
+ * voices when they are not cached, so the engine starts no more often than there are
+ * threads, and never on the main thread.
+ */
 export class SynthesisPool {
-  private readonly slots: Slot[];
+  readonly workers: WorkerPool;
+  readonly task: TaskKind;
+  private readonly release: () => Promise<void>;
   constructor(readonly engineId: string, count: number) {
-    this.slots = Array.from({ length: Math.max(1, count) }, () => {
-      const worker = new Worker(workerFile(), { workerData: { engine: engineId } });
-      const slot = { worker } as Slot;
-      slot.ready = new Promise<void>((resolve, reject) => {
-        worker.on('message', (m: WorkerMessage) => (m.ready ? resolve() : slot.listener?.(m)));
-        const die = (error: Error) => {
-          if (slot.dead) return;
-          slot.dead = error;
-          reject(error);
-          slot.gone?.(error);
-        };
-        worker.on('error', (e) => die(e instanceof Error ? e : new Error(String(e))));
-        worker.on('exit', (code) => die(new LecternError(`a synthesis thread stopped (exit ${code})`, 'tts:thread')));
-      });
-      // A thread that is never used must not report its failure as unhandled.
-      slot.ready.catch(() => {});
-      return slot;
-    });
+    this.task = speechTask(engineId);
+    const { pool, release } = acquirePool(this.task.name, Math.max(1, count), [this.task]);
+    this.workers = pool;
+    this.release = release;
   }
 
   get size(): number {
-    return this.slots.length;
+    return this.workers.size;
   }
 
   async info(): Promise<{ version: string; voices: Voice[] }> {
-    const slot = this.slots[0]!;
-    await slot.ready;
-    return new Promise((resolve, reject) => {
-      slot.gone = reject;
-      slot.listener = (m) => {
-        slot.listener = undefined;
-        slot.gone = undefined;
-        if (m.info) resolve(m.info);
-        else reject(new LecternError(m.error ?? 'engine info failed', m.code ?? 'tts:failed'));
-      };
-      slot.worker.postMessage({ kind: 'info' });
-    });
+    try {
+      return await this.workers.run(this.task, { op: 'info' });
+    } catch (e) {
+      // The engine's own code when it gave one (a missing model, ...), else a synthesis failure.
+      throw e instanceof LecternError && e.code !== 'worker:failed' ? e : new LecternError(e instanceof Error ? e.message : String(e), 'tts:failed');
+    }
   }
 
   /**
-   * Runs requests on every thread; results arrive in completion order. `encodes`, when
-   * given, offers MP3 segments that became ready meanwhile: a thread takes one before its
-   * next clip, so encoding overlaps synthesis instead of waiting for it. A thread that
-   * fails or stops with work in hand fails the run; an abort ends it at once.
+   * Runs requests on every thread; results arrive in completion order. `side` offers other
+   * work that became ready meanwhile (MP3 segments), taken before the next clip, so it
+   * overlaps synthesis instead of waiting for it. A failed task or a thread that stops
+   * with work in hand fails the run; an abort ends it at once.
    */
-  async run(
-    requests: readonly SynthesisRequest[],
-    onResult: (index: number, result: Synthesis) => Promise<void> | void,
-    signal?: AbortSignal,
-    encodes?: { take(): EncodeJob | undefined; cacheDir: string; done(key: string, data: Uint8Array): Promise<void> },
-  ): Promise<void> {
+  async run(requests: readonly SynthesisRequest[], onResult: (index: number, result: Synthesis) => Promise<void> | void, signal?: AbortSignal, side?: SideTasks): Promise<void> {
     let next = 0;
     let failure: unknown;
-    const take = () => (failure || signal?.aborted ? -1 : next < requests.length ? next++ : -1);
+    const stopped = () => failure !== undefined || signal?.aborted;
     const aborted = new Promise<void>((resolve) => (signal?.aborted ? resolve() : signal?.addEventListener('abort', () => resolve(), { once: true })));
-    const abort = () => void this.close();
+    // An abort stops the threads at once (a clip can take seconds): they are started afresh next time.
+    const abort = () => void this.workers.close(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
     signal?.addEventListener('abort', abort, { once: true });
-    try {
-      await Promise.all(
-        this.slots.slice(0, Math.min(this.slots.length, requests.length)).map(async (slot) => {
-          try {
-            await Promise.race([slot.ready, aborted]);
-          } catch (e) {
-            failure ??= e;
-            return;
+    const lane = async () => {
+      while (!stopped()) {
+        const extra = side?.take();
+        try {
+          if (extra) {
+            await extra.done(await this.workers.run(extra.kind, extra.payload, { priority: 1 }));
+            continue;
           }
-          if (signal?.aborted) return;
-          await new Promise<void>((resolve) => {
-            let pending = Promise.resolve();
-            let busy = false;
-            const finish = () => {
-              slot.listener = undefined;
-              slot.gone = undefined;
-              resolve();
-            };
-            slot.gone = (error) => {
-              // Work in hand would be lost without a word: the run fails instead.
-              if (busy && !signal?.aborted) failure ??= error;
-              finish();
-            };
-            const send = () => {
-              busy = false;
-              const job = failure || signal?.aborted ? undefined : encodes?.take();
-              if (job) {
-                busy = true;
-                return slot.worker.postMessage({ kind: 'encode', job, cacheDir: encodes!.cacheDir });
-              }
-              const current = take();
-              if (current < 0) return finish();
-              busy = true;
-              slot.worker.postMessage({ kind: 'synth', id: current, ...requests[current] });
-            };
-            slot.listener = (msg) => {
-              if (msg.encoded !== undefined) {
-                if (!msg.data) failure ??= new LecternError(`MP3 encoding failed: ${msg.error ?? 'unknown'}`, 'audio:encode');
-                else
-                  pending = pending.then(() => encodes!.done(msg.encoded!, msg.data!)).catch((e: unknown) => {
-                    failure ??= e;
-                  });
-                void pending.then(send);
-                return;
-              }
-              if (msg.error !== undefined) {
-                failure ??= new LecternError(msg.error, msg.code ?? 'tts:failed');
-                return finish();
-              }
-              const index = msg.id!;
-              pending = pending.then(() => onResult(index, { samples: msg.samples!, sampleRate: msg.sampleRate! })).catch((e: unknown) => {
-                failure ??= e;
-              });
-              void pending.then(send);
-            };
-            if (slot.dead) return slot.gone(slot.dead);
-            send();
-          });
-        }),
-      );
+          if (next >= requests.length) return;
+          const index = next++;
+          const r = await this.workers.run<Synthesis>(this.task, { op: 'synth', ...requests[index] });
+          if (!stopped()) await onResult(index, r);
+        } catch (e) {
+          failure ??= e;
+        }
+      }
+    };
+    try {
+      await Promise.race([Promise.all(Array.from({ length: Math.max(1, Math.min(this.size, requests.length)) }, lane)), aborted]);
     } finally {
       signal?.removeEventListener('abort', abort);
     }
-    if (failure) throw failure;
     if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+    if (failure) throw failure instanceof LecternError ? failure : new LecternError(failure instanceof Error ? failure.message : String(failure), 'tts:failed');
     if (next < requests.length) throw new LecternError('synthesis stopped before every clip was made', 'tts:thread');
   }
 
+  /** Stops the threads, unless pools are kept warm between builds. */
   async close(): Promise<void> {
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await this.release();
   }
 }
 
@@ -194,14 +115,14 @@ export async function synthesizeAll(
     pool?: SynthesisPool;
     signal?: AbortSignal;
     onResult: (index: number, result: Synthesis) => Promise<void> | void;
-    encodes?: Parameters<SynthesisPool['run']>[3];
+    side?: SideTasks;
   },
 ): Promise<void> {
   if (!requests.length) return;
   if (engine.capabilities.workerSafe) {
     const pool = options.pool ?? new SynthesisPool(engine.id, Math.min(options.workers, requests.length));
     try {
-      return await pool.run(requests, options.onResult, options.signal, options.encodes);
+      return await pool.run(requests, options.onResult, options.signal, options.side);
     } finally {
       if (!options.pool) await pool.close();
     }

@@ -42,6 +42,8 @@ export interface VoiceManifest {
   sha256: string;
   /** Bytes on disk. */
   size: number;
+  /** How sherpa-onnx turns text into tokens: characters of tokens.txt, espeak-ng phonemes, or a lexicon. */
+  frontend: 'characters' | 'espeak' | 'lexicon';
   /** Paths relative to the voice folder. */
   files: { model: string; tokens: string; lexicon?: string[]; dataDir?: string; voices?: string; dictDir?: string };
 }
@@ -141,10 +143,12 @@ export async function inspectVoiceFolder(
   const nSpeakers = int(meta, 'n_speakers');
   if (nSpeakers === undefined || nSpeakers < 0) throw new VoiceError(`${model} has n_speakers "${meta['n_speakers']}"`);
   const lexicon = files.filter((f) => /^lexicon.*\.txt$/.test(f)).sort();
+  const tokens = parseTokens(await readFile(path.join(dir, 'tokens.txt'), 'utf8'));
   const dataDir = dirs.includes('espeak-ng-data') ? 'espeak-ng-data' : undefined;
   const dictDir = dirs.includes('dict') ? 'dict' : undefined;
   let family: string;
   let speakers: string[];
+  let frontend: VoiceManifest['frontend'] = 'espeak';
   if (kind === 'kokoro') {
     need('has_espeak');
     need('style_dim');
@@ -154,7 +158,11 @@ export async function inspectVoiceFolder(
     const actual = (await stat(path.join(dir, 'voices.bin'))).size;
     if (actual !== expected) throw new VoiceError(`voices.bin has ${actual} bytes; the model expects ${expected}`);
     if (!dataDir) throw new VoiceError('a Kokoro voice needs its espeak-ng-data folder');
+    checkEspeakData(dir, dataDir);
+    checkTokens(tokens, []);
     if (info.inputs.length < 3) throw new VoiceError(`${model} has ${info.inputs.length} inputs; a Kokoro model has 3`);
+    // Multilingual Kokoro (version 2 and later) reads lexicons and jieba's dict folder (sherpa-onnx exits without them).
+    if ((int(meta, 'version') ?? 1) >= 2 && (!lexicon.length || !dictDir)) throw new VoiceError('a multilingual Kokoro voice needs its lexicon-*.txt files and dict folder');
     family = 'kokoro';
     const names = (meta['speaker_names'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     speakers = names.length === nSpeakers ? names : Array.from({ length: Math.max(1, nSpeakers) }, (_, i) => String(i));
@@ -175,6 +183,13 @@ export async function inspectVoiceFolder(
       throw new VoiceError(family === 'vits' ? 'the voice has neither a lexicon.txt nor frontend=characters' : `a ${family} voice needs its espeak-ng-data folder`);
     }
     if (int(meta, 'jieba') && !dictDir) throw new VoiceError('the voice uses jieba and has no dict folder');
+    if (characters) checkTokens(tokens, []);
+    else if (dataDir && family !== 'vits') {
+      checkEspeakData(dir, dataDir);
+      // sherpa-onnx looks these up without checking (a missing one ends the process).
+      checkTokens(tokens, family === 'piper' ? ['_', '^', '$'] : [',']);
+    }
+    frontend = characters ? 'characters' : dataDir && family !== 'vits' ? 'espeak' : 'lexicon';
     speakers = Array.from({ length: Math.max(1, nSpeakers) }, (_, i) => String(i));
   }
   const modelHash = opts.sha256 ?? createHash('sha256').update(await readFile(path.join(dir, model))).digest('hex');
@@ -186,6 +201,7 @@ export async function inspectVoiceFolder(
     languages: languagesOf(meta, opts.id, opts.language),
     sampleRate,
     speakers,
+    frontend,
     licence: opts.licence ?? (await licenceIn(dir, files)) ?? 'unknown',
     source: opts.source,
     sha256: modelHash,
@@ -200,6 +216,40 @@ export async function inspectVoiceFolder(
       ...(dictDir ? { dictDir } : {}),
     },
   };
+}
+
+/**
+ * tokens.txt as sherpa-onnx reads it for character, Piper and Kokoro voices: "symbol id" or
+ * "id" (the space) per line, one character per symbol (`<BLNK>`-style names aside), no
+ * duplicates. sherpa-onnx exits the process on any of these faults; here it is an error.
+ */
+export function parseTokens(text: string): { symbols: Map<string, number>; error?: string } {
+  const symbols = new Map<string, number>();
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.replace(/\r$/, '');
+    if (!line.trim()) continue;
+    const fields = line.trim().split(/\s+/);
+    const [sym, id] = fields.length === 1 ? [' ', fields[0]!] : [fields[0]!, fields[1]!];
+    if (fields.length > 2 || !/^\d+$/.test(id)) return { symbols, error: `tokens.txt line ${i + 1} is not "symbol id"` };
+    if (/^<[A-Z]+>$/.test(sym)) continue;
+    if ([...sym].length !== 1) return { symbols, error: `tokens.txt line ${i + 1} has a symbol of more than one character` };
+    if (symbols.has(sym)) return { symbols, error: `tokens.txt line ${i + 1} repeats a symbol` };
+    symbols.set(sym, Number(id));
+  }
+  return { symbols };
+}
+
+function checkTokens(tokens: ReturnType<typeof parseTokens>, required: string[]): void {
+  if (tokens.error) throw new VoiceError(tokens.error);
+  if (!tokens.symbols.size) throw new VoiceError('tokens.txt is empty');
+  const missing = required.filter((t) => !tokens.symbols.has(t));
+  if (missing.length) throw new VoiceError(`tokens.txt lacks ${missing.map((m) => `"${m}"`).join(', ')}`);
+}
+
+function checkEspeakData(dir: string, dataDir: string): void {
+  for (const f of ['phontab', 'phondata', 'phonindex'])
+    if (!existsSync(path.join(dir, dataDir, f))) throw new VoiceError(`${dataDir} has no ${f} (an incomplete espeak-ng-data folder)`);
 }
 
 /** A licence named in the archive: a MODEL_CARD's "License" line, or the first line of a LICENSE file. */

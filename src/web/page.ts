@@ -6,6 +6,7 @@
  * (assets/web/), inlined so the page is one file that asks for nothing but the audio,
  * the cover and the images beside it.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Article } from '../article/model.js';
 import { renderArticleBody, type RenderHooks } from '../epub/render.js';
@@ -26,6 +27,8 @@ export interface PageCue {
 export interface PageChapter {
   title: string;
   start: number;
+  /** A figure's mark rather than a chapter of the narration. */
+  figure?: boolean;
 }
 
 export interface PageSpec {
@@ -108,7 +111,14 @@ export function renderPage(spec: PageSpec): string {
   out.push(`<title>${esc(title)}</title>`);
   if (spec.description) out.push(`<meta name="description" content="${esc(spec.description)}">`);
   out.push(`<link rel="icon" href="${esc(spec.cover.href)}">`);
-  out.push(`<style>\n${css}</style>`);
+  // The page may load its own files and nothing else; only lectern's own style and script run.
+  const hash = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+  const style = `\n${css}`;
+  const script = `\n${js}`;
+  out.push(
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self'; media-src 'self'; style-src ${hash(style)}; script-src ${a ? hash(script) : "'none'"}; base-uri 'none'; form-action 'none'">`,
+  );
+  out.push(`<style>${style}</style>`);
   out.push('</head>');
   out.push(`<body${a ? ' class="has-player"' : ''}>`);
   out.push(`<a class="skip" href="#start">Skip to the ${digest ? 'articles' : 'article'}</a>`);
@@ -132,10 +142,11 @@ export function renderPage(spec: PageSpec): string {
     out.push('</div>');
     out.push('</section>');
     out.push('<aside class="about-audio" aria-label="About the narration" lang="en" dir="ltr">');
-    out.push(`<details class="chapters"><summary>Chapters <span class="count">(${a.chapters.length})</span></summary>`);
+    const figures = a.chapters.filter((c) => c.figure).length;
+    out.push(`<details class="chapters"><summary>Chapters <span class="count">(${a.chapters.length - figures}${figures ? `, and ${figures} figure${figures === 1 ? '' : 's'}` : ''})</span></summary>`);
     out.push('<nav aria-label="Chapters"><ol id="rd-chapters">');
     for (const c of a.chapters)
-      out.push(`<li><button type="button" data-start="${c.start.toFixed(3)}"><span class="title">${esc(c.title)}</span> <span class="time" aria-label="at ${spokenDuration(c.start)}">${clock(c.start)}</span></button></li>`);
+      out.push(`<li${c.figure ? ' class="figure"' : ''}><button type="button" data-start="${c.start.toFixed(3)}"><span class="title">${esc(c.title)}</span> <span class="time" aria-label="at ${spokenDuration(c.start)}">${clock(c.start)}</span></button></li>`);
     out.push('</ol></nav></details>');
     out.push(
       `<p class="help">${esc(clock(a.seconds))} of narration in a synthetic voice (${esc(a.narrator)}). The sentence being read is marked. ` +
@@ -161,8 +172,8 @@ export function renderPage(spec: PageSpec): string {
     out.push(articleHtml(spec, 0, hooks, article));
   }
   if (a) {
-    out.push(`<script type="application/json" id="rd-data">${scriptJson({ key: a.key, cues: a.cues.map((c) => ({ id: c.id, el: c.el, b: round(c.begin), e: round(c.end) })), chapters: a.chapters.map((c) => round(c.start)) })}</script>`);
-    out.push(`<script>\n${js}</script>`);
+    out.push(`<script type="application/json" id="rd-data">${scriptJson({ key: a.key, cues: a.cues.map((c) => ({ id: c.id, el: c.el, b: round(c.begin), e: round(c.end) })), chapters: a.chapters.map((c) => (c.figure ? -1 : round(c.start))) })}</script>`);
+    out.push(`<script>${script}</script>`);
   }
   out.push('</body>');
   out.push('</html>');

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createReadStream } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 const TYPES: Record<string, string> = {
@@ -24,13 +24,32 @@ export interface StaticServer {
   server: Server;
   url: string;
   close(): Promise<void>;
+  /** With `reload`: tells every open page to reload (after a rebuild). */
+  reload(): void;
 }
 
-/** Serves `root` on 127.0.0.1 at `port` (0: a free port the system picks). */
-export async function serveFolder(root: string, port = 0): Promise<StaticServer> {
+/** Where pages served with `reload` listen for it (server-sent events). */
+const RELOAD_PATH = '/__lectern/reload';
+const RELOAD_SCRIPT = `<script>new EventSource(${JSON.stringify(RELOAD_PATH)}).addEventListener('reload', () => location.reload());</script>`;
+const withReloadScript = (html: string) => html.replace(/<\/body>(?![\s\S]*<\/body>)/i, `${RELOAD_SCRIPT}</body>`);
+
+/**
+ * Serves `root` on 127.0.0.1 at `port` (0: a free port the system picks). `reload`: HTML
+ * pages are served with a small script that reloads them when `reload()` is called (the
+ * files on disk are untouched).
+ */
+export async function serveFolder(root: string, port = 0, options: { reload?: boolean } = {}): Promise<StaticServer> {
   const base = await realpath(root);
+  const listeners = new Set<ServerResponse>();
   const server = createServer((req, res) => {
-    handle(base, req, res).catch(() => {
+    if (options.reload && req.method === 'GET' && req.url === RELOAD_PATH) {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+      res.write(': reload events\n\n');
+      listeners.add(res);
+      req.on('close', () => listeners.delete(res));
+      return;
+    }
+    handle(base, req, res, options.reload ? withReloadScript : undefined).catch(() => {
       if (!res.headersSent) send(res, 500, 'Internal error');
       else res.destroy();
     });
@@ -44,8 +63,12 @@ export async function serveFolder(root: string, port = 0): Promise<StaticServer>
   return {
     server,
     url: `http://127.0.0.1:${actual}/`,
+    reload: () => {
+      for (const res of listeners) res.write('event: reload\ndata: 1\n\n');
+    },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const res of listeners) res.end();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
@@ -57,7 +80,7 @@ function send(res: ServerResponse, status: number, text: string): void {
   res.end(text);
 }
 
-async function handle(base: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(base: string, req: IncomingMessage, res: ServerResponse, html?: (page: string) => string): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD');
     return send(res, 405, 'Method not allowed');
@@ -84,6 +107,12 @@ async function handle(base: string, req: IncomingMessage, res: ServerResponse): 
   if (real !== base && !real.startsWith(base + path.sep)) return send(res, 403, 'Forbidden');
   const type = TYPES[path.extname(real).toLowerCase()] ?? 'application/octet-stream';
   const headers: Record<string, string | number> = { 'Content-Type': type, 'Accept-Ranges': 'bytes', 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' };
+  if (html && type.startsWith('text/html')) {
+    // A page served changed (the reload script): whole, never in ranges.
+    const page = Buffer.from(html(await readFile(real, 'utf8')));
+    res.writeHead(200, { ...headers, 'Content-Length': page.length });
+    return void res.end(req.method === 'HEAD' ? undefined : page);
+  }
   const size = info.size;
   const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
   let start = 0;

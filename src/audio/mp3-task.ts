@@ -1,0 +1,18 @@
+/**
+ * The MP3 task kind of the worker pool (`workers/pool.ts`): encodes one segment of the
+ * narration from the clip cache (see `planSegments`). LAME loads on the first segment a
+ * thread gets, so a thread that only synthesises starts without it.
+ */
+import type { TaskHandler } from '../workers/pool.js';
+import { ClipCache } from '../tts/cache.js';
+import { encodeSegment, type EncodeJob } from './mp3.js';
+
+export function start(): TaskHandler {
+  return async (payload) => {
+    const { job, cacheDir } = payload as { job: EncodeJob; cacheDir: string };
+    const encoded = await encodeSegment({ items: job.items, sampleRate: job.sampleRate }, new ClipCache(cacheDir), { from: 0, to: job.length });
+    // A copy of our own to transfer: a small Buffer may share Node's pool.
+    const data = new Uint8Array(encoded);
+    return { result: data, transfer: [data.buffer] };
+  };
+}

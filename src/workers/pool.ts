@@ -1,0 +1,173 @@
+/**
+ * One pool of worker threads for every kind of CPU-heavy task (speech synthesis, MP3
+ * encoding, ...). The pool knows no task kind itself: each layer registers its own as a
+ * module URL (`TaskKind`), so the text-to-speech code and the audio code never import each
+ * other, and a thread that synthesises clips can encode MP3 segments between them.
+ *
+ * Tasks wait in one queue, higher `priority` first, and go to the first idle thread. A
+ * thread that fails or stops rejects the task it holds (no result is ever lost in
+ * silence); the others carry on with the queue.
+ */
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker, type Transferable } from 'node:worker_threads';
+import { LecternError } from '../article/diagnostics.js';
+import { projectFile } from '../util/paths.js';
+
+/** A kind of task: the module that handles it (`export function start(data): TaskHandler`), and its start-up data. */
+export interface TaskKind {
+  /** Unique name of the kind, e.g. `tts:espeak` or `mp3`. */
+  name: string;
+  /** URL of the compiled module (a `file:` URL; `.ts` is mapped to `dist/lib/*.js`). */
+  url: string;
+  /** Given to `start` once per thread. Must be cloneable. */
+  data?: unknown;
+}
+
+export type TaskHandler = (payload: unknown) => Promise<{ result: unknown; transfer?: Transferable[] }>;
+export interface TaskModule {
+  start(data: unknown): Promise<TaskHandler> | TaskHandler;
+}
+
+/** Tests run from src/, but threads need JavaScript: a module of src/ maps to its compiled twin in dist/lib/. */
+export function compiledUrl(url: string | URL): string {
+  const href = new URL(url).href;
+  if (!href.startsWith('file:')) return href;
+  const rel = path.relative(projectFile('src'), fileURLToPath(href));
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return href;
+  return pathToFileURL(projectFile('dist', 'lib', rel.replace(/\.ts$/, '.js'))).href;
+}
+
+function threadFile(): string {
+  const here = fileURLToPath(import.meta.url);
+  return here.endsWith('.ts') ? projectFile('dist', 'lib', 'workers', 'thread.js') : fileURLToPath(new URL('./thread.js', import.meta.url));
+}
+
+interface Task {
+  kind: TaskKind;
+  payload: unknown;
+  priority: number;
+  transfer?: Transferable[];
+  resolve(result: unknown): void;
+  reject(error: unknown): void;
+}
+
+interface Thread {
+  worker: Worker;
+  task?: Task;
+  id: number;
+}
+
+let nextTaskId = 1;
+
+export class WorkerPool {
+  private readonly threads: Thread[] = [];
+  private readonly queue: Task[] = [];
+  private stopped?: Error;
+
+  /** `eager` kinds start on every thread as it starts (e.g. the speech engine), side by side. */
+  constructor(size: number, eager: readonly TaskKind[] = []) {
+    for (let i = 0; i < Math.max(1, size); i++) {
+      const worker = new Worker(threadFile());
+      const thread: Thread = { worker, id: 0 };
+      for (const k of eager) worker.postMessage({ load: { name: k.name, url: compiledUrl(k.url), data: k.data } });
+      worker.on('message', (m: { id?: number; result?: unknown; error?: string; code?: string }) => {
+        if (m.id === undefined || m.id !== thread.id || !thread.task) return;
+        const task = thread.task;
+        thread.task = undefined;
+        if (m.error !== undefined) task.reject(new LecternError(m.error, m.code ?? 'worker:failed'));
+        else task.resolve(m.result);
+        this.dispatch();
+      });
+      const die = (error: Error) => {
+        const at = this.threads.indexOf(thread);
+        if (at < 0) return;
+        this.threads.splice(at, 1);
+        thread.task?.reject(this.stopped ?? error);
+        thread.task = undefined;
+        // No thread left: nothing queued can ever run.
+        if (!this.threads.length) for (const t of this.queue.splice(0)) t.reject(this.stopped ?? error);
+      };
+      worker.on('error', (e) => die(e instanceof Error ? e : new Error(String(e))));
+      worker.on('exit', (code) => die(new LecternError(`a worker thread stopped (exit ${code})`, 'worker:thread')));
+      this.threads.push(thread);
+    }
+  }
+
+  /** Threads still running. */
+  get size(): number {
+    return this.threads.length;
+  }
+
+  get closed(): boolean {
+    return this.stopped !== undefined || this.threads.length === 0;
+  }
+
+  /** Runs one task on the first idle thread; rejects if the task fails or its thread stops. */
+  run<R>(kind: TaskKind, payload: unknown, options: { priority?: number; transfer?: Transferable[] } = {}): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      if (this.stopped || !this.threads.length) return reject(this.stopped ?? new LecternError('the worker threads have stopped', 'worker:thread'));
+      const task: Task = { kind, payload, priority: options.priority ?? 0, transfer: options.transfer, resolve: resolve as (r: unknown) => void, reject };
+      // Stable: after the last task of the same or higher priority.
+      let at = this.queue.length;
+      while (at > 0 && this.queue[at - 1]!.priority < task.priority) at--;
+      this.queue.splice(at, 0, task);
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    for (const thread of this.threads) {
+      if (thread.task) continue;
+      const task = this.queue.shift();
+      if (!task) return;
+      thread.task = task;
+      thread.id = nextTaskId++;
+      thread.worker.postMessage({ id: thread.id, name: task.kind.name, url: compiledUrl(task.kind.url), data: task.kind.data, payload: task.payload }, task.transfer ?? []);
+    }
+  }
+
+  /** Stops every thread; tasks queued or running reject with `reason`. */
+  async close(reason: Error = new LecternError('the worker threads were stopped', 'worker:closed')): Promise<void> {
+    this.stopped ??= reason;
+    for (const t of this.queue.splice(0)) t.reject(this.stopped);
+    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+  }
+}
+
+/**
+ * Pools kept between builds, for a long-running process (`lectern watch`): threads, their
+ * engines and encoders stay warm. Off by default: a one-off build stops its threads when
+ * it ends.
+ */
+const warm = new Map<string, WorkerPool>();
+let keepWarm = false;
+
+export function poolsKeptWarm(): boolean {
+  return keepWarm;
+}
+
+export function keepPoolsWarm(on: boolean): void {
+  keepWarm = on;
+  if (!on) for (const [key, pool] of warm) {
+    warm.delete(key);
+    void pool.close();
+  }
+}
+
+/**
+ * A pool for `key` (its eager kinds and size): a warm one when pools are kept and it still
+ * runs, else a new one. `release` closes it unless pools are kept warm.
+ */
+export function acquirePool(key: string, size: number, eager: readonly TaskKind[]): { pool: WorkerPool; release(): Promise<void> } {
+  const id = `${key}:${size}`;
+  let pool = keepWarm ? warm.get(id) : undefined;
+  if (!pool || pool.closed || pool.size < size) {
+    // A warm pool that lost a thread is replaced whole.
+    if (pool) void pool.close();
+    pool = new WorkerPool(size, eager);
+    if (keepWarm) warm.set(id, pool);
+  }
+  const p = pool;
+  return { pool: p, release: async () => (keepWarm && warm.get(id) === p ? undefined : p.close()) };
+}
