@@ -96,7 +96,8 @@ describe('tables', () => {
     expect(texts).toContain('Table: Population of the four largest EU countries. 4 rows.');
     expect(texts).toContain('Row 2: Country, France; Population, 68 million; Capital, Paris.');
     expect(texts).toContain('Row 1: West; Share of EU population, Germany, 19%; Share of EU population, France, 15%.');
-    expect(said.find((u) => u.text.startsWith('Row 2: Country, France'))!.speech).toBe('Row 2: Country, France; Population, 68 million; Capital, Paris.');
+    // What the engine gets: the same, with numbers as the normaliser says them.
+    expect(said.find((u) => u.text.startsWith('Row 2: Country, France'))!.speech).toMatch(/^Row (?:2|two): Country, France; Population, [\w -]+ million; Capital, Paris\.$/);
     expect(b.stderr).not.toMatch(/warning/);
     validate(b.epub);
   }, 300_000);
@@ -122,9 +123,10 @@ describe('equations', () => {
     // The glyphs, previews, fallback images and TeX sources beside the MathML are not repeated.
     expect(b.xhtml).not.toMatch(/mjx-|MathJax[-_]|katex-|wikimedia|\{\\displaystyle|annotation|semantics/);
     expect(b.xhtml).not.toContain('y=3');
-    const lines = b.speech.split('\n');
-    expect(lines).toContain('When a is not equal to 0, there are two solutions to a x squared plus b x plus c equals 0 and they are');
-    expect(lines).toContain('An encyclopaedia writes the discriminant as b squared minus 4 a c, and a notebook with KaTeX as y equals 3.');
+    const texts = script('math.html').map((u) => u.text);
+    expect(texts).toContain('When a is not equal to 0, there are two solutions to a x squared plus b x plus c equals 0 and they are');
+    expect(texts).toContain('An encyclopaedia writes the discriminant as b squared minus 4 a c, and a notebook with KaTeX as y equals 3.');
+    expect(b.speech).toMatch(/there are two solutions to a x squared plus b x plus c equals (?:0|zero)/);
     // A TeX-only equation and content MathML keep their words, with a warning each.
     expect(b.xhtml).toContain('like z^2, which');
     expect(b.stderr).toContain('warning: kept 1 equation as TeX source: the page has no MathML for it');
@@ -222,7 +224,7 @@ describe('Markdown and JSON', () => {
     expect(b.xhtml).toMatch(/<table id="table-[0-9a-f]{8}"><thead><tr><th scope="col">Country<\/th><th scope="col">Population<\/th><\/tr><\/thead>/);
     expect(b.xhtml).toMatch(/<ol id="list-[0-9a-f]{8}"><li>Shelter<ul><li>A tent<\/li><li>A mat<\/li><\/ul><\/li><li>Clothing<\/li><\/ol>/);
     expect(b.xhtml).toMatch(/<blockquote id="bq-[0-9a-f]{8}"><p>Three rules:<\/p><ul><li>Check the forecast\.<\/li><li>Tell someone your route\.<\/li><\/ul><p class="attribution"/);
-    expect(b.speech).toContain('Row 1: Country, France; Population, 68 million.');
+    expect(script('content.md').map((u) => u.text)).toContain('Row 1: Country, France; Population, 68 million.');
     expect(b.stderr).not.toMatch(/warning/);
     validate(b.epub);
   }, 300_000);
@@ -248,7 +250,7 @@ describe('Markdown and JSON', () => {
     const speech = readFileSync(path.join(out, 'article.speech.txt'), 'utf8');
     expect(speech).toContain('We know that e');
     expect(speech).toContain('Code block, 2 lines.');
-    expect(speech).toContain('Row 1: Team, Reds; Points, 3.');
+    expect(speech).toMatch(/Row (?:1|one): Team, Reds; Points, (?:3|three)\./);
     const zip = await JSZip.loadAsync(readFileSync(path.join(out, 'article.epub')));
     const xhtml = await zip.file('OEBPS/article.xhtml')!.async('string');
     expect(xhtml).toMatch(/<ol id="list-[0-9a-f]{8}"><li>First<ol><li>First, part one<\/li><\/ol><\/li><li>Second<\/li><\/ol>/);
