@@ -11,14 +11,18 @@ import { isUrl } from './readers/fetch.js';
 import { planStages, runStages, StageError } from './pipeline/runner.js';
 import { defaultCacheRoot } from './tts/cache.js';
 import type { Artifacts, BuildOptions, Logger, Stage } from './pipeline/stage.js';
-import { builtinStages, createStages, defaultStageNames } from './stages/index.js';
+import type { LecternPlugin } from './plugin.js';
+import { createRegistry, defaultRegistry } from './plugins/builtin.js';
+import { pluginError, type Registry } from './plugins/registry.js';
 
 export interface BuildInput {
   /** Output folder. Default: `"dist"`. */
   outDir?: string;
   /** Built-in stage names to run. Default: every default stage. */
   stages?: string[];
-  /** Extra stage objects (third-party stages) to run as well. Default: none. */
+  /** Plugins: readers, engines, normalisers and stages beyond lectern's own. Their stages run as well. Default: none. */
+  plugins?: LecternPlugin[];
+  /** Extra stage objects (third-party stages) to run as well; the same as a plugin with these stages. Default: none. */
   extraStages?: Stage[];
   /** Force an input format. Default: chosen by extension and content. */
   from?: InputFormat;
@@ -36,6 +40,8 @@ export interface BuildInput {
   cacheDir?: string | false;
   log?: Logger;
   signal?: AbortSignal;
+  /** A registry made beforehand (`createRegistry(plugins)`), used instead of `plugins` and `extraStages`. */
+  registry?: Registry;
 }
 
 export interface ArticleBuildResult {
@@ -62,34 +68,54 @@ export function resolveSourceDateEpoch(article: Article, override?: number): num
   return Number.isFinite(published) ? Math.floor(published / 1000) : FALLBACK_EPOCH;
 }
 
-export function validateStageNames(names: readonly string[]): void {
-  const unknown = names.filter((n) => !(n in builtinStages));
-  if (unknown.length)
-    throw new LecternError(`unknown stage ${unknown.map((n) => `"${n}"`).join(', ')} (available: ${Object.keys(builtinStages).join(', ')})`, 'usage:stage');
+/** Throws a usage error naming every stage `registry` (default: the built-in one) does not have. */
+export function validateStageNames(names: readonly string[], registry: Registry = defaultRegistry()): void {
+  registry.checkStageNames(names);
 }
 
 /** Third-party stages need names of their own: unique, and not those of built-in stages. */
 export function validateExtraStages(stages: readonly Stage[]): void {
   const seen = new Set<string>();
   for (const s of stages) {
-    if (s.name in builtinStages) throw new LecternError(`third-party stage "${s.name}" has the name of a built-in stage`, 'usage:stage');
+    if (defaultRegistry().isBuiltinStage(s.name)) throw new LecternError(`third-party stage "${s.name}" has the name of a built-in stage`, 'usage:stage');
     if (seen.has(s.name)) throw new LecternError(`two third-party stages are named "${s.name}"`, 'usage:stage');
     seen.add(s.name);
   }
+}
+
+/**
+ * The build's registry: lectern's own plugin, then `input.plugins`, then `input.extraStages`
+ * as one more plugin. A mistake in a plugin is a usage error naming it.
+ */
+export function buildRegistry(input: BuildInput): Registry {
+  validateExtraStages(input.extraStages ?? []);
+  const extra: LecternPlugin[] = input.extraStages?.length ? [{ name: 'extraStages', stages: input.extraStages }] : [];
+  try {
+    return createRegistry([...(input.plugins ?? []), ...extra]);
+  } catch (e) {
+    if (e instanceof LecternError) throw new LecternError(e.message, 'usage:plugin', e.place, { cause: e });
+    throw pluginError('plugins', String(e), e);
+  }
+}
+
+/** The stages a build runs: those named (default: the default ones) and every plugin stage. */
+function stageSelection(registry: Registry, names: readonly string[] | undefined): string[] {
+  const chosen = names ?? registry.defaultStageNames;
+  registry.checkStageNames(chosen);
+  return [...new Set([...chosen, ...registry.pluginStageNames])];
 }
 
 export async function buildArticle(file: string, input: BuildInput = {}): Promise<ArticleBuildResult> {
   const diagnostics = new Diagnostics(file);
   const result: ArticleBuildResult = { file, ok: false, files: [], diagnostics, timings: {} };
   try {
-    const names = input.stages ?? defaultStageNames();
-    validateStageNames(names);
-    validateExtraStages(input.extraStages ?? []);
-    const read = await readArticle(file, { from: input.from, diagnostics, maxInputBytes: input.maxInputBytes, repair: input.repair, signal: input.signal });
+    const registry = input.registry ?? buildRegistry(input);
+    const names = stageSelection(registry, input.stages);
+    const read = await readArticle(file, { from: input.from, diagnostics, maxInputBytes: input.maxInputBytes, repair: input.repair, signal: input.signal, registry });
     result.article = read.article;
     result.format = read.format;
     const options = bookOptions(input, outputBaseName(file), [file], resolveSourceDateEpoch(read.article, input.sourceDateEpoch));
-    await runBook(result, names, [read.article], options, input);
+    await runBook(result, names, [read.article], options, input, registry);
   } catch (e) {
     if (e instanceof LecternError || e instanceof StageError) result.error = e;
     else throw e;
@@ -115,23 +141,23 @@ function bookOptions(input: BuildInput, baseName: string, files: readonly string
 }
 
 /** Plans and runs the stages for one book, recording files, timings and artifacts in `result`. */
-async function runBook(result: ArticleBuildResult, names: readonly string[], articles: readonly Article[], options: BuildOptions, input: BuildInput): Promise<void> {
-  const selected = [...(await createStages(names)), ...(input.extraStages ?? [])];
-  const waves = planStages(selected, await neededStages(selected));
-  const run = await runStages(waves, articles[0]!, options, result.diagnostics, { log: input.log, signal: input.signal, articles });
+async function runBook(result: ArticleBuildResult, names: readonly string[], articles: readonly Article[], options: BuildOptions, input: BuildInput, registry: Registry): Promise<void> {
+  const selected = await registry.createStages(names);
+  const waves = planStages(selected, await neededStages(selected, registry));
+  const run = await runStages(waves, articles[0]!, options, result.diagnostics, { log: input.log, signal: input.signal, articles, registry });
   result.files = run.files;
   result.timings = run.timings;
   result.artifacts = run.artifacts;
   result.ok = true;
 }
 
-/** Creates the built-in stages that `selected` needs, transitively, and are not selected. */
-async function neededStages(selected: readonly Stage[]): Promise<Stage[]> {
+/** Creates the stages that `selected` needs, transitively, and are not selected. */
+async function neededStages(selected: readonly Stage[], registry: Registry): Promise<Stage[]> {
   const have = new Map(selected.map((s) => [s.name, s]));
   let frontier = [...selected];
   while (frontier.length) {
-    const missing = [...new Set(frontier.flatMap((s) => s.needs ?? []))].filter((n) => !have.has(n) && n in builtinStages);
-    frontier = await createStages(missing);
+    const missing = [...new Set(frontier.flatMap((s) => s.needs ?? []))].filter((n) => !have.has(n) && registry.stage(n));
+    frontier = await registry.createStages(missing);
     frontier.forEach((s) => have.set(s.name, s));
   }
   return [...have.values()];
@@ -173,14 +199,22 @@ export function slug(title: string): string {
 export async function buildBundle(inputs: readonly string[], title: string, input: BuildInput = {}): Promise<ArticleBuildResult[]> {
   const results: ArticleBuildResult[] = [];
   const articles: { file: string; article: Article }[] = [];
-  for (const { file, error } of await expandInputs(inputs)) {
+  let registry: Registry;
+  try {
+    registry = input.registry ?? buildRegistry(input);
+  } catch (e) {
+    if (!(e instanceof LecternError)) throw e;
+    const name = slug(title);
+    return [{ file: name, ok: false, files: [], diagnostics: new Diagnostics(name), timings: {}, error: e }];
+  }
+  for (const { file, error } of await expandInputs(inputs, process.cwd(), registry.extensions)) {
     const diagnostics = new Diagnostics(file);
     if (error) {
       results.push({ file, ok: false, files: [], diagnostics, timings: {}, error });
       continue;
     }
     try {
-      const read = await readArticle(file, { from: input.from, diagnostics, maxInputBytes: input.maxInputBytes, repair: input.repair, signal: input.signal });
+      const read = await readArticle(file, { from: input.from, diagnostics, maxInputBytes: input.maxInputBytes, repair: input.repair, signal: input.signal, registry });
       articles.push({ file, article: read.article });
       // Each article's reading diagnostics are reported under its own name; its outputs are the digest's.
       results.push({ file, ok: true, format: read.format, article: read.article, files: [], diagnostics, timings: {} });
@@ -195,12 +229,10 @@ export async function buildBundle(inputs: readonly string[], title: string, inpu
   results.push(digest);
   try {
     if (!articles.length) throw new LecternError('no article could be read, so there is no digest to build', 'input:empty-bundle', { file: name });
-    const names = input.stages ?? defaultStageNames();
-    validateStageNames(names);
-    validateExtraStages(input.extraStages ?? []);
+    const names = stageSelection(registry, input.stages);
     const epoch = Math.max(...articles.map((a) => resolveSourceDateEpoch(a.article, input.sourceDateEpoch)));
     const options = { ...bookOptions(input, name, articles.map((a) => a.file), epoch), bundle: { title } };
-    await runBook(digest, names, articles.map((a) => a.article), options, input);
+    await runBook(digest, names, articles.map((a) => a.article), options, input, registry);
   } catch (e) {
     if (e instanceof LecternError || e instanceof StageError) digest.error = e;
     else throw e;
@@ -218,7 +250,14 @@ export async function build(inputs: readonly string[], input: BuildInput = {}): 
   const results: ArticleBuildResult[] = [];
   const outputsOf = new Map<string, string>();
   const failed = (file: string, error: LecternError): ArticleBuildResult => ({ file, ok: false, files: [], diagnostics: new Diagnostics(file), timings: {}, error });
-  for (const { file, error } of await expandInputs(inputs)) {
+  let registry: Registry;
+  try {
+    registry = input.registry ?? buildRegistry(input);
+  } catch (e) {
+    if (!(e instanceof LecternError)) throw e;
+    return [failed(inputs[0] ?? 'plugins', e)];
+  }
+  for (const { file, error } of await expandInputs(inputs, process.cwd(), registry.extensions)) {
     if (input.signal?.aborted) break;
     if (error) {
       results.push(failed(file, error));
@@ -231,7 +270,7 @@ export async function build(inputs: readonly string[], input: BuildInput = {}): 
       continue;
     }
     outputsOf.set(name, file);
-    results.push(await buildArticle(file, input));
+    results.push(await buildArticle(file, { ...input, registry }));
   }
   return results;
 }

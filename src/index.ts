@@ -7,14 +7,24 @@
  */
 
 // Building
-export { build, buildArticle, buildBundle, resolveSourceDateEpoch, validateExtraStages, validateStageNames } from './build.js';
+export { build, buildArticle, buildBundle, buildRegistry, resolveSourceDateEpoch, validateExtraStages, validateStageNames } from './build.js';
 export type { ArticleBuildResult, BuildInput } from './build.js';
 export { expandInputs } from './inputs.js';
 export type { ExpandedInputs } from './inputs.js';
 
+// Plugins: the contract (one file, src/plugin.ts), the registry, and loading plugin modules
+export { definePlugin, defineReader, defineEngine } from './plugin.js';
+export type { LecternPlugin, Reader, ReaderInput, EngineEntry, EngineRef, EngineFactory, NormaliserEntry, StageEntry as PluginStageEntry } from './plugin.js';
+export type { DraftArticle, DraftBlock } from './readers/draft.js';
+export type { TtsEngine, Voice, EngineCapabilities, Synthesis, SynthesisRequest } from './tts/engine.js';
+export { pickVoice } from './tts/engine.js';
+export { Registry, loadEngineRef } from './plugins/registry.js';
+export { builtin as builtinPlugin, createRegistry, defaultRegistry } from './plugins/builtin.js';
+export { loadPluginModule, loadPlugins, toPlugin } from './config/plugin-module.js';
+export type { PluginRef, PluginSpec } from './config/plugin-module.js';
+
 // Reading articles
-import { loadHtmlReader, loadMarkdownTables } from './readers/index.js';
-export { readArticle, parseArticle, loadHtmlReader, loadMarkdownTables, INPUT_FORMATS } from './readers/index.js';
+export { readArticle, parseArticle, loadHtmlReader, INPUT_FORMATS } from './readers/index.js';
 export { describeMath } from './speech/math.js';
 export type { InputFormat, ReadOptions, ReadResult } from './readers/index.js';
 
@@ -35,22 +45,13 @@ export { planStages, runStages } from './pipeline/runner.js';
 export type { RunResult } from './pipeline/runner.js';
 export { builtinStages, defaultStageNames } from './stages/index.js';
 export type { StageEntry } from './stages/index.js';
-export { epubStage } from './stages/epub.js';
 export type { EpubStageOptions } from './stages/epub.js';
-export { coverStage } from './stages/cover.js';
-export { imagesStage } from './stages/images.js';
 export { jsonStage } from './stages/json.js';
-export { speechStage } from './stages/speech.js';
-export { narrationStage } from './stages/narration.js';
-export { audioStage } from './stages/audio.js';
-export { transcriptStage } from './stages/transcript.js';
-export { readAloudStage } from './stages/read-aloud.js';
+// Each loads its module when it first runs.
+export { epubStage, coverStage, imagesStage, speechStage, narrationStage, audioStage, transcriptStage, readAloudStage } from './stages/lazy.js';
 
 // Third-party stages and the config file
 export { loadStageModule, loadStages, toStage } from './config/stage-module.js';
 export type { StageFactory, StageRef, StageSpec } from './config/stage-module.js';
 export { CONFIG_FILES, defineConfig, findConfigFile, loadConfig } from './config/config.js';
 export type { LecternConfig, LoadedConfig } from './config/config.js';
-
-// The library's parseArticle reads saved web pages and Markdown tables synchronously: have their readers ready.
-await Promise.all([loadHtmlReader(), loadMarkdownTables()]);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { LecternError } from './article/diagnostics.js';
 
-/** Files a folder contributes. */
+/** Files a folder contributes with the built-in readers (a plugin's readers add their own extensions). */
 export const ARTICLE_EXTENSIONS = ['.md', '.markdown', '.json', '.html', '.htm'] as const;
 
 /** One input to build, in the order given; `error` when an argument yielded no file. */
@@ -23,7 +23,9 @@ export type ExpandedInputs = ExpandedInput[];
  * An existing file is taken as it is, even when its name looks like a pattern; a name
  * that is neither a file, a folder nor a pattern is kept, so reading it reports it missing.
  */
-export async function expandInputs(args: readonly string[], cwd = process.cwd()): Promise<ExpandedInputs> {
+export async function expandInputs(args: readonly string[], cwd = process.cwd(), readerExtensions: readonly string[] = ARTICLE_EXTENSIONS): Promise<ExpandedInputs> {
+  // The built-in extensions in their usual order, then those plugins' readers add.
+  const extensions: string[] = [...ARTICLE_EXTENSIONS, ...readerExtensions].filter((e, i, all) => all.indexOf(e) === i);
   const out: ExpandedInputs = [];
   const seen = new Set<string>();
   const add = (file: string) => {
@@ -43,10 +45,10 @@ export async function expandInputs(args: readonly string[], cwd = process.cwd())
     if (info?.isDirectory()) {
       const entries = await readdir(path.resolve(cwd, arg), { withFileTypes: true });
       const files = entries
-        .filter((e) => !e.isDirectory() && (ARTICLE_EXTENSIONS as readonly string[]).includes(path.extname(e.name).toLowerCase()))
+        .filter((e) => !e.isDirectory() && extensions.includes(path.extname(e.name).toLowerCase()))
         .map((e) => e.name)
         .sort();
-      if (!files.length) out.push({ file: arg, error: new LecternError(`is a folder with no article files (${ARTICLE_EXTENSIONS.join(', ')})`, 'input:empty-folder', { file: arg }) });
+      if (!files.length) out.push({ file: arg, error: new LecternError(`is a folder with no article files (${extensions.join(', ')})`, 'input:empty-folder', { file: arg }) });
       files.forEach((name) => add(path.join(arg, name)));
     } else if (!info && isDynamicPattern(arg)) {
       const files = (await glob(arg, { cwd, onlyFiles: true, expandDirectories: false })).sort();

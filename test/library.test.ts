@@ -53,9 +53,9 @@ describe("import ... from 'lectern'", () => {
   it('reads and parses articles without building', async () => {
     const read = await readArticle(SAMPLE);
     expect(read.article.lang).toBe('en-GB');
-    const parsed = parseArticle('<!doctype html><html lang="fr"><head><title>Titre</title></head><body><h1>Titre</h1><p>Texte.</p></body></html>', 'page.html');
+    const parsed = await parseArticle('<!doctype html><html lang="fr"><head><title>Titre</title></head><body><h1>Titre</h1><p>Texte.</p></body></html>', 'page.html');
     expect([parsed.format, parsed.article.lang, parsed.article.headline]).toEqual(['html', 'fr', 'Titre']);
-    expect(() => parseArticle('---\nheadline: [\n---\n', 'bad.md')).toThrow(LecternError);
+    await expect(parseArticle('---\nheadline: [\n---\n', 'bad.md')).rejects.toThrow(LecternError);
   });
 });
 

@@ -30,21 +30,21 @@ describe('Markdown with front matter', () => {
     expect(diagnostics.list.filter((d) => d.rule.startsWith('repair:'))).toEqual([]);
   });
 
-  it('treats an image titled "decorative" as decorative (alt="") and keeps block quotes with attribution', () => {
+  it('treats an image titled "decorative" as decorative (alt="") and keeps block quotes with attribution', async () => {
     const text = `---\nheadline: H\n---\n\n![](a.png "decorative")\n\n> Quoted words.\n>\n> — Someone\n`;
-    const { article } = parseArticle(text, 'x.md');
+    const { article } = await parseArticle(text, 'x.md');
     expect(article.blocks[0]).toMatchObject({ type: 'figure', alt: '', altSource: 'author', image: 'a.png' });
     expect(article.blocks[1]).toMatchObject({ type: 'blockquote', attribution: 'Someone' });
   });
 
-  it('derives missing alt text from the caption and says so', () => {
-    const { article, diagnostics } = parseArticle(`---\nheadline: H\n---\n\n![](a.png)\nA harbour at dawn. © Jo Bloggs\n`, 'x.md');
+  it('derives missing alt text from the caption and says so', async () => {
+    const { article, diagnostics } = await parseArticle(`---\nheadline: H\n---\n\n![](a.png)\nA harbour at dawn. © Jo Bloggs\n`, 'x.md');
     expect(article.blocks[0]).toMatchObject({ alt: 'A harbour at dawn.', altSource: 'derived', credit: 'Jo Bloggs' });
     expect(diagnostics.list.map(String)).toEqual(['x.md:5:1: warning: figure has no alt text; derived it from the caption']);
   });
 
-  it('drops raw HTML with a warning', () => {
-    const { article, diagnostics } = parseArticle(`---\nheadline: H\n---\n\n<script>alert(1)</script>\n\nText <b onclick="x()">bold</b>.\n`, 'x.md');
+  it('drops raw HTML with a warning', async () => {
+    const { article, diagnostics } = await parseArticle(`---\nheadline: H\n---\n\n<script>alert(1)</script>\n\nText <b onclick="x()">bold</b>.\n`, 'x.md');
     expect(JSON.stringify(article)).not.toMatch(/script|onclick/);
     expect(diagnostics.list.map((d) => d.rule)).toEqual(['reader:html', 'reader:html', 'reader:html']);
   });
@@ -65,9 +65,9 @@ describe('repairs', () => {
     expect(plainText((article.blocks[0] as { children: [] }).children)).toMatch(/Main Street and three other roads\./);
   });
 
-  it('never fire on ordinary well-formed text', () => {
+  it('never fire on ordinary well-formed text', async () => {
     const text = `---\nheadline: H\n---\n\nOne sentence ends here.\n\nanother starts in lower case, which is fine.\n\n“A quote ends with a quote mark.”\n\nNext paragraph.\n\n## A heading without a full stop\n\nthen a lower-case paragraph.\n`;
-    const { diagnostics, article } = parseArticle(text, 'x.md', { repair: true });
+    const { diagnostics, article } = await parseArticle(text, 'x.md', { repair: true });
     expect(diagnostics.list).toEqual([]);
     expect(article.blocks).toHaveLength(6);
   });

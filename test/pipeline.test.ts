@@ -7,7 +7,7 @@ import { planStages, runStages, StageError } from '../src/pipeline/runner.js';
 import { defineStage, type BuildOptions, type Stage } from '../src/pipeline/stage.js';
 import { listFiles, tmpDir } from './helpers.js';
 
-const { article } = parseArticle('---\nheadline: H\n---\n\nBody.\n', 'a.md');
+const { article } = await parseArticle('---\nheadline: H\n---\n\nBody.\n', 'a.md');
 
 function options(outDir: string): BuildOptions {
   return { outDir, baseName: 'a', articleDir: outDir, articleFile: 'a.md', sources: [{ file: 'a.md', dir: outDir }], allowRemote: false, sourceDateEpoch: 0, stageOptions: {}, cacheDir: false };

@@ -398,8 +398,10 @@ describe('a build stopped part-way', () => {
   });
 });
 
+const { article: stoppedArticle } = await parseArticle('---\nheadline: H\n---\n\nBody.\n', 'a.md');
+
 describe('the runner, stopped by its caller', () => {
-  const { article } = parseArticle('---\nheadline: H\n---\n\nBody.\n', 'a.md');
+  const article = stoppedArticle;
   const options = (outDir: string): BuildOptions => ({ outDir, baseName: 'a', articleDir: outDir, articleFile: 'a.md', sources: [{ file: 'a.md', dir: outDir }], allowRemote: false, sourceDateEpoch: 0, stageOptions: {}, cacheDir: false });
 
   it('does not wait for a stage that ignores its signal, and refuses what it writes afterwards', async () => {

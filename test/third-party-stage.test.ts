@@ -129,7 +129,7 @@ describe('a bad stage module or config file gives one line naming the file (exit
   const configs: [string, string, string, RegExp][] = [
     ['an unknown option', 'lectern.config.json', '{"outt": "x"}', /^lectern: lectern\.config\.json: error: unknown option "outt" \(options: out, stages, .*extraStages, stageOptions\)$/],
     ['a wrong type', 'lectern.config.json', '{"allowRemote": "yes"}', /^lectern: lectern\.config\.json: error: allowRemote: expected true or false$/],
-    ['a value outside the choices', 'lectern.config.json', '{"from": "docx"}', /^lectern: lectern\.config\.json: error: from: expected one of seed, markdown, json, html$/],
+    ['a value outside the choices', 'lectern.config.json', '{"from": "docx"}', /^lectern: lectern\.config\.json: error: from: expected one of json, html, seed, markdown$/],
     ['invalid JSON', 'lectern.config.json', '{"out": }', /^lectern: lectern\.config\.json: error: invalid JSON: /],
     ['a JS config that throws', 'lectern.config.mjs', "throw new Error('oops');", /^lectern: lectern\.config\.mjs: error: could not load the config file: oops$/],
     ['a config that is not an object', 'lectern.config.js', 'export default 42;', /^lectern: lectern\.config\.js: error: expected an object of options/],

@@ -50,7 +50,8 @@ describe('remote images without --allow-remote', () => {
   it('say so in the accessibility summary', async () => {
     const zip = await JSZip.loadAsync(readFileSync(path.join(out, 'bedbugs.epub')));
     const opf = await zip.file('OEBPS/content.opf')!.async('string');
-    expect(opf).toContain('2 figures have no image in this edition');
+    expect(opf).toContain('2 figures have no image in this edition; their caption and credit are kept as text.');
+    expect(opf).toMatch(/The author(?:'|&#39;)s description of each picture is kept as text too\./);
     expect(opf).not.toMatch(/schema:accessMode">visual/);
   });
 

@@ -93,6 +93,6 @@ export const errors = {
   schema: (file: string, path: string, reason: string, line?: number) =>
     new LecternError(`${path ? path + ': ' : ''}${reason}`, 'input:schema', { file, line }),
   structure: (file: string, reason: string, line?: number) => new LecternError(reason, 'input:structure', { file, line }),
-  unknownFormat: (file: string, format: string) =>
-    new LecternError(`unknown input format "${format}" (expected seed, markdown, json or html)`, 'input:format', { file }),
+  unknownFormat: (file: string, format: string, formats: readonly string[] = ['seed', 'markdown', 'json', 'html']) =>
+    new LecternError(`unknown input format "${format}" (expected ${formats.slice(0, -1).join(', ')} or ${formats[formats.length - 1]})`, 'input:format', { file }),
 };

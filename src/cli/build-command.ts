@@ -1,6 +1,5 @@
 import path from 'node:path';
-import { LecternError } from '../article/diagnostics.js';
-import { defaultStageNames } from '../stages/index.js';
+import { errors, LecternError } from '../article/diagnostics.js';
 import { buildBundle, type BuildInput } from '../build.js';
 import { StageError } from '../pipeline/runner.js';
 import { build, validateStageNames, type ArticleBuildResult } from '../build.js';
@@ -97,14 +96,18 @@ export async function prepareBuild(cliFlags: BuildFlags, command?: Command): Pro
     }
     throw e;
   }
-  const { flags, extraStages } = setup;
+  const { flags, registry } = setup;
+  if (flags.from && !registry.reader(flags.from)) {
+    process.stderr.write(`lectern: ${errors.unknownFormat('--from', flags.from, registry.formats).message}\n`);
+    return 2;
+  }
   const chosen = flags.stages?.split(',').map((s) => s.trim()).filter(Boolean);
   // --no-overlays: the plain book, even when the narration is built.
   // --no-web: no web edition folder.
   const dropped = [...(flags.overlays ? [] : ['read-aloud']), ...(flags.web === false ? ['web'] : [])];
-  const stages = dropped.length ? (chosen ?? defaultStageNames()).filter((s) => !dropped.includes(s)) : chosen;
+  const stages = dropped.length ? (chosen ?? registry.defaultStageNames).filter((s) => !dropped.includes(s)) : chosen;
   try {
-    if (stages) validateStageNames(stages);
+    if (stages) validateStageNames(stages, registry);
   } catch (e) {
     if (e instanceof LecternError) {
       process.stderr.write(`lectern: ${e.message}\n`);
@@ -133,7 +136,7 @@ export async function prepareBuild(cliFlags: BuildFlags, command?: Command): Pro
     cacheDir: flags.cache ? flags.cacheDir : false,
     outDir: flags.out,
     stages,
-    extraStages,
+    registry,
     from: flags.from,
     allowRemote: flags.allowRemote,
     ...(flags.repair ? { repair: true } : {}),

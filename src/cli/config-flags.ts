@@ -7,33 +7,39 @@ import path from 'node:path';
 import type { Command, Option } from 'commander';
 import { LecternError } from '../article/diagnostics.js';
 import { findConfigFile, loadConfig, type LoadedConfig } from '../config/config.js';
-import { loadStages, type StageRef, type StageSpec } from '../config/stage-module.js';
-import type { Stage } from '../pipeline/stage.js';
+import { loadPlugins, type PluginRef, type PluginSpec } from '../config/plugin-module.js';
+import type { LecternPlugin } from '../plugin.js';
+import type { Registry } from '../plugins/registry.js';
 
 /** Options whose values are paths: in a config file they are relative to its folder. */
 const PATH_OPTIONS = new Set(['out', 'cover', 'lexicon', 'cacheDir']);
 /** Config keys that are not command-line options. */
-const CONFIG_ONLY = new Set(['extraStages', 'stageOptions']);
+const CONFIG_ONLY = new Set(['plugins', 'extraStages', 'stageOptions']);
 /** Options that only make sense on the command line. */
-const CLI_ONLY = new Set(['config', 'stage']);
+const CLI_ONLY = new Set(['config', 'stage', 'plugin']);
 
 export interface ConfigurableFlags {
   /** `--config <file>`, or `false` for `--no-config`. */
   config?: string | false;
-  /** `--stage <module>`, repeatable. */
-  stage: string[];
+  /** `--plugin <module>`, repeatable. */
+  plugin?: string[];
+  /** `--stage <module>`, repeatable: the same as `--plugin`, for a module that exports a stage. */
+  stage?: string[];
 }
 
 export interface BuildSetup<T> {
   flags: T;
-  extraStages: Stage[];
+  /** The plugins loaded: the config's (`plugins`, then `extraStages`), then `--plugin` and `--stage`. */
+  plugins: LecternPlugin[];
+  /** lectern's own plugin and those. */
+  registry: Registry;
   stageOptions: Record<string, Record<string, unknown>>;
   /** The config file used, if any. */
   configFile?: string;
 }
 
 /**
- * Finds and applies the config file, then loads the third-party stages.
+ * Finds and applies the config file, then loads the plugins and third-party stages.
  * Throws a one-line `LecternError` naming the config file or stage module at fault.
  */
 export async function setUpBuild<T extends ConfigurableFlags>(flags: T, command: Command | undefined, cwd = process.cwd()): Promise<BuildSetup<T>> {
@@ -43,12 +49,23 @@ export async function setUpBuild<T extends ConfigurableFlags>(flags: T, command:
   const loaded = file ? await loadConfig(file, cwd) : undefined;
   const merged = loaded && command ? applyConfig(command, flags, loaded) : flags;
   // Errors name a module by its path from the current folder, or the config file for an object.
-  const fromConfig = ({ dir, file }: LoadedConfig) => (ref: StageRef): StageSpec =>
-    typeof ref === 'string' ? { ref, baseDir: dir, source: path.relative(cwd, path.resolve(dir, ref)) || ref } : { ref, source: file };
-  const specs: StageSpec[] = [...(loaded ? (loaded.config.extraStages ?? []).map(fromConfig(loaded)) : []), ...flags.stage.map((ref) => ({ ref, baseDir: cwd }))];
+  const fromConfig = ({ dir, file }: LoadedConfig, kind: 'plugin' | 'stage') => (ref: PluginRef): PluginSpec =>
+    typeof ref === 'string' ? { ref, baseDir: dir, source: path.relative(cwd, path.resolve(dir, ref)) || ref, kind } : { ref, source: file, kind };
+  const specs: PluginSpec[] = [
+    ...(loaded ? (loaded.config.plugins ?? []).map(fromConfig(loaded, 'plugin')) : []),
+    ...(loaded ? (loaded.config.extraStages ?? []).map(fromConfig(loaded, 'stage')) : []),
+    ...(flags.plugin ?? []).map((ref): PluginSpec => ({ ref, baseDir: cwd, kind: 'plugin' })),
+    ...(flags.stage ?? []).map((ref): PluginSpec => ({ ref, baseDir: cwd, kind: 'stage' })),
+  ];
+  const { plugins, registry } = await loadPlugins(specs);
+  // --from takes the registry's readers, known only now; from a config file, the file is at fault.
+  const from = (merged as { from?: unknown }).from;
+  if (loaded && typeof from === 'string' && !registry.reader(from) && command?.getOptionValueSource('from') !== 'cli')
+    throw invalid(loaded, `from: expected one of ${registry.formats.join(', ')}`);
   return {
     flags: merged,
-    extraStages: await loadStages(specs),
+    plugins,
+    registry,
     stageOptions: loaded?.config.stageOptions ?? {},
     ...(loaded ? { configFile: loaded.file } : {}),
   };

@@ -1,4 +1,5 @@
-import { LecternError } from '../article/diagnostics.js';
+import { errors, LecternError } from '../article/diagnostics.js';
+import type { Registry } from '../plugins/registry.js';
 import { plainText, type Article, type Block } from '../article/model.js';
 import { readArticle, type InputFormat } from '../readers/index.js';
 import { formatDiagnostics, formatFailure } from './print.js';
@@ -15,31 +16,36 @@ export interface InspectFlags {
   readPullquotes: boolean;
 }
 
-export async function runInspect(file: string, flags: InspectFlags): Promise<number> {
+export async function runInspect(file: string, flags: InspectFlags, registry: Registry): Promise<number> {
+  if (flags.from && !registry.reader(flags.from)) {
+    process.stderr.write(`lectern: ${errors.unknownFormat(file, flags.from, registry.formats).message}\n`);
+    return 2;
+  }
   let read;
   try {
-    read = await readArticle(file, { from: flags.from, ...(flags.maxInputBytes ? { maxInputBytes: flags.maxInputBytes } : {}) });
+    read = await readArticle(file, { from: flags.from, registry, ...(flags.maxInputBytes ? { maxInputBytes: flags.maxInputBytes } : {}) });
   } catch (e) {
     if (!(e instanceof LecternError)) throw e;
     process.stderr.write(formatFailure(file, e) + '\n');
     return 1;
   }
   process.stderr.write(formatDiagnostics(read.diagnostics.list));
-  if (flags.speech) return printSpeech(read.article, flags);
+  if (flags.speech) return printSpeech(read.article, flags, registry);
   process.stdout.write(flags.json ? JSON.stringify(read.article, null, 2) + '\n' : outline(read.article, file, read.format));
   return 0;
 }
 
-async function printSpeech(article: Article, flags: InspectFlags): Promise<number> {
+async function printSpeech(article: Article, flags: InspectFlags, registry: Registry): Promise<number> {
   const { speechScript } = await import('../speech/script.js');
   const { loadLexicons, EMPTY_LEXICON } = await import('../speech/lexicon.js');
-  const { loadEngine } = await import('../tts/registry.js');
+  const { universal } = await import('../speech/normalise/index.js');
   const { scriptText } = await import('../stages/speech.js');
   try {
     const lexicon = flags.lexicon.length ? await loadLexicons(flags.lexicon) : EMPTY_LEXICON;
-    const engine = await loadEngine(flags.engine);
+    const engine = await registry.loadEngine(flags.engine);
     const phonemes = engine.capabilities.phonemeAlphabet && engine.wrapPhoneme ? { alphabet: engine.capabilities.phonemeAlphabet, wrap: engine.wrapPhoneme } : undefined;
-    const script = speechScript(article, { lexicon, phonemes, readPullquotes: flags.readPullquotes });
+    await registry.loadNormalisers([article.lang]);
+    const script = speechScript(article, { lexicon, phonemes, readPullquotes: flags.readPullquotes, normaliserFor: (lang) => registry.normaliserFor(lang, universal) });
     if (flags.explain) {
       const { normaliserFor } = await import('../speech/normalise/index.js');
       const normaliser = normaliserFor(article.lang);

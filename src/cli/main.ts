@@ -8,7 +8,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { LecternError } from '../article/diagnostics.js';
-import { stageList } from './stages-list.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -47,7 +46,7 @@ function buildOptions(command: Command): Command {
   return command
     .option('-o, --out <dir>', 'output folder', 'dist')
     .option('-s, --stages <names>', 'comma-separated stages to run (see `lectern stages`)')
-    .addOption(new Option('--from <format>', 'input format instead of guessing').choices(['seed', 'markdown', 'json', 'html']))
+    .option('--from <format>', "input format instead of guessing: seed, markdown, json, html, or a plugin's reader")
     .option('--allow-remote', 'allow fetching http(s) images (size and time limited)', false)
     .option('--repair', 'apply the scrape repairs (split paragraphs, scrape duplicates) to any format, not only the news export')
     .option('--max-input-bytes <n>', 'largest article file accepted, in bytes (default: 8 MiB)', parseBytes)
@@ -67,7 +66,8 @@ function buildOptions(command: Command): Command {
     .option('--cache-dir <dir>', 'cache folder for clips, MP3 segments and covers (default: $XDG_CACHE_HOME/lectern)')
     .option('--no-cache', 'synthesise everything afresh and keep no clips')
     .option('--workers <n>', 'synthesis threads (default: one per core)', parseNumber)
-    .option('--stage <module>', 'also run the stage this module exports (see README, "Writing a stage"); repeatable', collect, [])
+    .option('--plugin <module>', 'load a plugin: readers, engines, normalisers or stages (see README, "Writing a plugin"); repeatable', collect, [])
+    .option('--stage <module>', 'the same as --plugin, for a module that exports a stage; repeatable', collect, [])
     .option('--config <file>', 'config file (default: lectern.config.js, .mjs or .json in the current folder)')
     .option('--no-config', 'ignore the config file in the current folder')
     .option('-q, --quiet', 'print only errors', false)
@@ -110,7 +110,8 @@ function program(): Command {
     .command('inspect')
     .description('show how lectern reads an article: its outline and diagnostics')
     .argument('<file>', 'article file')
-    .addOption(new Option('--from <format>', 'input format instead of guessing').choices(['seed', 'markdown', 'json', 'html']))
+    .option('--from <format>', "input format instead of guessing: seed, markdown, json, html, or a plugin's reader")
+    .option('--plugin <module>', 'load a plugin (its readers and normalisers apply); repeatable', collect, [])
     .option('--json', 'print the article model as JSON (with --speech: the script with ids, kinds and pauses)', false)
     .option('--max-input-bytes <n>', 'largest article file accepted, in bytes (default: 8 MiB)', parseBytes)
     .option('--speech', 'print the narration script, one utterance per line, exactly as the engine gets it', false)
@@ -120,7 +121,7 @@ function program(): Command {
     .option('--read-pullquotes', 'include pull quotes', false)
     .action(async (file: string, opts) => {
       const { runInspect } = await import('./inspect-command.js');
-      process.exitCode = await runInspect(file, opts);
+      process.exitCode = await runInspect(file, opts, await pluginRegistry(opts.plugin));
     });
 
   cmd
@@ -142,9 +143,10 @@ function program(): Command {
     .command('voices')
     .description('list the voices of each text-to-speech engine; add or remove neural voices')
     .option('-e, --engine <id>', 'only this engine')
-    .action(async (opts: { engine?: string }) => {
+    .option('--plugin <module>', "also list this plugin's engines; repeatable", collect, [])
+    .action(async (opts: { engine?: string; plugin: string[] }) => {
       const { runVoices } = await import('./voices-command.js');
-      process.exitCode = await runVoices(opts);
+      process.exitCode = await runVoices(opts, await pluginRegistry(opts.plugin));
     });
   voices
     .command('add')
@@ -172,11 +174,24 @@ function program(): Command {
 
   cmd
     .command('stages')
-    .description('list the built-in stages')
-    .action(() => {
-      process.stdout.write(stageList());
+    .description('list the built-in stages (and those of plugins given with --plugin)')
+    .option('--plugin <module>', "also list this plugin's stages; repeatable", collect, [])
+    .action(async (opts: { plugin: string[] }) => {
+      const { stageList } = await import('./stages-list.js');
+      process.stdout.write(stageList(opts.plugin.length ? await pluginRegistry(opts.plugin) : undefined));
     });
   return cmd;
+}
+
+/** lectern's own registry plus the plugin modules named with `--plugin`; a bad module is a usage error. */
+async function pluginRegistry(modules: readonly string[]) {
+  const { loadPlugins } = await import('../config/plugin-module.js');
+  try {
+    return (await loadPlugins(modules.map((ref) => ({ ref })))).registry;
+  } catch (e) {
+    if (e instanceof LecternError) throw new LecternError(e.message, 'usage:plugin', e.place, { cause: e });
+    throw e;
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,5 +1,5 @@
 import { LecternError } from '../article/diagnostics.js';
-import { engines, loadEngine } from '../tts/registry.js';
+import type { Registry } from '../plugins/registry.js';
 import { installedVoices, VoiceError, voicesRoot, type InstalledVoice } from '../tts/voice-store.js';
 
 function sizeOf(bytes: number): string {
@@ -30,8 +30,8 @@ async function listNeural(): Promise<void> {
   else process.stdout.write('  none installed: lectern voices add <url-or-archive> (see README, "Natural voices")\n');
 }
 
-export async function runVoices(opts: { engine?: string }): Promise<number> {
-  const ids = opts.engine ? [opts.engine] : Object.keys(engines);
+export async function runVoices(opts: { engine?: string }, registry: Registry): Promise<number> {
+  const ids = opts.engine ? [opts.engine] : registry.engineIds;
   let status = 0;
   for (const id of ids) {
     try {
@@ -39,7 +39,7 @@ export async function runVoices(opts: { engine?: string }): Promise<number> {
         await listNeural();
         continue;
       }
-      const engine = await loadEngine(id);
+      const engine = await registry.loadEngine(id);
       const voices = await engine.voices();
       process.stdout.write(`${id} (${engine.description}, version ${await engine.version()}): ${voices.length} voices\n`);
       for (const v of voices) process.stdout.write(`  ${v.id.padEnd(20)} ${v.name}${v.languages.length ? `  [${v.languages.join(', ')}]` : ''}\n`);

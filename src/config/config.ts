@@ -11,6 +11,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LecternError } from '../article/diagnostics.js';
 import type { StageRef } from './stage-module.js';
+import type { PluginRef } from './plugin-module.js';
 
 export const CONFIG_FILES = ['lectern.config.js', 'lectern.config.mjs', 'lectern.config.json'] as const;
 
@@ -19,7 +20,9 @@ export interface LecternConfig {
   out?: string;
   /** Built-in stages to run, as with `--stages`. Default: every default stage. */
   stages?: string[] | string;
-  /** Third-party stages: module paths (relative to the config file), or, in a JS config, stage objects or factories. Default: none. */
+  /** Plugins: module paths (relative to the config file), or, in a JS config, plugin objects, stages or factories. Default: none. */
+  plugins?: PluginRef[];
+  /** Third-party stages (the same as `plugins`, kept for stage modules): module paths (relative to the config file), or, in a JS config, stage objects or factories. Default: none. */
   extraStages?: StageRef[];
   /** Options for stages, by stage name; a stage reads its own as `ctx.options.stageOptions[name]`. Default: `{}`. */
   stageOptions?: Record<string, Record<string, unknown>>;
@@ -69,7 +72,9 @@ export async function loadConfig(file: string, cwd = process.cwd()): Promise<Loa
   }
   if (!data || typeof data !== 'object' || Array.isArray(data)) throw fail(file, 'expected an object of options (export default { ... })');
   const config = data as LecternConfig;
-  const { extraStages, stageOptions, stages } = config;
+  const { extraStages, stageOptions, stages, plugins } = config;
+  if (plugins !== undefined && !(Array.isArray(plugins) && plugins.every((s) => typeof s === 'string' || typeof s === 'function' || (s !== null && typeof s === 'object'))))
+    throw fail(file, 'plugins: expected a list of plugin module paths (or, in a JS config, plugin objects or factories)');
   if (extraStages !== undefined && !(Array.isArray(extraStages) && extraStages.every((s) => typeof s === 'string' || typeof s === 'function' || (s !== null && typeof s === 'object'))))
     throw fail(file, 'extraStages: expected a list of stage module paths (or, in a JS config, stage objects or factories)');
   if (stageOptions !== undefined && !(stageOptions && typeof stageOptions === 'object' && !Array.isArray(stageOptions) && Object.values(stageOptions).every((o) => o && typeof o === 'object' && !Array.isArray(o))))

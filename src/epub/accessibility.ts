@@ -11,6 +11,8 @@ export interface BookFacts {
   decorativeImages: number;
   /** Figures whose image is absent: caption and credit only. */
   figuresWithoutImage: number;
+  /** Of those, how many keep the author's description of the picture as text. Default: 0. */
+  described?: number;
   headings: number;
   /** Equations (MathML) and data tables in the book. Default: none. */
   equations?: number;
@@ -75,6 +77,12 @@ export function accessibilitySummary(article: Article, f: BookFacts): string {
   if (f.decorativeImages) s.push(`${plural(f.decorativeImages, 'decorative image')} ${f.decorativeImages === 1 ? 'is' : 'are'} hidden from assistive technology.`);
   if (f.figuresWithoutImage) {
     s.push(`${plural(f.figuresWithoutImage, 'figure')} ${f.figuresWithoutImage === 1 ? 'has' : 'have'} no image in this edition; ${f.figuresWithoutImage === 1 ? 'its' : 'their'} caption and credit are kept as text.`);
+    if (f.described)
+      s.push(
+        f.described === f.figuresWithoutImage
+          ? `The author's description of ${f.described === 1 ? 'the picture' : 'each picture'} is kept as text too.`
+          : `${f.described} of them also ${f.described === 1 ? 'keeps' : 'keep'} the author's description of the picture as text.`,
+      );
   }
   if (f.equations) s.push(`${plural(f.equations, 'equation')} ${f.equations === 1 ? 'is' : 'are'} in MathML, each with a text description (alttext) that the narration reads.`);
   if (f.tables) s.push(`${plural(f.tables, 'data table')} ${f.tables === 1 ? 'keeps its' : 'keep their'} rows and columns, with header cells marked where the source had them.`);

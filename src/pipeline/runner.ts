@@ -2,6 +2,8 @@ import { Diagnostics, LecternError } from '../article/diagnostics.js';
 import type { Article } from '../article/model.js';
 import { OutputWriter, sweepTemporaries } from './output.js';
 import type { Artifacts, BuildOptions, Logger, Stage, StageContext } from './stage.js';
+import type { Registry } from '../plugins/registry.js';
+import { defaultRegistry } from '../plugins/builtin.js';
 
 /** A stage's failure, with the stage's name; the original error is the `cause`. */
 export class StageError extends Error {
@@ -68,7 +70,7 @@ export async function runStages(
   article: Article,
   options: BuildOptions,
   diagnostics: Diagnostics,
-  extra: { log?: Logger; signal?: AbortSignal; articles?: readonly Article[] } = {},
+  extra: { log?: Logger; signal?: AbortSignal; articles?: readonly Article[]; registry?: Registry } = {},
 ): Promise<RunResult> {
   await sweepTemporaries(options.outDir);
   const output = new OutputWriter(options.outDir);
@@ -86,6 +88,7 @@ export async function runStages(
     log: extra.log ?? quietLogger,
     output,
     artifacts: {},
+    registry: extra.registry ?? defaultRegistry(),
     signal: controller.signal,
     defer: (fn) => void cleanups.push(fn),
   };

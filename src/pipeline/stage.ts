@@ -15,6 +15,7 @@
 import type { Article } from '../article/model.js';
 import type { Diagnostics } from '../article/diagnostics.js';
 import type { OutputWriter } from './output.js';
+import type { Registry } from '../plugins/registry.js';
 
 /** Options every stage can see, resolved once at the boundary (no `undefined` defaults). */
 export interface BuildOptions {
@@ -64,6 +65,8 @@ export interface StageContext {
   readonly log: Logger;
   readonly output: OutputWriter;
   readonly artifacts: Artifacts;
+  /** The build's readers, engines, normalisers and stages (lectern's own and the plugins'). */
+  readonly registry: Registry;
   /** Aborted when another stage failed or the user interrupted the build. */
   readonly signal: AbortSignal;
   /** Registers clean-up (e.g. removing temporary files) to run when the build ends, however it ends. */

@@ -11,7 +11,7 @@
 import { plainText, type Article, type Inline, type SubList, type Table } from '../article/model.js';
 import { bylineText, effectiveHeaderRows } from '../epub/render.js';
 import { labelsFor } from '../article/labels.js';
-import { normaliserFor } from './normalise/index.js';
+import { normaliserFor, type Normaliser } from './normalise/index.js';
 import { sentenceRanges } from './sentences.js';
 import { applyLexicon, EMPTY_LEXICON, type Lexicon } from './lexicon.js';
 
@@ -51,6 +51,8 @@ export interface ScriptOptions {
   lexicon?: Lexicon;
   /** How the engine takes phonemes, when it does. */
   phonemes?: { alphabet: string; wrap: (p: string) => string };
+  /** The normaliser for a language (a plugin's, from the registry). Default: the built-in rules. */
+  normaliserFor?: (lang: string) => Normaliser;
 }
 
 /** Pauses, in milliseconds. */
@@ -58,7 +60,7 @@ export const PAUSE = { sentence: 250, paragraph: 700, heading: 900, headline: 12
 
 export function speechScript(article: Article, options: ScriptOptions = {}): Utterance[] {
   const lang = article.lang;
-  const normaliser = normaliserFor(lang);
+  const normaliser = (options.normaliserFor ?? normaliserFor)(lang);
   const lexicon = options.lexicon ?? EMPTY_LEXICON;
   const say = (text: string) => applyLexicon(normaliser.normalise(text), lexicon, options.phonemes);
   const l = labelsFor(lang);

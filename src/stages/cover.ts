@@ -4,15 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { digest } from '../util/hash.js';
 import { editionFront, isDigest } from './edition.js';
 import { projectFile } from '../util/paths.js';
-import sharp from 'sharp';
-
-// One cover per build: libvips' operation cache would only hold memory.
-sharp.cache(false);
 import { LecternError } from '../article/diagnostics.js';
 import type { Article } from '../article/model.js';
 import type { Stage } from '../pipeline/stage.js';
 import { loadImage } from '../images/source.js';
-import { MAX_INPUT_PIXELS } from '../images/normalise.js';
+import { loadSharp, MAX_INPUT_PIXELS, sharpVersion } from '../images/normalise.js';
 import { escapeXml } from '../util/xml.js';
 
 export interface CoverImage {
@@ -96,11 +92,13 @@ export async function drawCover(article: Article, cacheRoot: string | false = fa
   };
   const svg = template.replace(/\{\{(\w+)\}\}/g, (_, k: string) => fields[k] ?? '');
   // The key covers everything that shapes the bytes: the drawing, libvips and the JPEG settings.
-  const cached = cacheRoot ? path.join(cacheRoot, 'covers', `${digest(JSON.stringify([svg, sharp.versions.vips, COVER_JPEG]), 32)}.jpg`) : undefined;
+  // sharp's version stands for its libvips (each release pins one), so a cached cover needs no sharp loaded.
+  const cached = cacheRoot ? path.join(cacheRoot, 'covers', `${digest(JSON.stringify([svg, `sharp@${sharpVersion()}`, COVER_JPEG]), 32)}.jpg`) : undefined;
   if (cached) {
     const hit = await readFile(cached).catch(() => undefined);
     if (hit && hit.length > 1000) return hit;
   }
+  const sharp = await loadSharp();
   const jpeg = await sharp(Buffer.from(svg), { density: 72 }).resize(COVER_WIDTH, COVER_HEIGHT).jpeg(COVER_JPEG).toBuffer();
   if (cached) {
     await mkdir(path.dirname(cached), { recursive: true });
@@ -136,6 +134,7 @@ export function coverStage(): Stage {
         if (loaded.kind === 'missing') throw new LecternError(`cover ${loaded.reason}`, 'cover:missing', { file: ctx.options.articleFile });
         let data: Buffer;
         try {
+          const sharp = await loadSharp();
           data = await sharp(loaded.data, { limitInputPixels: MAX_INPUT_PIXELS }).rotate().resize({ width: COVER_WIDTH, height: COVER_HEIGHT, fit: 'inside', withoutEnlargement: true }).flatten({ background: '#ffffff' }).jpeg({ quality: 85, mozjpeg: true }).toBuffer();
         } catch (e) {
           throw new LecternError(`cover image ${own} is not a readable image (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`, 'cover:corrupt', { file: ctx.options.articleFile });

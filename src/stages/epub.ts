@@ -109,6 +109,7 @@ async function buildEpub(ctx: StageContext, options: EpubStageOptions): Promise<
     derivedAlt: shown.filter((f) => f.alt !== '' && f.altSource === 'derived').length,
     decorativeImages: shown.filter((f) => f.alt === '').length,
     figuresWithoutImage: figures.length - shown.length,
+    described: figures.filter((x) => !x.shown && x.f.alt && x.f.altSource !== 'derived').length,
     headings: articles.reduce((n, a) => n + a.blocks.filter((b) => b.type === 'heading').length, 0),
     equations: articles.reduce((n, a) => n + a.blocks.reduce((m, b) => m + blockInlines(b).reduce((k, run) => k + countMath(run), 0), 0), 0),
     tables: articles.reduce((n, a) => n + a.blocks.filter((b) => b.type === 'table').length, 0),

@@ -9,7 +9,7 @@ import { audioFormat } from './audio.js';
 import { ClipCache, clipKey } from '../tts/cache.js';
 import { defaultWorkers, SynthesisPool, synthesizeAll } from '../tts/pool.js';
 import { poolsKeptWarm, type WorkerPool } from '../workers/pool.js';
-import { loadEngine, DEFAULT_ENGINE } from '../tts/registry.js';
+import { DEFAULT_ENGINE } from '../tts/registry.js';
 import { pickVoice, type TtsEngine, type Voice } from '../tts/engine.js';
 import { engineInfo } from '../tts/info.js';
 
@@ -84,13 +84,15 @@ export function narrationStage(): Stage {
 async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<NarrationResult> {
   const speech = ctx.artifacts.speech;
   if (!speech) throw new LecternError('the narration stage needs the speech stage', 'stage:order');
-  let engine = await loadEngine(opts.engine ?? DEFAULT_ENGINE);
+  let engineRef = ctx.registry.engineRef(opts.engine ?? DEFAULT_ENGINE);
+  let engine = await ctx.registry.loadEngine(engineRef.id);
   // In-process engines run on a pool of threads, started only if needed: for the engine's
   // version and voices when they are not cached, or for clips that are not.
   let pool: SynthesisPool | undefined;
   const workers = opts.workers ?? defaultWorkers();
   // No more threads than there is work for: a rebuild after a one-word edit starts one.
-  const getPool = (jobs = workers) => (pool ??= new SynthesisPool(engine.id, Math.max(1, Math.min(workers, jobs))));
+  // Kept warm between builds (watch), the pool has every thread, whatever this build needs.
+  const getPool = (jobs = workers) => (pool ??= new SynthesisPool(engineRef, Math.max(1, poolsKeptWarm() ? workers : Math.min(workers, jobs))));
   ctx.defer(() => pool?.close());
   const choose = async () => {
     const info = await engineInfo(engine, ctx.options.cacheDir, engine.capabilities.workerSafe ? () => getPool().info() : undefined);
@@ -107,7 +109,8 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
     ctx.diagnostics.warn(`${reason}; narrating with ${engine.fallback} instead`, 'tts:fallback');
     await pool?.close();
     pool = undefined;
-    engine = await loadEngine(engine.fallback!);
+    engineRef = ctx.registry.engineRef(engine.fallback!);
+    engine = await ctx.registry.loadEngine(engineRef.id);
     chosen = await choose();
   }
   const { info, voices } = chosen;

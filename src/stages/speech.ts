@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { Stage } from '../pipeline/stage.js';
 import { speechScript, type Utterance } from '../speech/script.js';
 import { EMPTY_LEXICON, loadLexicons, type Lexicon } from '../speech/lexicon.js';
-import { loadEngine, DEFAULT_ENGINE } from '../tts/registry.js';
+import { DEFAULT_ENGINE } from '../tts/registry.js';
+import { universal } from '../speech/normalise/index.js';
 import { isDigest } from './edition.js';
 
 export interface SpeechOptions {
@@ -36,9 +37,11 @@ export function speechStage(): Stage {
     async run(ctx) {
       const opts = (ctx.options.stageOptions['speech'] ?? {}) as SpeechOptions;
       const lexicon = opts.lexicons?.length ? await loadLexicons(opts.lexicons.map((f) => path.resolve(f))) : EMPTY_LEXICON;
-      const engine = await loadEngine(opts.engine ?? DEFAULT_ENGINE);
+      const engine = await ctx.registry.loadEngine(opts.engine ?? DEFAULT_ENGINE);
       const phonemes = engine.capabilities.phonemeAlphabet && engine.wrapPhoneme ? { alphabet: engine.capabilities.phonemeAlphabet, wrap: engine.wrapPhoneme } : undefined;
-      const scriptOptions = { readPullquotes: opts.readPullquotes ?? false, lexicon, phonemes };
+      await ctx.registry.loadNormalisers(ctx.articles.map((a) => a.lang));
+      const normaliserFor = (lang: string) => ctx.registry.normaliserFor(lang, universal);
+      const scriptOptions = { readPullquotes: opts.readPullquotes ?? false, lexicon, phonemes, normaliserFor };
       const utterances = isDigest(ctx)
         ? // A digest: each article in turn, one chapter each, ids prefixed so they stay unique.
           ctx.articles.flatMap((article, doc) =>

@@ -102,7 +102,24 @@ function pageChapters(articles: readonly Article[], timeline: Timeline, ra: Read
 }
 
 async function coverSize(data: Buffer): Promise<{ width: number; height: number }> {
+  // The cover is a JPEG: its size is in its frame header, no need to load sharp.
+  const size = jpegSize(data);
+  if (size) return size;
   const sharp = (await import('sharp')).default;
   const meta = await sharp(data).metadata();
   return { width: meta.width ?? 600, height: meta.height ?? 900 };
+}
+
+/** Width and height from a JPEG's start-of-frame marker; undefined if not found. */
+function jpegSize(data: Buffer): { width: number; height: number } | undefined {
+  if (data.length < 4 || data[0] !== 0xff || data[1] !== 0xd8) return undefined;
+  let at = 2;
+  while (at + 9 < data.length) {
+    if (data[at] !== 0xff) return undefined;
+    const marker = data[at + 1]!;
+    // SOF0..SOF15, except DHT (C4), JPG (C8) and DAC (CC).
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return { height: data.readUInt16BE(at + 5), width: data.readUInt16BE(at + 7) };
+    at += 2 + data.readUInt16BE(at + 2);
+  }
+  return undefined;
 }

@@ -8,10 +8,17 @@ import os from 'node:os';
 import { LecternError } from '../article/diagnostics.js';
 import { acquirePool, type TaskKind, type WorkerPool } from '../workers/pool.js';
 import type { Synthesis, SynthesisRequest, TtsEngine, Voice } from './engine.js';
+import type { EngineRef } from '../plugin.js';
+import { defaultRegistry } from '../plugins/builtin.js';
 
-/** The speech task kind for an engine: every thread of a synthesis pool loads the engine as it starts. */
-export function speechTask(engineId: string): TaskKind {
-  return { name: `tts:${engineId}`, url: new URL('./task.js', import.meta.url).href, data: { engine: engineId } };
+/**
+ * The speech task kind for an engine: every thread of a synthesis pool loads the engine as
+ * it starts, by module URL, so a plugin's engine runs there like a built-in one. A built-in
+ * engine may be given by id.
+ */
+export function speechTask(engine: string | EngineRef): TaskKind {
+  const ref = typeof engine === 'string' ? defaultRegistry().engineRef(engine) : engine;
+  return { name: `tts:${ref.id}:${ref.module}#${ref.export}`, url: new URL('./task.js', import.meta.url).href, data: { engine: ref } };
 }
 
 /**
@@ -32,8 +39,10 @@ export class SynthesisPool {
   readonly workers: WorkerPool;
   readonly task: TaskKind;
   private readonly release: () => Promise<void>;
-  constructor(readonly engineId: string, count: number) {
-    this.task = speechTask(engineId);
+  readonly engineId: string;
+  constructor(engine: string | EngineRef, count: number) {
+    this.engineId = typeof engine === 'string' ? engine : engine.id;
+    this.task = speechTask(engine);
     const { pool, release } = acquirePool(this.task.name, Math.max(1, count), [this.task]);
     this.workers = pool;
     this.release = release;

@@ -4,12 +4,14 @@
  * back as a transferred buffer (no copy).
  */
 import type { TaskHandler } from '../workers/pool.js';
-import { loadEngine } from './registry.js';
+import { loadEngineRef } from '../plugins/registry.js';
+import type { EngineRef } from '../plugin.js';
 
 export type SpeechTask = { op: 'info' } | { op: 'synth'; text: string; voice: string; rate: number };
 
-export async function start(data: { engine: string }): Promise<TaskHandler> {
-  const engine = await loadEngine(data.engine);
+export async function start(data: { engine: EngineRef }): Promise<TaskHandler> {
+  // By module URL: a plugin's engine loads here just like the built-in ones.
+  const engine = await loadEngineRef(data.engine);
   // Every thread readies its engine as it starts, side by side. A failure here shows again,
   // and is reported, on the first request.
   await engine.prepare?.().catch(() => {});

@@ -160,8 +160,9 @@ export function keepPoolsWarm(on: boolean): void {
  * runs, else a new one. `release` closes it unless pools are kept warm.
  */
 export function acquirePool(key: string, size: number, eager: readonly TaskKind[]): { pool: WorkerPool; release(): Promise<void> } {
-  const id = `${key}:${size}`;
+  const id = key;
   let pool = keepWarm ? warm.get(id) : undefined;
+  // A warm pool serves any build that wants no more threads than it has.
   if (!pool || pool.closed || pool.size < size) {
     // A warm pool that lost a thread is replaced whole.
     if (pool) void pool.close();

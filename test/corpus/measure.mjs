@@ -73,6 +73,11 @@ async function epubText(file) {
 function readabilityText(html) {
   try {
     const { document } = parseHTML(html);
+    // The same root-attribute clearing lectern does: without it, Readability throws away
+    // the whole document of a page whose <html class> contains "sidebar" and the like, and
+    // its "extraction" is the whole page's furniture.
+    for (const el of [document.documentElement, document.querySelector('body')])
+      for (const name of ['class', 'id', 'role', 'style', 'hidden', 'aria-hidden', 'aria-modal']) el?.removeAttribute(name);
     return new Readability(document).parse()?.textContent ?? '';
   } catch {
     return '';

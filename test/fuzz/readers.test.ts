@@ -3,15 +3,13 @@ import { parseHTML } from 'linkedom';
 import { describe, expect, it } from 'vitest';
 import { LecternError } from '../../src/article/diagnostics.js';
 import { decodeText } from '../../src/readers/decode.js';
-import { loadHtmlReader, parseArticle } from '../../src/readers/index.js';
-
-await loadHtmlReader();
+import { parseArticle } from '../../src/readers/index.js';
 import { runs, TIMEOUT } from './runs.js';
 
 /** A reader may fail, but only with LecternError: anything else would reach the user as a stack trace. */
-function onlyLecternErrors(run: () => unknown): boolean {
+async function onlyLecternErrors(run: () => Promise<unknown>): Promise<boolean> {
   try {
-    run();
+    await run();
     return true;
   } catch (e) {
     return e instanceof LecternError;
@@ -42,29 +40,29 @@ function strings(value: unknown, out: string[] = []): string[] {
 const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 describe('readers on arbitrary input', () => {
-  it('throw nothing but LecternError (Markdown and the seed format)', () => {
-    fc.assert(fc.property(markdownish, (text) => onlyLecternErrors(() => parseArticle(text, 'x.md'))), runs(300));
-    fc.assert(fc.property(markdownish, (text) => onlyLecternErrors(() => parseArticle(text, 'x.md', { from: 'seed' }))), runs(300));
+  it('throw nothing but LecternError (Markdown and the seed format)', async () => {
+    await fc.assert(fc.asyncProperty(markdownish, (text) => onlyLecternErrors(() => parseArticle(text, 'x.md'))), runs(300));
+    await fc.assert(fc.asyncProperty(markdownish, (text) => onlyLecternErrors(() => parseArticle(text, 'x.md', { from: 'seed' }))), runs(300));
   }, TIMEOUT);
 
-  it('throw nothing but LecternError (JSON)', () => {
-    fc.assert(fc.property(fc.json(), (text) => onlyLecternErrors(() => parseArticle(text, 'x.json'))), runs(300));
+  it('throw nothing but LecternError (JSON)', async () => {
+    await fc.assert(fc.asyncProperty(fc.json(), (text) => onlyLecternErrors(() => parseArticle(text, 'x.json'))), runs(300));
   }, TIMEOUT);
 
-  it('throw nothing but LecternError (raw bytes)', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => onlyLecternErrors(() => parseArticle(decodeText('x.md', bytes), 'x.md'))), runs(300));
+  it('throw nothing but LecternError (raw bytes)', async () => {
+    await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), (bytes) => onlyLecternErrors(() => parseArticle(decodeText('x.md', bytes), 'x.md'))), runs(300));
   }, TIMEOUT);
 
-  it('give every output text that XML can hold, whatever the input held', () => {
+  it('give every output text that XML can hold, whatever the input held', async () => {
     const articles = fc.oneof(
       fc.tuple(anyText, anyText).map(([h, body]) => ({ file: 'x.json', text: JSON.stringify({ headline: `H${h}`, blocks: [{ type: 'paragraph', children: body }, { type: 'figure', caption: body, alt: h, credit: h }] }) })),
       fc.tuple(anyText, anyText).map(([h, body]) => ({ file: 'x.md', text: `---\nheadline: ${JSON.stringify(`H${h}`)}\n---\n\n${body.replace(/\u0000/g, '')}\n` })),
       fc.tuple(anyText, anyText).map(([h, body]) => ({ file: 'x.html', text: `<!doctype html><html><body><h1>H${h.replace(/[<&]/g, '')}</h1><p>${body.replace(/[<&]/g, '')}</p><p>&#1;&#xD800;&#xFFFF;</p></body></html>` })),
     );
-    fc.assert(
-      fc.property(articles, ({ file, text }) => {
+    await fc.assert(
+      fc.asyncProperty(articles, async ({ file, text }) => {
         try {
-          const { article } = parseArticle(text, file);
+          const { article } = await parseArticle(text, file);
           return strings(article).every((s) => !XML_INVALID.test(s));
         } catch (e) {
           return e instanceof LecternError;
@@ -74,7 +72,7 @@ describe('readers on arbitrary input', () => {
     );
   }, TIMEOUT);
 
-  it('read UTF-16 (either byte order, with its BOM) and CRLF line endings as the same text', () => {
+  it('read UTF-16 (either byte order, with its BOM) and CRLF line endings as the same text', async () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 80 }), fc.constantFrom('\n', '\r\n', '\r'), (s, eol) => {
         const text = `---\nheadline: H\n---\n\n${s.replace(/\u0000/g, '')}\n`.replace(/\n/g, eol);
@@ -123,11 +121,11 @@ describe('the HTML reader on arbitrary pages', () => {
     return out;
   }
 
-  it('reads a page or says it has no headline, and nothing executable survives', () => {
-    fc.assert(
-      fc.property(pages, (html) => {
+  it('reads a page or says it has no headline, and nothing executable survives', async () => {
+    await fc.assert(
+      fc.asyncProperty(pages, async (html) => {
         try {
-          const { article } = parseArticle(html, 'x.html');
+          const { article } = await parseArticle(html, 'x.html');
           const json = JSON.stringify(article);
           const shown = visibleText(html);
           for (const payload of json.match(/alert\(\d\)/g) ?? []) expect(shown).toContain(payload);

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: lectern against the tools people would otherwise use, on the same
+ * `npm run bench` (compiled to dist/bench/, outside the library): lectern against the tools people would otherwise use, on the same
  * machine, in the same run, on the same text. Prints a table and the ratios, and writes
  * the results to dist/bench.json.
  *
@@ -17,7 +17,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { projectFile } from '../util/paths.js';
+import { fileURLToPath } from 'node:url';
+
+/** The project folder: this file runs from dist/bench/. */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const projectFile = (...parts: string[]) => path.join(ROOT, ...parts);
 
 const CLI = projectFile('dist', 'lib', 'cli', 'main.js');
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
