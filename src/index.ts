@@ -48,7 +48,7 @@ export type { StageEntry } from './stages/index.js';
 export type { EpubStageOptions } from './stages/epub.js';
 export { jsonStage } from './stages/json.js';
 // Each loads its module when it first runs.
-export { epubStage, coverStage, imagesStage, speechStage, narrationStage, audioStage, transcriptStage, readAloudStage } from './stages/lazy.js';
+export { epubStage, coverStage, imagesStage, speechStage, narrationStage, audioStage, transcriptStage, readAloudStage, webStage } from './stages/lazy.js';
 
 // Third-party stages and the config file
 export { loadStageModule, loadStages, toStage } from './config/stage-module.js';

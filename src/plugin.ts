@@ -115,6 +115,12 @@ export interface NormaliserEntry {
    * Must be pure: the same text and tag give the same result.
    */
   normalise(text: string, lang: string): string;
+  /**
+   * Optional: the same result with the reason for each change, shown by
+   * `lectern inspect --speech --explain`: every token a rule changed (`from`), what it
+   * became (`to`), the rule's name and the token's class (`DATE`, `MONEY`...).
+   */
+  explain?(text: string, lang: string): { text: string; changes: readonly { from: string; to: string; rule: string; class: string }[] };
 }
 
 /**

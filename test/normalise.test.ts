@@ -24,7 +24,7 @@ describe('English normalisation', () => {
     ['No. and St', 'He arrived at No. 10 before visiting St Paul’s on Fleet St.', "He arrived at number ten before visiting Saint Paul's on Fleet Street."],
     ['a street ending a sentence keeps its full stop', 'Nancy lived on 1428 Elm St. It was a strange place.', 'Nancy lived on fourteen twenty eight Elm Street. It was a strange place.'],
     ['a spaced ellipsis is a pause', 'The Yemeni army . . . attacks the occupied lands.', 'The Yemeni army … attacks the occupied lands.'],
-    ['editorial brackets', 'The Yemeni army [Iran-backed Houthi movement] attacks.', 'The Yemeni army, Iran-backed Houthi movement, attacks.'],
+    ['brackets stay, for the engine to pause at', 'The Yemeni army [Iran-backed Houthi movement] attacks.', 'The Yemeni army [Iran-backed Houthi movement] attacks.'],
     ['brackets that are not asides', 'Call (123) 123-5678 about your 401(k).', 'Call one two three, one two three, five six seven eight about your four oh one k.'],
     ['straight and curly quotes', '“We were told,” he said, "and so far it is".', 'We were told, he said, and so far it is.'],
     ['dashes as pauses, ranges', 'Hizbollah — the most powerful group — grew in 2019–2020.', 'Hizbollah, the most powerful group, grew in twenty nineteen to twenty twenty.'],
@@ -70,13 +70,15 @@ describe('English normalisation', () => {
       en.normalise(text);
       return performance.now() - t0;
     };
-    time(400);
-    const small = Math.min(time(800), time(800), time(800));
-    const large = Math.min(time(1600), time(1600), time(1600));
-    // Twice the text: about twice the time; quadratic would be four times.
-    expect(large / small).toBeLessThan(3);
+    // Warm up with the large size, so the compiler and the heap are ready for both.
+    time(800);
+    time(200);
+    const small = Math.min(time(200), time(200), time(200));
+    const large = Math.min(time(800), time(800), time(800));
+    // Four times the text: about four times the time; quadratic would be sixteen (the margin is for a busy machine).
+    expect(large / small).toBeLessThan(9);
     expect(en.normalise('Mr. '.repeat(50_000)).length).toBeGreaterThan(0);
-  });
+  }, 60_000);
 });
 
 describe('languages without rules', () => {

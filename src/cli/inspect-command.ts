@@ -47,9 +47,9 @@ async function printSpeech(article: Article, flags: InspectFlags, registry: Regi
     await registry.loadNormalisers([article.lang]);
     const script = speechScript(article, { lexicon, phonemes, readPullquotes: flags.readPullquotes, normaliserFor: (lang) => registry.normaliserFor(lang, universal) });
     if (flags.explain) {
-      const { normaliserFor } = await import('../speech/normalise/index.js');
-      const normaliser = normaliserFor(article.lang);
-      const explained = script.map((u) => ({ u, changes: normaliser.explain(u.text).changes }));
+      // The normaliser the script used; one from a plugin may not say why (then no changes are listed).
+      const entry = registry.normaliser(article.lang);
+      const explained = script.map((u) => ({ u, changes: entry?.explain?.(u.text, article.lang).changes ?? [] }));
       process.stdout.write(flags.json ? JSON.stringify(explained.map(({ u, changes }) => ({ id: u.id, text: u.text, speech: u.speech, changes: changes.map(({ from, to, rule, class: cls }) => ({ from, to, rule, class: cls })) })), null, 2) + '\n' : explainText(explained));
       return 0;
     }
@@ -63,7 +63,7 @@ async function printSpeech(article: Article, flags: InspectFlags, registry: Regi
 }
 
 /** The script, each utterance followed by the tokens the normaliser changed: `  "6.42am" -> "six forty two a.m."  time:12h (TIME)`. */
-function explainText(explained: { u: { id: string; speech: string }; changes: { from: string; to: string; rule: string; class: string }[] }[]): string {
+function explainText(explained: { u: { id: string; speech: string }; changes: readonly { from: string; to: string; rule: string; class: string }[] }[]): string {
   const lines: string[] = [];
   for (const { u, changes } of explained) {
     lines.push(`${u.id}: ${u.speech}`);

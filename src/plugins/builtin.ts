@@ -92,6 +92,7 @@ export const builtin: LecternPlugin = {
     lang: primary,
     load: async () => void (rules ??= (await import('../speech/normalise/index.js')).normaliserFor),
     normalise: (text: string, lang: string) => rules!(lang).normalise(text),
+    explain: (text: string, lang: string) => rules!(lang).explain(text),
   })),
   stages: Object.entries(builtinStages).map(([name, e]) => ({ name, description: e.description, default: e.default, create: e.create })),
 };

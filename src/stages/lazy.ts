@@ -14,3 +14,4 @@ export const narrationStage = (): Stage => lazyStage('narration', async () => (a
 export const audioStage = (): Stage => lazyStage('audio', async () => (await import('./audio.js')).audioStage());
 export const transcriptStage = (): Stage => lazyStage('transcript', async () => (await import('./transcript.js')).transcriptStage());
 export const readAloudStage = (): Stage => lazyStage('read-aloud', async () => (await import('./read-aloud.js')).readAloudStage());
+export const webStage = (): Stage => lazyStage('web', async () => (await import('./web.js')).webStage());

@@ -24,7 +24,7 @@ describe('text normalisation on arbitrary text', () => {
   it('never throws and gives the engine only characters it can say', () => {
     fc.assert(
       fc.property(anything, (text) => {
-        for (const n of [english, universal]) {
+        for (const n of [english, universal, ...['en-US', 'fr-FR', 'de-DE', 'es-ES'].map(normaliserFor)]) {
           const out = n.normalise(text);
           expect(out).toMatch(SPEAKABLE);
           expect(out).not.toMatch(/\s\s|^\s|\s$/);

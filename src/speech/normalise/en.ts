@@ -36,7 +36,7 @@ const monthName = (m: string) => MONTH_NAMES.find((n) => n.toLowerCase().startsW
 const dayName = (d: string) => DAY_NAMES[d.toLowerCase().slice(0, 3)]!;
 
 /** A number as written: 4,800 / 4800 / 2.3 / .5 */
-const NUM = '(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?|\\.\\d+';
+const NUM = '(?:\\d{1,3}(?:,\\d{3})+(?!\\d)|\\d+)(?:\\.\\d+)?|\\.\\d+';
 const SCALES: Record<string, string> = { crore: 'crore', lakh: 'lakh', k: 'thousand', K: 'thousand', m: 'million', mn: 'million', M: 'million', b: 'billion', B: 'billion', bn: 'billion', tn: 'trillion', thousand: 'thousand', million: 'million', billion: 'billion', trillion: 'trillion' };
 const SCALE = '(?:\\s?(mn|bn|tn|m|k|b|M|B|K)|\\s(thousand|million|billion|trillion|crore|lakh))(?![\\p{L}\\d])';
 
@@ -71,7 +71,7 @@ const CURRENCIES: Record<string, [string, string, string?, string?]> = {
   CNY: ['yuan', 'yuan'],
   INR: ['rupee', 'rupees', 'paisa', 'paise'],
 };
-const CUR = '(US\\$|AU?\\$|CA?\\$|NZ\\$|HK\\$|S\\$|R\\$|\\$|£|€|¥|₩|₹|₽|₺|₪|₦|₱|(?:CHF|USD|EUR|GBP|JPY|CNY|INR|Rs\\.?)\\s?)';
+const CUR = '(US\\$\\s?|AU?\\$|CA?\\$|NZ\\$|HK\\$|S\\$|R\\$|\\$\\s?|£\\s?|€\\s?|¥|₩|₹|₽|₺|₪|₦|₱|(?:CHF|USD|EUR|GBP|JPY|CNY|INR|Rs\\.?)\\s?)';
 
 /** Units: symbol -> [one, many]; "metre" and "litre" are spelt by locale. */
 const UNITS: Record<string, [string, string]> = {
@@ -133,7 +133,7 @@ const NOT_NOUN = /^\s+(?:of|to|in|on|for|from|with|by|at|and|or|but|was|is|are|w
 const FIRST: Record<string, RegExp> = {
   'electronic:url': /[hHwW]/, 'electronic:domain': /[a-z0-9]/, 'telephone:international': /\+/, 'verbatim:and-or': /a/, 'verbatim:number-sign': /#/, 'verbatim:approximately': /~/,
   'measure:percent': /[-−\d.]/, measure: /[-−\d.]/, 'cardinal:signed': /[-−+]/, 'cardinal:range': /[\d.]/, cardinal: /[\d.]/, 'cardinal:roman': /[IVXLCDM]/,
-  'fraction:vulgar': /[\d½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞]/, 'date:decade-short': /['’]/, 'date:month-year': /[A-Za-z]/, 'date:weekday': /[MTWFS]/,
+  'measure:feet-inches': /\d/, 'abbreviation:circa': /c/, 'abbreviation:phd': /P/, 'abbreviation:wars': /W/, 'fraction:vulgar': /[\d½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞]/, 'date:decade-short': /['’]/, 'date:month-year': /[A-Za-z]/, 'date:weekday': /[MTWFS]/,
   'abbreviation:title': /[A-Z]/, 'abbreviation:street': /[A-Z]/, 'abbreviation:number': /[Nn]/, 'abbreviation:latin': /[eivaJS]/, 'letters:initials': /\p{Lu}/u, 'letters:dotted': /\p{Lu}/u,
 };
 
@@ -222,13 +222,19 @@ function englishRules(loc: Locale): ScanRule[] {
     rule('date:decade-short', 'DATE', /['’](\d)0s(?![\p{L}\d])/u, (m) => decade(1900 + Number(m[1]) * 10).replace(/^nineteen /, ''), { anywhere: true }),
     rule('punct:apostrophe', 'PUNCT', /['’](?=\p{L}|\s|$|[.,;:!?])/u, (_m, ctx) => (/\p{L}$/u.test(ctx.said) ? "'" : undefined), { anywhere: true, first: /['’]/, quiet: true }),
     rule('punct:quote', 'PUNCT', /["“”„«»‘’‹›']/, () => ' ', { anywhere: true, quiet: true }),
-    // An opening bracket is tried where it stands, so "(123) 123-5678" can be a telephone number first.
-    rule('punct:bracket', 'PUNCT', /[[(]\s*|\s*[\])]\s*/, () => ', ', { anywhere: true, first: /[\s[\]()]/ }),
+    // Brackets stay: eSpeak NG pauses at them as at an aside (so do the other engines), and
+    // they are tried where they stand, so "(123) 123-5678" can be a telephone number first.
     rule('punct:hyphen-number', 'PUNCT', /-(?=\d)/, (_m, ctx) => (/\p{L}$/u.test(ctx.said) ? ' ' : undefined), { anywhere: true, first: /-/ }),
-    rule('punct:dash', 'PUNCT', /\s*[—―]\s*|\s+[–-]\s+/, () => ', ', { anywhere: true, first: /[\s—―]/ }),
+    rule('punct:dash', 'PUNCT', /\s*[—―]\s*|\s+–\s+/, () => ', ', { anywhere: true, first: /[\s—―]/ }),
     rule('verbatim:ampersand', 'VERBATIM', /\s*&\s*/, () => ' and ', { anywhere: true, first: /[\s&]/ }),
     rule('verbatim:and-or', 'VERBATIM', /and\/or(?![\p{L}])/u, () => 'and or'),
     rule('verbatim:slash', 'VERBATIM', /(?<=\p{L})\/(?=\p{L})/u, () => ', ', { anywhere: true, first: /\// }),
+    rule('verbatim:by', 'VERBATIM', /\s?[×x]\s?(?=\d)/, (m, ctx) => (/\d/.test(ctx.text[m.index - 1] ?? '') ? ' by ' : undefined), { anywhere: true, first: /[\s×x]/ }),
+    rule('punct:range-dash', 'PUNCT', /–(?=\d)/, (m, ctx) => (/[\ds]/.test(ctx.text[m.index - 1] ?? '') ? ' to ' : undefined), { anywhere: true, first: /–/ }),
+    rule('abbreviation:circa', 'ABBREVIATION', /c(?:a|irca)?\.\s?(?=\d)/, () => 'circa '),
+    rule('abbreviation:phd', 'ABBREVIATION', /Ph\.\s?D\.?/, () => 'P.H.D'),
+    rule('abbreviation:wars', 'ABBREVIATION', /WW(I{1,2})(?![\p{L}])/u, (m) => `World War ${m[1] === 'I' ? 'one' : 'two'}`),
+    rule('measure:feet-inches', 'MEASURE', /(\d+)\s?(?:ft|feet|')\s?(\d{1,2})\s?(?:in(?:ches)?\b|"|”)/, (m) => `${cardinal(m[1]!, style)} ${m[1] === '1' ? 'foot' : 'feet'} ${cardinal(m[2]!, style)} ${m[2] === '1' ? 'inch' : 'inches'}`),
     rule('verbatim:number-sign', 'VERBATIM', /#(?=\d)/, () => 'number '),
     rule('verbatim:approximately', 'VERBATIM', /~(?=\d)/, () => 'about '),
 
@@ -264,14 +270,14 @@ function englishRules(loc: Locale): ScanRule[] {
     }),
 
     // DATE: with a month name, numeric, decades, year ranges, years.
-    rule('date:day-month', 'DATE', new RegExp(`(?:${WEEKDAY})?(?:the\\s+)?(\\d{1,2})(?:st|nd|rd|th)?(?:\\s+of)?\\s+${MONTH}(?:,?\\s+(\\d{4})(?!\\d))?(?![\\p{L}\\d])`, 'iu'), (m, ctx) => {
+    rule('date:day-month', 'DATE', new RegExp(`(?:${WEEKDAY})?(?:the\\s+)?(\\d{1,2})(?:st|nd|rd|th)?(?:\\s+of)?\\s+${MONTH}(?:\\s?,?\\s+(\\d{4})(?!\\d))?(?![\\p{L}\\d])`, 'iu'), (m, ctx) => {
       const [, wd, d, mo, y] = m;
       if (Number(d) < 1 || Number(d) > 31) return undefined;
       if (/^(?:may|march)$/.test(mo!) && !y) return undefined;
       const body = date(d!, monthName(mo!), y, false, wd ? '' : ctx.said);
       return wd ? `${dayName(wd)} ${body}` : body;
     }, { first: /[\dMTWFSmtwfs]/ }),
-    rule('date:month-day', 'DATE', new RegExp(`(?:${WEEKDAY})?${MONTH}[\\s-]+(\\d{1,2})(?:st|nd|rd|th)?(?:(?:,?\\s+|-)(\\d{4})(?!\\d))?(?![\\p{L}\\d]|[.,]\\d)`, 'iu'), (m) => {
+    rule('date:month-day', 'DATE', new RegExp(`(?:${WEEKDAY})?${MONTH}[\\s-]+(\\d{1,2})(?:st|nd|rd|th)?(?:(?:\\s?,?\\s+|-)(\\d{4})(?!\\d))?(?![\\p{L}\\d]|[.,]\\d)`, 'iu'), (m) => {
       const [, wd, mo, d, y] = m;
       if (Number(d) < 1 || Number(d) > 31) return undefined;
       if (/^(?:may|march)$/.test(mo!) && !y) return undefined;
@@ -292,8 +298,8 @@ function englishRules(loc: Locale): ScanRule[] {
       if (!validDay(Number(d), Number(mo))) return undefined;
       return date(d, MONTH_NAMES[Number(mo) - 1]!, y, !dayFirst, ctx.said);
     }),
-    rule('date:decade', 'DATE', /(1[0-9]|20)(\d)0\s?s(?![\p{L}\d])/u, (m) => decade(Number(`${m[1]}${m[2]}0`), style)),
-    rule('date:decade-bare', 'DATE', /([2-9])0s(?![\p{L}\d])/u, (m) => decade(1900 + Number(m[1]) * 10).replace(/^nineteen /, '')),
+    rule('date:decade', 'DATE', /(1[0-9]|20)(\d)0(?:\s?|['’])s(?![\p{L}\d])/u, (m) => decade(Number(`${m[1]}${m[2]}0`), style)),
+    rule('date:decade-bare', 'DATE', /([2-9])0['’]?s(?![\p{L}\d])/u, (m) => decade(1900 + Number(m[1]) * 10).replace(/^nineteen /, '')),
     rule('date:year-range', 'DATE', /(1[1-9]\d\d|20\d\d)\s?[-–\/]\s?(\d{2}|1[1-9]\d\d|20\d\d)(?![\d\p{L}%])/u, (m) => {
       const [, a, b] = m;
       if (b!.length === 2 && Number(b) <= Number(a!.slice(2)) && a!.slice(2) !== '99') return undefined;
@@ -333,7 +339,7 @@ function englishRules(loc: Locale): ScanRule[] {
     }),
 
     // ORDINAL, FRACTION.
-    rule('ordinal', 'ORDINAL', /(\d{1,3}(?:,\d{3})+|\d+)(?:st|nd|rd|th|ST|ND|RD|TH)(?![\p{L}\d])/u, (m) => ordinal(m[1]!.replace(/,/g, ''), style)),
+    rule('ordinal', 'ORDINAL', /(\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:st|nd|rd|th|ST|ND|RD|TH)(?![\p{L}\d])/u, (m) => ordinal(m[1]!.replace(/,/g, ''), style)),
     rule('fraction:mixed', 'FRACTION', /(\d+)\s+(\d+)\/(\d+)(?:st|nd|rd|th|s)?(?![\d/])/, (m) => (Number(m[3]) > 1 ? `${cardinal(m[1]!, style)} and ${m[2] === '1' ? `a ${fraction('1', m[3]!).replace(/^one /, '')}` : fraction(m[2]!, m[3]!)}` : undefined)),
     rule('fraction:24-7', 'CARDINAL', /24\/7(?![\d/])/, () => 'twenty four seven'),
     rule('fraction', 'FRACTION', /(\d+)\/(\d+)(?:st|nd|rd|th|s)?(?![\d/])/, (m) => (Number(m[2]) > 1 && Number(m[2]) <= 100 ? fraction(m[1]!, m[2]!) : undefined)),
@@ -350,13 +356,19 @@ function englishRules(loc: Locale): ScanRule[] {
       const side = (s: string) => (s === '0' ? loc.nil : cardinal(s, style));
       return `${side(m[1]!)} ${side(m[2]!)}`;
     }),
-    rule('cardinal:range', 'CARDINAL', new RegExp(`(${NUM})\\s?[-–]\\s?(${NUM})(?![\\d\\p{L}])`, 'u'), (m) => `${rangeEnd(m[1]!)} to ${rangeEnd(m[2]!)}`),
+    rule('cardinal:range', 'CARDINAL', new RegExp(`(${NUM})\\s?[-–]\\s?(${NUM})(?![\\d\\p{L}]|[-–]\\d)`, 'u'), (m) => {
+      // "747-400" is a name, not a range: a range goes up.
+      const [a, b] = [Number(m[1]!.replace(/,/g, '')), Number(m[2]!.replace(/,/g, ''))];
+      return a < b ? `${rangeEnd(m[1]!)} to ${rangeEnd(m[2]!)}` : `${rangeEnd(m[1]!)} ${rangeEnd(m[2]!)}`;
+    }),
+    // ISBNs, serial and reference numbers: "978-0-19-852663-6", digit by digit in their groups.
+    rule('digit:groups', 'DIGIT', /\d+(?:-\d+){2,}(?![\d-])/, (m) => m[0].split('-').map((g) => digitWords(g)).join(', ')),
     rule('cardinal:signed', 'CARDINAL', new RegExp(`([-−+])(${NUM})(?![\\d])`, 'u'), (m, ctx) => (/(?:^|[\s(])$/.test(ctx.said) ? `${m[1] === '+' ? 'plus' : 'minus'} ${num(m[2]!)}` : undefined), { first: /[-−+]/ }),
     rule('verbatim:plus', 'VERBATIM', /\s?\+\s?(?=\d)/, (m, ctx) => (/\d/.test(ctx.text[m.index - 1] ?? '') ? ' plus ' : undefined), { anywhere: true, first: /[\s+]/ }),
     rule('date:year', 'DATE', /(1[1-9]\d\d|20\d\d)(?![\d]|[,.]\d)/, (m) => yr(m[1]!)),
     rule('digit', 'DIGIT', /0\d+(?![\d.,])/, (m) => digitWords(m[0])),
-    rule('decimal', 'DECIMAL', /((?:\d{1,3}(?:,\d{3})+|\d+)?\.\d+)/, (m) => decimal(m[1]!, style), { first: /[\d.]/ }),
-    rule('cardinal', 'CARDINAL', /(\d{1,3}(?:,\d{3})+|\d+)/, (m) => cardinal(m[1]!, style), { first: /\d/ }),
+    rule('decimal', 'DECIMAL', /((?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)?\.\d+)/, (m) => decimal(m[1]!, style), { first: /[\d.]/ }),
+    rule('cardinal', 'CARDINAL', /(\d{1,3}(?:,\d{3})+(?!\d)|\d+)/, (m) => cardinal(m[1]!, style), { first: /\d/ }),
 
     // ROMAN numerals: numbered things ("World War II"), then regnal names ("Charles III").
     rule('cardinal:roman', 'CARDINAL', /([IVXLCDM]+)(?![\p{L}\d])/u, (m, ctx) => {

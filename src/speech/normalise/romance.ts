@@ -9,13 +9,46 @@
  * Number and ordinal words come from `n2words` (MIT, no dependencies, ordinals with
  * gender), which covers all three languages with the agreement rules they need.
  */
-import { toCardinal as frCardinal, toOrdinal as frOrdinal } from 'n2words/fr-FR';
-import { toCardinal as deCardinal, toOrdinal as deOrdinal } from 'n2words/de-DE';
-import { toCardinal as esCardinal, toOrdinal as esOrdinal } from 'n2words/es-ES';
+import * as frWords from 'n2words/fr-FR';
+import * as deWords from 'n2words/de-DE';
+import * as esWords from 'n2words/es-ES';
 import type { ExplainedNormaliser } from './index.js';
 import { universalClean } from './clean.js';
 import { rule, scan, type ScanRule } from './scan.js';
 import { roman } from './numbers.js';
+
+type Words = (n: number, options?: { gender?: 'masculine' | 'feminine' }) => string;
+/** n2words throws on what it cannot say (an ordinal 0); the rule then leaves the token to the next one. */
+class Unsayable extends Error {}
+const safe = (f: Words): Words => (n, options) => {
+  if (!Number.isSafeInteger(n) || n < 0) throw new Unsayable();
+  try {
+    return f(n, options);
+  } catch {
+    throw new Unsayable();
+  }
+};
+const frCardinal = safe(frWords.toCardinal as Words);
+const frOrdinal = safe(frWords.toOrdinal as Words);
+const deCardinal = safe(deWords.toCardinal as Words);
+const deOrdinal = safe(deWords.toOrdinal as Words);
+const esCardinal = safe(esWords.toCardinal as Words);
+const esOrdinal = safe(esWords.toOrdinal as Words);
+
+/** Each rule's verbaliser, with n2words' refusals turned into "not this rule". */
+function guarded(rules: ScanRule[]): ScanRule[] {
+  return rules.map((r) => ({
+    ...r,
+    say: (m, ctx) => {
+      try {
+        return r.say(m, ctx);
+      } catch (e) {
+        if (e instanceof Unsayable) return undefined;
+        throw e;
+      }
+    },
+  }));
+}
 
 /** A number as written in these languages: 1 500 / 1.500 / 2,3 */
 const NUM = '\\d{1,3}(?:[ \\u00a0\\u202f.]\\d{3})+(?:,\\d+)?|\\d+(?:,\\d+)?';
@@ -43,10 +76,14 @@ function spellNumbers(text: string, lang: Language): string {
     if (lang.keep?.test(text.slice(offset + m.length, offset + m.length + 3))) return m;
     const digits = plain(whole);
     if (digits.length > 15) return m;
-    const head = lang.cardinal(Number(digits));
-    if (frac === undefined) return head;
-    const tail = frac.startsWith('0') ? [...frac].map((d) => lang.cardinal(Number(d))).join(' ') : lang.cardinal(Number(frac));
-    return `${head} ${lang.comma} ${tail}`;
+    try {
+      const head = lang.cardinal(Number(digits));
+      if (frac === undefined) return head;
+      const tail = frac.startsWith('0') || frac.length > 15 ? [...frac].map((d) => lang.cardinal(Number(d))).join(' ') : lang.cardinal(Number(frac));
+      return `${head} ${lang.comma} ${tail}`;
+    } catch {
+      return m;
+    }
   });
 }
 
@@ -194,7 +231,7 @@ function spanishRules(): ScanRule[] {
 let fr: ExplainedNormaliser | undefined;
 let de: ExplainedNormaliser | undefined;
 let es: ExplainedNormaliser | undefined;
-export const frenchFor = (_lang: string): ExplainedNormaliser => (fr ??= normaliserOf({ rules: frenchRules(), cardinal: (n) => frCardinal(n), comma: 'virgule' }));
-export const germanFor = (_lang: string): ExplainedNormaliser => (de ??= normaliserOf({ rules: germanRules(), cardinal: (n) => deCardinal(n), comma: 'Komma', keep: /^\.\s\p{L}/u }));
-export const spanishFor = (_lang: string): ExplainedNormaliser => (es ??= normaliserOf({ rules: spanishRules(), cardinal: (n) => esAccents(esCardinal(n)), comma: 'coma' }));
+export const frenchFor = (_lang: string): ExplainedNormaliser => (fr ??= normaliserOf({ rules: guarded(frenchRules()), cardinal: (n) => frCardinal(n), comma: 'virgule' }));
+export const germanFor = (_lang: string): ExplainedNormaliser => (de ??= normaliserOf({ rules: guarded(germanRules()), cardinal: (n) => deCardinal(n), comma: 'Komma', keep: /^\.\s\p{L}/u }));
+export const spanishFor = (_lang: string): ExplainedNormaliser => (es ??= normaliserOf({ rules: guarded(spanishRules()), cardinal: (n) => esAccents(esCardinal(n)), comma: 'coma' }));
 

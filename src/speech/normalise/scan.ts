@@ -84,14 +84,33 @@ const WORD = /[\p{L}\p{N}]/u;
 const LETTER = /[\p{L}\p{M}]/u;
 const DIGIT = /\d/;
 
+/** The rules that can start at a character, worked out once per character and rule set. */
+class Candidates {
+  private readonly atStart = new Map<string, ScanRule[]>();
+  private readonly inside = new Map<string, ScanRule[]>();
+  constructor(private readonly rules: readonly ScanRule[]) {}
+  get(ch: string, start: boolean): ScanRule[] {
+    const cache = start ? this.atStart : this.inside;
+    let list = cache.get(ch);
+    if (!list) {
+      list = this.rules.filter((r) => (start || r.anywhere) && (!r.first || r.first.test(ch)));
+      cache.set(ch, list);
+    }
+    return list;
+  }
+}
+const candidates = new WeakMap<readonly ScanRule[], Candidates>();
+
 export function scan(text: string, rules: readonly ScanRule[]): Scanned {
+  let pick = candidates.get(rules);
+  if (!pick) candidates.set(rules, (pick = new Candidates(rules)));
   // The output is kept as pieces plus a short tail for the rules to look back at: slicing a
   // long concatenated string would flatten it every time and make the scan quadratic.
   const parts: string[] = [];
   let tail = '';
   const emit = (piece: string) => {
     parts.push(piece);
-    tail = (tail + piece).slice(-80);
+    tail = tail.length > 160 ? (tail.slice(-80) + piece).slice(-160) : tail + piece;
   };
   const changes: Change[] = [];
   const n = text.length;
@@ -102,13 +121,12 @@ export function scan(text: string, rules: readonly ScanRule[]): Scanned {
     // A word starts after a non-word character; a number also starts right after letters ("G7").
     const start = !WORD.test(prev) || (DIGIT.test(ch) && !DIGIT.test(prev));
     let done = false;
-    for (const r of rules) {
-      if (!start && !r.anywhere) continue;
-      if (r.first && !r.first.test(ch)) continue;
+    for (const r of pick.get(ch, start)) {
       r.re.lastIndex = i;
       const m = r.re.exec(text);
       if (!m || !m[0]) continue;
-      const out = r.say(m, { text, said: tail });
+      const said = tail.length > 80 ? tail.slice(-80) : tail;
+      const out = r.say(m, { text, said });
       if (out === undefined) continue;
       const from = m[0];
       let piece = out;
