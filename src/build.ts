@@ -14,6 +14,7 @@ import type { Artifacts, BuildOptions, Logger, Stage } from './pipeline/stage.js
 import type { LecternPlugin } from './plugin.js';
 import { createRegistry, defaultRegistry } from './plugins/builtin.js';
 import { pluginError, type Registry } from './plugins/registry.js';
+import { resolveStageOptions, type StageOptions, type StageOptionsInput } from './pipeline/options.js';
 
 export interface BuildInput {
   /** Output folder. Default: `"dist"`. */
@@ -31,7 +32,7 @@ export interface BuildInput {
   /** Apply the scrape repairs to every format. Default: only to the news-export (seed) format. */
   repair?: boolean;
   /** Per-stage options, by stage name. Default: `{}`. */
-  stageOptions?: Record<string, Record<string, unknown>>;
+  stageOptions?: StageOptionsInput | StageOptions;
   /** Overrides `SOURCE_DATE_EPOCH` (seconds). Default: the environment's, else the article's date. */
   sourceDateEpoch?: number;
   /** Largest input file accepted, in bytes. Default: 8 MiB. */
@@ -111,10 +112,11 @@ export async function buildArticle(file: string, input: BuildInput = {}): Promis
   try {
     const registry = input.registry ?? buildRegistry(input);
     const names = stageSelection(registry, input.stages);
+    const stageOptions = resolveStageOptions(registry, input.stageOptions);
     const read = await readArticle(file, { from: input.from, diagnostics, maxInputBytes: input.maxInputBytes, repair: input.repair, signal: input.signal, registry });
     result.article = read.article;
     result.format = read.format;
-    const options = bookOptions(input, outputBaseName(file), [file], resolveSourceDateEpoch(read.article, input.sourceDateEpoch));
+    const options = bookOptions(input, stageOptions, outputBaseName(file), [file], resolveSourceDateEpoch(read.article, input.sourceDateEpoch));
     await runBook(result, names, [read.article], options, input, registry);
   } catch (e) {
     if (e instanceof LecternError || e instanceof StageError) result.error = e;
@@ -124,7 +126,7 @@ export async function buildArticle(file: string, input: BuildInput = {}): Promis
 }
 
 /** The options every stage sees, resolved once: for one article, or for the articles of a digest. */
-function bookOptions(input: BuildInput, baseName: string, files: readonly string[], sourceDateEpoch: number): BuildOptions {
+function bookOptions(input: BuildInput, stageOptions: StageOptions, baseName: string, files: readonly string[], sourceDateEpoch: number): BuildOptions {
   // A fetched page's images are all URLs: it has no folder of its own.
   const sources = files.map((file) => ({ file, dir: isUrl(file) ? process.cwd() : path.dirname(path.resolve(file)) }));
   return {
@@ -135,7 +137,7 @@ function bookOptions(input: BuildInput, baseName: string, files: readonly string
     sources,
     allowRemote: input.allowRemote ?? false,
     sourceDateEpoch,
-    stageOptions: input.stageOptions ?? {},
+    stageOptions,
     cacheDir: input.cacheDir === false ? false : path.resolve(input.cacheDir ?? defaultCacheRoot()),
   };
 }
@@ -200,8 +202,10 @@ export async function buildBundle(inputs: readonly string[], title: string, inpu
   const results: ArticleBuildResult[] = [];
   const articles: { file: string; article: Article }[] = [];
   let registry: Registry;
+  let stageOptions: StageOptions;
   try {
     registry = input.registry ?? buildRegistry(input);
+    stageOptions = resolveStageOptions(registry, input.stageOptions);
   } catch (e) {
     if (!(e instanceof LecternError)) throw e;
     const name = slug(title);
@@ -231,7 +235,7 @@ export async function buildBundle(inputs: readonly string[], title: string, inpu
     if (!articles.length) throw new LecternError('no article could be read, so there is no digest to build', 'input:empty-bundle', { file: name });
     const names = stageSelection(registry, input.stages);
     const epoch = Math.max(...articles.map((a) => resolveSourceDateEpoch(a.article, input.sourceDateEpoch)));
-    const options = { ...bookOptions(input, name, articles.map((a) => a.file), epoch), bundle: { title } };
+    const options = { ...bookOptions(input, stageOptions, name, articles.map((a) => a.file), epoch), bundle: { title } };
     await runBook(digest, names, articles.map((a) => a.article), options, input, registry);
   } catch (e) {
     if (e instanceof LecternError || e instanceof StageError) digest.error = e;
@@ -251,11 +255,13 @@ export async function build(inputs: readonly string[], input: BuildInput = {}): 
   const outputsOf = new Map<string, string>();
   const failed = (file: string, error: LecternError): ArticleBuildResult => ({ file, ok: false, files: [], diagnostics: new Diagnostics(file), timings: {}, error });
   let registry: Registry;
+  let stageOptions: StageOptions;
   try {
     registry = input.registry ?? buildRegistry(input);
+    stageOptions = resolveStageOptions(registry, input.stageOptions);
   } catch (e) {
     if (!(e instanceof LecternError)) throw e;
-    return [failed(inputs[0] ?? 'plugins', e)];
+    return [failed(inputs[0] ?? 'options', e)];
   }
   for (const { file, error } of await expandInputs(inputs, process.cwd(), registry.extensions)) {
     if (input.signal?.aborted) break;
@@ -270,7 +276,7 @@ export async function build(inputs: readonly string[], input: BuildInput = {}): 
       continue;
     }
     outputsOf.set(name, file);
-    results.push(await buildArticle(file, { ...input, registry }));
+    results.push(await buildArticle(file, { ...input, registry, stageOptions }));
   }
   return results;
 }

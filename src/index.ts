@@ -32,6 +32,13 @@ export type { InputFormat, ReadOptions, ReadResult } from './readers/index.js';
 export { Article as ArticleSchema, plainText } from './article/model.js';
 export type { Article, Block, BlockQuote, Byline, Figure, Heading, Inline, List, Paragraph, Position, PullQuote, Separator, Source } from './article/model.js';
 
+// Stage options: schemas (zod, re-exported so plugins use the same instance) parsed once
+export { z } from 'zod';
+export { resolveStageOptions } from './pipeline/options.js';
+export type { StageOptions, StageOptionsInput } from './pipeline/options.js';
+export { AUDIO_FORMATS, audioOptions, coverOptions, epubOptions, narrationOptions, speechOptions, transcriptOptions } from './stages/options.js';
+export type { AudioOptions, CoverOptions, EpubOptions, NarrationOptions, SpeechOptions, TranscriptOptions } from './stages/options.js';
+
 // Diagnostics and errors
 export { Diagnostic, Diagnostics, LecternError } from './article/diagnostics.js';
 export type { Place, Severity } from './article/diagnostics.js';

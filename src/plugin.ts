@@ -15,6 +15,7 @@ import type { Diagnostics } from './article/diagnostics.js';
 import type { DraftArticle } from './readers/draft.js';
 import type { TtsEngine } from './tts/engine.js';
 import type { Stage } from './pipeline/stage.js';
+import type { ZodType } from 'zod';
 
 export type { DraftArticle, DraftBlock } from './readers/draft.js';
 export type { TtsEngine, Voice, EngineCapabilities, Synthesis, SynthesisRequest } from './tts/engine.js';
@@ -137,6 +138,12 @@ export interface StageEntry {
    * marked so; `true` for a plugin's stages (naming a plugin means running its stages).
    */
   readonly default?: boolean;
+  /**
+   * The stage's options, as a zod schema: parsed once at the boundary (CLI, config file,
+   * `build()`), defaults filled in, a wrong value refused in one line naming it. The stage
+   * finds the result as `ctx.options.stageOptions[name]`. Default: none (taken as given).
+   */
+  readonly options?: ZodType<Record<string, unknown>>;
   /** Makes the stage. Called at most once per build. */
   create(): Stage | Promise<Stage>;
 }

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { CLI, lectern, listFiles, ROOT, SAMPLE, tmpDir } from './helpers.js';
+import { CLI, hasSeed, lectern, listFiles, ROOT, SAMPLE, SEED, tmpDir } from './helpers.js';
 import { serveFolder } from '../src/web/serve.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -470,6 +470,39 @@ describe.skipIf(!hasChromium)('in Chromium: accessibility, schemes and screensho
     expect(facts.ids).toBe(0);
     expect(o.errors).toEqual([]);
   });
+});
+
+describe.skipIf(!hasChromium || !hasSeed)('the seed article in Chromium', () => {
+  it('has the overlays\' timeline, no axe-core violation, no error and no request outside its folder', async () => {
+    const dir = tmpDir();
+    const r = lectern(['build', SEED, '-o', dir, '--cache-dir', cache, '-s', 'web,epub,read-aloud']);
+    expect(r.status, r.stderr).toBe(0);
+    const web = path.join(dir, 'ft-iran-backchannels.web');
+    // Its figures have no image files: the page keeps their captions and credits, like the book.
+    expect(listFiles(web)).toEqual(['cover.jpg', 'index.html', 'narration.mp3', 'transcript.vtt']);
+    const zip = await JSZip.loadAsync(readFileSync(path.join(dir, 'ft-iran-backchannels.epub')));
+    const smil = await zip.file('OEBPS/article.smil')!.async('string');
+    const fragments = [...smil.matchAll(/<text src="article\.xhtml#([^"]+)"\/>/g)].map((m) => m[1]);
+    const o = await open(web, { width: 390, height: 844 });
+    try {
+      const { page } = o;
+      expect(await page.evaluate(() => (JSON.parse(document.getElementById('rd-data')!.textContent!) as { cues: { el: string }[] }).cues.map((c) => c.el))).toEqual(fragments);
+      expect(await page.evaluate((ids) => ids.filter((id) => !document.getElementById(id!)).length, fragments)).toBe(0);
+      expect(await page.evaluate(() => document.querySelectorAll('figure figcaption .credit').length)).toBe(2);
+      expect(await page.evaluate(() => document.querySelectorAll('aside[role="doc-pullquote"]').length)).toBe(1);
+      await page.evaluate(readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8'));
+      const violations = await page.evaluate(async () => {
+        const result = await (window as unknown as { axe: { run(ctx: Document): Promise<{ violations: { id: string }[] }> } }).axe.run(document);
+        return result.violations.map((v) => v.id);
+      });
+      expect(violations).toEqual([]);
+      await page.screenshot({ path: path.join(SHOTS, 'seed-phone.png') });
+      expect(o.outside).toEqual([]);
+      expect(o.errors).toEqual([]);
+    } finally {
+      await o.context.close();
+    }
+  }, 600_000);
 });
 
 describe('lectern preview', () => {

@@ -133,7 +133,8 @@ export function cleanMathml(markup: string): CleanMath | undefined {
         if (skip) return;
         // Text belongs in token elements; elsewhere (inside an element left out) it is
         // kept in an <mtext> of its own, and whitespace between elements means nothing.
-        const parent = open.findLast((n) => n !== null);
+        let parent: string | null | undefined;
+        for (let i = open.length - 1; i >= 0 && !parent; i--) parent = open[i];
         if (parent && TOKENS.has(parent)) out += escapeText(text);
         else if (text.trim()) {
           out += `<mtext>${escapeText(text.trim())}</mtext>`;

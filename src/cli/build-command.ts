@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { errors, LecternError } from '../article/diagnostics.js';
+import { resolveStageOptions } from '../pipeline/options.js';
 import { buildBundle, type BuildInput } from '../build.js';
 import { StageError } from '../pipeline/runner.js';
 import { build, validateStageNames, type ArticleBuildResult } from '../build.js';
@@ -115,22 +116,37 @@ export async function prepareBuild(cliFlags: BuildFlags, command?: Command): Pro
     }
     throw e;
   }
-  const stageOptions: Record<string, Record<string, unknown>> = { ...setup.stageOptions };
-  if (flags.cover) stageOptions['cover'] = { image: path.resolve(flags.cover) };
   if (flags.certifiedBy && !flags.conformsTo) {
     process.stderr.write('lectern: --certified-by needs --conforms-to (the claim being certified)\n');
     return 2;
   }
-  stageOptions['speech'] = { engine: flags.engine, readPullquotes: flags.readPullquotes, lexicons: flags.lexicon };
-  stageOptions['narration'] = {
-    engine: flags.engine,
-    rate: flags.rate,
-    ...(flags.voice ? { voice: flags.voice } : {}),
-    ...(flags.workers ? { workers: Math.round(flags.workers) } : {}),
+  // Flags given on the command line or as config options win over the config's stageOptions,
+  // which win over the stages' defaults: a flag left at its default overwrites nothing.
+  const stageOptions: Record<string, Record<string, unknown>> = Object.fromEntries(Object.entries(setup.stageOptions).map(([k, v]) => [k, { ...v }]));
+  const set = (flag: string, stage: string, key: string, value: unknown) => {
+    if (setup.given.has(flag) && value !== undefined) stageOptions[stage] = { ...stageOptions[stage], [key]: value };
   };
-  stageOptions['audio'] = { format: flags.audio };
-  stageOptions['transcript'] = { srt: flags.srt };
-  if (flags.conformsTo) stageOptions['epub'] = { conformsTo: flags.conformsTo, ...(flags.certifiedBy ? { certifiedBy: flags.certifiedBy } : {}) };
+  set('cover', 'cover', 'image', flags.cover && path.resolve(flags.cover));
+  set('readPullquotes', 'speech', 'readPullquotes', flags.readPullquotes);
+  set('lexicon', 'speech', 'lexicons', flags.lexicon);
+  // The engine is given once, to the narration; the speech script uses the same one.
+  set('engine', 'narration', 'engine', flags.engine);
+  if (setup.given.has('engine') && stageOptions['speech']?.['engine'] !== undefined) stageOptions['speech'] = { ...stageOptions['speech'], engine: flags.engine };
+  set('rate', 'narration', 'rate', flags.rate);
+  set('voice', 'narration', 'voice', flags.voice);
+  set('workers', 'narration', 'workers', flags.workers && Math.round(flags.workers));
+  set('audio', 'audio', 'format', flags.audio);
+  set('srt', 'transcript', 'srt', flags.srt);
+  set('conformsTo', 'epub', 'conformsTo', flags.conformsTo);
+  set('certifiedBy', 'epub', 'certifiedBy', flags.certifiedBy);
+  let resolved;
+  try {
+    resolved = resolveStageOptions(registry, stageOptions);
+  } catch (e) {
+    if (!(e instanceof LecternError)) throw e;
+    process.stderr.write(`lectern: ${e.toString()}\n`);
+    return 2;
+  }
   const run = flags.bundle ? (inputs: string[], input: BuildInput) => buildBundle(inputs, flags.bundle!, input) : build;
   const input: BuildInput = {
     cacheDir: flags.cache ? flags.cacheDir : false,
@@ -141,7 +157,7 @@ export async function prepareBuild(cliFlags: BuildFlags, command?: Command): Pro
     allowRemote: flags.allowRemote,
     ...(flags.repair ? { repair: true } : {}),
     ...(flags.maxInputBytes ? { maxInputBytes: flags.maxInputBytes } : {}),
-    stageOptions,
+    stageOptions: resolved,
     log: terminalLogger(flags.quiet || flags.json),
   };
   return { flags, run: (inputs, signal) => run(inputs, { ...input, signal }) };

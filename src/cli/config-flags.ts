@@ -10,6 +10,7 @@ import { findConfigFile, loadConfig, type LoadedConfig } from '../config/config.
 import { loadPlugins, type PluginRef, type PluginSpec } from '../config/plugin-module.js';
 import type { LecternPlugin } from '../plugin.js';
 import type { Registry } from '../plugins/registry.js';
+import { resolveStageOptions } from '../pipeline/options.js';
 
 /** Options whose values are paths: in a config file they are relative to its folder. */
 const PATH_OPTIONS = new Set(['out', 'cover', 'lexicon', 'cacheDir']);
@@ -33,7 +34,10 @@ export interface BuildSetup<T> {
   plugins: LecternPlugin[];
   /** lectern's own plugin and those. */
   registry: Registry;
+  /** The config file's `stageOptions`, checked against the stages' schemas. */
   stageOptions: Record<string, Record<string, unknown>>;
+  /** Options given on the command line or in the config file (not left at their defaults). */
+  given: Set<string>;
   /** The config file used, if any. */
   configFile?: string;
 }
@@ -62,11 +66,19 @@ export async function setUpBuild<T extends ConfigurableFlags>(flags: T, command:
   const from = (merged as { from?: unknown }).from;
   if (loaded && typeof from === 'string' && !registry.reader(from) && command?.getOptionValueSource('from') !== 'cli')
     throw invalid(loaded, `from: expected one of ${registry.formats.join(', ')}`);
+  // A mistake in the config's stageOptions names the config file.
+  const stageOptions = loaded?.config.stageOptions ?? {};
+  if (loaded) resolveStageOptions(registry, stageOptions, { file: loaded.file });
+  const given = new Set([
+    ...(command ? command.options.map((o) => o.attributeName()).filter((k) => command.getOptionValueSource(k) === 'cli') : []),
+    ...Object.keys(loaded?.config ?? {}).filter((k) => !CONFIG_ONLY.has(k)),
+  ]);
   return {
     flags: merged,
     plugins,
     registry,
-    stageOptions: loaded?.config.stageOptions ?? {},
+    stageOptions,
+    given,
     ...(loaded ? { configFile: loaded.file } : {}),
   };
 }

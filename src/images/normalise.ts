@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { digest } from '../util/hash.js';
 import type { Sharp, SharpOptions } from 'sharp';
 
 /**
@@ -52,7 +55,51 @@ export interface NormalisedImage {
  * asked to keep them) and re-encodes: PNG when the image has transparency, JPEG otherwise.
  * Throws sharp's error for corrupt data or a pixel count over the limit.
  */
-export async function normaliseImage(input: Buffer): Promise<NormalisedImage> {
+export async function normaliseImage(input: Buffer, cacheRoot?: string | false): Promise<NormalisedImage> {
+  // The same image normalises to the same bytes: kept in memory for a long-running build,
+  // and in the cache folder (with a checksum) for the next build.
+  const key = digest(JSON.stringify([digest(input), `sharp@${sharpVersion()}`, NORMALISE_SETTINGS]), 32);
+  const known = remembered.get(key);
+  if (known) return known;
+  const file = cacheRoot ? path.join(cacheRoot, 'images', key) : undefined;
+  const cached = file ? await readCached(file) : undefined;
+  const result = cached ?? (await normalise(input));
+  if (file && !cached) await writeCached(file, result);
+  remembered.set(key, result);
+  if (remembered.size > 64) remembered.delete(remembered.keys().next().value!);
+  return result;
+}
+
+/** What shapes a normalised image besides its source and sharp: change it when `normalise` changes. */
+const NORMALISE_SETTINGS = `edge ${MAX_EDGE} jpeg q82 mozjpeg, png c9`;
+const remembered = new Map<string, NormalisedImage>();
+
+/** `<file>.json`: the image's facts and the SHA-256 of `<file>.bin`; anything amiss is a miss. */
+async function readCached(file: string): Promise<NormalisedImage | undefined> {
+  try {
+    const meta = JSON.parse(await readFile(`${file}.json`, 'utf8')) as Omit<NormalisedImage, 'data'> & { sha256: string };
+    const data = await readFile(`${file}.bin`);
+    if (digest(data) !== meta.sha256) return undefined;
+    return { data, mediaType: meta.mediaType, ext: meta.ext, width: meta.width, height: meta.height };
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeCached(file: string, img: NormalisedImage): Promise<void> {
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+    await writeFile(tmp, img.data);
+    await rename(tmp, `${file}.bin`);
+    await writeFile(tmp, JSON.stringify({ mediaType: img.mediaType, ext: img.ext, width: img.width, height: img.height, sha256: digest(img.data) }));
+    await rename(tmp, `${file}.json`);
+  } catch {
+    /* a cache that cannot be written only costs time */
+  }
+}
+
+async function normalise(input: Buffer): Promise<NormalisedImage> {
   const sharp = await loadSharp();
   const img = sharp(input, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', sequentialRead: true }).rotate();
   const meta = await img.metadata();

@@ -4,6 +4,7 @@ import { OutputWriter, sweepTemporaries } from './output.js';
 import type { Artifacts, BuildOptions, Logger, Stage, StageContext } from './stage.js';
 import type { Registry } from '../plugins/registry.js';
 import { defaultRegistry } from '../plugins/builtin.js';
+import { resolveStageOptions } from './options.js';
 
 /** A stage's failure, with the stage's name; the original error is the `cause`. */
 export class StageError extends Error {
@@ -72,6 +73,9 @@ export async function runStages(
   diagnostics: Diagnostics,
   extra: { log?: Logger; signal?: AbortSignal; articles?: readonly Article[]; registry?: Registry } = {},
 ): Promise<RunResult> {
+  const registry = extra.registry ?? defaultRegistry();
+  // Parsed already when the options come from build(); a direct caller's are parsed here.
+  options = { ...options, stageOptions: resolveStageOptions(registry, options.stageOptions) };
   await sweepTemporaries(options.outDir);
   const output = new OutputWriter(options.outDir);
   const controller = new AbortController();
@@ -88,7 +92,7 @@ export async function runStages(
     log: extra.log ?? quietLogger,
     output,
     artifacts: {},
-    registry: extra.registry ?? defaultRegistry(),
+    registry,
     signal: controller.signal,
     defer: (fn) => void cleanups.push(fn),
   };

@@ -16,6 +16,8 @@ import type { Article } from '../article/model.js';
 import type { Diagnostics } from '../article/diagnostics.js';
 import type { OutputWriter } from './output.js';
 import type { Registry } from '../plugins/registry.js';
+import type { StageOptions } from './options.js';
+import type { ZodType } from 'zod';
 
 /** Options every stage can see, resolved once at the boundary (no `undefined` defaults). */
 export interface BuildOptions {
@@ -37,8 +39,8 @@ export interface BuildOptions {
   sourceDateEpoch: number;
   /** Folder for caches that make rebuilds fast (clips, MP3 segments, covers); `false`: none. Default: `$XDG_CACHE_HOME/lectern`. */
   cacheDir: string | false;
-  /** Options for individual stages, by stage name. */
-  stageOptions: Record<string, Record<string, unknown>>;
+  /** Options for individual stages, by stage name, parsed by each stage's `options` schema (defaults filled in). */
+  stageOptions: StageOptions;
 }
 
 /** Values stages hand to later stages. Stages declare their own keys by interface merging. */
@@ -82,6 +84,8 @@ export interface Stage {
   readonly needs?: readonly string[];
   /** Stages that, when they are part of the build, run first (soft ordering). */
   readonly after?: readonly string[];
+  /** Its options as a zod schema (see `StageEntry.options` in src/plugin.ts). Default: none. */
+  readonly options?: ZodType<Record<string, unknown>>;
   run(ctx: StageContext): Promise<void>;
 }
 

@@ -96,7 +96,8 @@ export class Registry {
     for (const s of list<Stage | StageEntry>('stages')) {
       if (!s || typeof s !== 'object') throw pluginError(name, 'expected a list of stages');
       if (typeof s.name !== 'string' || !NAME.test(s.name)) throw pluginError(name, 'the stage needs a "name": letters, digits, "-", "_" or ".", starting with a letter');
-      const entry: StageEntry = isStage(s) ? { name: s.name, description: s.description, default: true, create: () => s } : s;
+      const entry: StageEntry = isStage(s) ? { name: s.name, description: s.description, default: true, ...(s.options ? { options: s.options } : {}), create: () => s } : s;
+      if (entry.options !== undefined && typeof (entry.options as { safeParse?: unknown }).safeParse !== 'function') throw pluginError(name, `stage "${entry.name}": "options" must be a zod schema`);
       if (typeof entry.create !== 'function') throw pluginError(name, `stage "${s.name}" has no run(ctx) function`);
       const clash = stages.get(entry.name);
       if (clash) throw pluginError(name, clash.builtin ? `stage "${entry.name}" has the name of a built-in stage; give it another name` : `stage "${entry.name}" is also defined by ${clash.plugin}`);

@@ -9,13 +9,9 @@ import { encodeMp3Segments, id3Tag, mp3Chunks, MP3_DELAY_SAMPLES, type Mp3Segmen
 import { wavChunks } from '../audio/pcm.js';
 import { editionFront } from './edition.js';
 
-export const AUDIO_FORMATS = ['mp3', 'wav', 'm4b'] as const;
-export type AudioFormat = (typeof AUDIO_FORMATS)[number];
-
-export interface AudioOptions {
-  /** Output format. Default: `mp3`. M4B needs ffmpeg on PATH. */
-  format?: AudioFormat;
-}
+import type { AudioFormat } from './options.js';
+export { AUDIO_FORMATS } from './options.js';
+export type { AudioFormat, AudioOptions } from './options.js';
 
 /** Where the timeline's sample 0 is heard in the written file, in seconds. */
 export function audioOffsetSeconds(format: AudioFormat, sampleRate: number): number {
@@ -24,11 +20,11 @@ export function audioOffsetSeconds(format: AudioFormat, sampleRate: number): num
 
 /** The `--workers` limit applies to every thread lectern starts for the narration. */
 export function narrationWorkers(ctx: StageContext): number | undefined {
-  return (ctx.options.stageOptions['narration'] as { workers?: number } | undefined)?.workers;
+  return ctx.options.stageOptions.narration.workers;
 }
 
 export function audioFormat(ctx: StageContext): AudioFormat {
-  return ((ctx.options.stageOptions['audio'] as AudioOptions | undefined)?.format ?? 'mp3') as AudioFormat;
+  return ctx.options.stageOptions.audio.format;
 }
 
 declare module '../pipeline/stage.js' {

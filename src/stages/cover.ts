@@ -1,6 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { writeFileAtomic } from '../util/atomic.js';
 import { digest } from '../util/hash.js';
 import { editionFront, isDigest } from './edition.js';
 import { projectFile } from '../util/paths.js';
@@ -100,12 +100,7 @@ export async function drawCover(article: Article, cacheRoot: string | false = fa
   }
   const sharp = await loadSharp();
   const jpeg = await sharp(Buffer.from(svg), { density: 72 }).resize(COVER_WIDTH, COVER_HEIGHT).jpeg(COVER_JPEG).toBuffer();
-  if (cached) {
-    await mkdir(path.dirname(cached), { recursive: true });
-    const tmp = `${cached}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(tmp, jpeg);
-    await rename(tmp, cached);
-  }
+  if (cached) await writeFileAtomic(cached, jpeg);
   return jpeg;
 }
 
@@ -125,9 +120,9 @@ export function coverStage(): Stage {
     description: 'the cover: drawn from templates/cover.svg, or your own image',
     async run(ctx) {
       // A digest's cover is drawn (or given with --cover), never the first article's own.
-      const own = (ctx.options.stageOptions['cover']?.['image'] as string | undefined) ?? (isDigest(ctx) ? undefined : ctx.article.cover?.image);
+      const own = (ctx.options.stageOptions.cover.image) ?? (isDigest(ctx) ? undefined : ctx.article.cover?.image);
       if (own) {
-        const fromCli = ctx.options.stageOptions['cover']?.['image'] !== undefined;
+        const fromCli = ctx.options.stageOptions.cover.image !== undefined;
         const loaded = fromCli
           ? { kind: 'data' as const, data: await readFile(own).catch(() => { throw new LecternError(`cover image ${own} not found`, 'cover:missing', { file: own }); }) }
           : await loadImage(own, { articleDir: ctx.options.articleDir, articleFile: ctx.options.articleFile, allowRemote: ctx.options.allowRemote, signal: ctx.signal });

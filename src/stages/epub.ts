@@ -1,6 +1,7 @@
 import { LecternError } from '../article/diagnostics.js';
 import type { Article, Inline } from '../article/model.js';
 import { blockInlines, hasMath, plainText } from '../article/model.js';
+import type { EpubOptions } from './options.js';
 import type { Stage, StageContext } from '../pipeline/stage.js';
 import { digest } from '../util/hash.js';
 import { renderArticleBody, type RenderHooks } from '../epub/render.js';
@@ -9,11 +10,12 @@ import { packBook, type BookFile } from '../epub/book.js';
 import { escapeXml } from '../util/xml.js';
 import { documentName, editionAuthors, editionFront, isDigest } from './edition.js';
 
-export interface EpubStageOptions {
-  /** `dcterms:conformsTo` claim, only if you have checked it. Default: none. */
-  conformsTo?: string;
-  /** `a11y:certifiedBy`, who checked the claim. Default: none. */
-  certifiedBy?: string;
+/** The EPUB stage's options (`conformsTo`, `certifiedBy`), declared in options.ts. */
+export type EpubStageOptions = Partial<EpubOptions>;
+
+/** The options that are set: a factory's options are not overwritten by absent ones. */
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** Extra content a later stage (read-aloud overlays) hands the book. */
@@ -87,7 +89,7 @@ export function epubStage(options: EpubStageOptions = {}): Stage {
     needs: ['cover', 'images'],
     after: ['read-aloud'],
     async run(ctx) {
-      const epub = await buildEpub(ctx, { ...options, ...(ctx.options.stageOptions['epub'] as EpubStageOptions | undefined) });
+      const epub = await buildEpub(ctx, { ...options, ...definedOnly(ctx.options.stageOptions.epub) });
       await ctx.output.writeChunks(`${ctx.options.baseName}.epub`, epub as AsyncIterable<Uint8Array>);
     },
   };

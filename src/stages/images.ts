@@ -54,7 +54,7 @@ export function imagesStage(): Stage {
         }
         let img: NormalisedImage;
         try {
-          img = await normaliseImage(loaded.data);
+          img = await normaliseImage(loaded.data, ctx.options.cacheDir);
         } catch (e) {
           const msg = e instanceof Error ? e.message : String(e);
           const reason = /pixel limit/i.test(msg) ? `declares more than ${MAX_INPUT_PIXELS} pixels` : `is not a readable image (${msg.split('\n')[0]})`;

@@ -9,22 +9,12 @@ import { audioFormat } from './audio.js';
 import { ClipCache, clipKey } from '../tts/cache.js';
 import { defaultWorkers, SynthesisPool, synthesizeAll } from '../tts/pool.js';
 import { poolsKeptWarm, type WorkerPool } from '../workers/pool.js';
-import { DEFAULT_ENGINE } from '../tts/registry.js';
+import type { NarrationOptions } from './options.js';
 import { pickVoice, type TtsEngine, type Voice } from '../tts/engine.js';
 import { engineInfo } from '../tts/info.js';
 
-export interface NarrationOptions {
-  /** Engine id. Default: `espeak`. */
-  engine?: string;
-  /** Voice id. Default: the engine's voice for the article's language. */
-  voice?: string;
-  /** Words per minute. Default: 175. */
-  rate?: number;
-  /** Synthesis threads. Default: one per core. */
-  workers?: number;
-}
-
-export const DEFAULT_RATE = 175;
+export { DEFAULT_RATE } from './options.js';
+export type { NarrationOptions } from './options.js';
 
 export interface NarrationResult {
   engine: string;
@@ -76,7 +66,7 @@ export function narrationStage(): Stage {
     description: 'speech synthesis, in parallel, with a clip cache (resumable)',
     needs: ['speech'],
     async run(ctx) {
-      ctx.artifacts.narration = await narrate(ctx, (ctx.options.stageOptions['narration'] ?? {}) as NarrationOptions);
+      ctx.artifacts.narration = await narrate(ctx, ctx.options.stageOptions.narration);
     },
   };
 }
@@ -84,7 +74,7 @@ export function narrationStage(): Stage {
 async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<NarrationResult> {
   const speech = ctx.artifacts.speech;
   if (!speech) throw new LecternError('the narration stage needs the speech stage', 'stage:order');
-  let engineRef = ctx.registry.engineRef(opts.engine ?? DEFAULT_ENGINE);
+  let engineRef = ctx.registry.engineRef(opts.engine);
   let engine = await ctx.registry.loadEngine(engineRef.id);
   // In-process engines run on a pool of threads, started only if needed: for the engine's
   // version and voices when they are not cached, or for clips that are not.
@@ -116,8 +106,8 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
   const { info, voices } = chosen;
   const engineVersion = info.version;
   const voice = voices[0]!;
-  const rate = opts.rate ?? DEFAULT_RATE;
-  if (!(rate >= 80 && rate <= 500)) throw new LecternError(`rate ${rate} is out of range (80 to 500 words per minute)`, 'usage:rate');
+  // Range-checked once, where the options were parsed.
+  const rate = opts.rate;
 
   // Without a cache folder the clips still go to disk (the audio stage streams them), in a temporary one.
   const tempCache = ctx.options.cacheDir === false ? await mkdtemp(path.join(os.tmpdir(), 'lectern-clips-')) : undefined;

@@ -2,18 +2,10 @@ import path from 'node:path';
 import type { Stage } from '../pipeline/stage.js';
 import { speechScript, type Utterance } from '../speech/script.js';
 import { EMPTY_LEXICON, loadLexicons, type Lexicon } from '../speech/lexicon.js';
-import { DEFAULT_ENGINE } from '../tts/registry.js';
 import { universal } from '../speech/normalise/index.js';
 import { isDigest } from './edition.js';
 
-export interface SpeechOptions {
-  /** Engine id. Default: `espeak`. */
-  engine?: string;
-  /** Read pull quotes too. Default: false. */
-  readPullquotes?: boolean;
-  /** PLS lexicon and/or JSON alias files. Default: none. */
-  lexicons?: string[];
-}
+export type { SpeechOptions } from './options.js';
 
 declare module '../pipeline/stage.js' {
   interface Artifacts {
@@ -35,13 +27,14 @@ export function speechStage(): Stage {
     name: 'speech',
     description: 'the narration script (<name>.speech.txt): what will be said, in order',
     async run(ctx) {
-      const opts = (ctx.options.stageOptions['speech'] ?? {}) as SpeechOptions;
-      const lexicon = opts.lexicons?.length ? await loadLexicons(opts.lexicons.map((f) => path.resolve(f))) : EMPTY_LEXICON;
-      const engine = await ctx.registry.loadEngine(opts.engine ?? DEFAULT_ENGINE);
+      const opts = ctx.options.stageOptions.speech;
+      const lexicon = opts.lexicons.length ? await loadLexicons(opts.lexicons.map((f) => path.resolve(f))) : EMPTY_LEXICON;
+      // The narration's engine (the options give it once), for its phoneme syntax.
+      const engine = await ctx.registry.loadEngine(ctx.options.stageOptions.narration.engine);
       const phonemes = engine.capabilities.phonemeAlphabet && engine.wrapPhoneme ? { alphabet: engine.capabilities.phonemeAlphabet, wrap: engine.wrapPhoneme } : undefined;
       await ctx.registry.loadNormalisers(ctx.articles.map((a) => a.lang));
       const normaliserFor = (lang: string) => ctx.registry.normaliserFor(lang, universal);
-      const scriptOptions = { readPullquotes: opts.readPullquotes ?? false, lexicon, phonemes, normaliserFor };
+      const scriptOptions = { readPullquotes: opts.readPullquotes, lexicon, phonemes, normaliserFor };
       const utterances = isDigest(ctx)
         ? // A digest: each article in turn, one chapter each, ids prefixed so they stay unique.
           ctx.articles.flatMap((article, doc) =>

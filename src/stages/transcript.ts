@@ -4,10 +4,7 @@ import { cues, srt, webvtt } from '../audio/captions.js';
 import { audioFormat, audioOffsetSeconds } from './audio.js';
 import { editionFront } from './edition.js';
 
-export interface TranscriptOptions {
-  /** Also write SubRip (`.srt`). Default: false. */
-  srt?: boolean;
-}
+export type { TranscriptOptions } from './options.js';
 
 /** The transcript: WebVTT with one cue per sentence in the article's own words (and SRT on request). */
 export function transcriptStage(): Stage {
@@ -20,7 +17,7 @@ export function transcriptStage(): Stage {
       if (!n) throw new LecternError('the transcript stage needs the narration stage', 'stage:order');
       const list = cues(n.timeline, audioOffsetSeconds(audioFormat(ctx), n.timeline.sampleRate));
       await ctx.output.write(`${ctx.options.baseName}.vtt`, webvtt(list, editionFront(ctx).headline));
-      if ((ctx.options.stageOptions['transcript'] as TranscriptOptions | undefined)?.srt) await ctx.output.write(`${ctx.options.baseName}.srt`, srt(list));
+      if (ctx.options.stageOptions.transcript.srt) await ctx.output.write(`${ctx.options.baseName}.srt`, srt(list));
     },
   };
 }

@@ -9,8 +9,9 @@
  * Layout: `<dir>/<key[0..2]>/<key>.clip` =
  *   "LCLP" | u32 version | u32 sampleRate | u32 sampleCount | 32-byte SHA-256 of the PCM | PCM (s16le)
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, rm, stat } from 'node:fs/promises';
+import { writeFileAtomic } from '../util/atomic.js';
 import os from 'node:os';
 import path from 'node:path';
 import type { Synthesis } from './engine.js';
@@ -89,7 +90,6 @@ export class ClipCache {
 
   async write(key: string, clip: Synthesis): Promise<void> {
     const file = this.file(key);
-    await mkdir(path.dirname(file), { recursive: true });
     const pcm = Buffer.from(clip.samples.buffer, clip.samples.byteOffset, clip.samples.byteLength);
     const header = Buffer.alloc(HEADER);
     header.writeUInt32BE(MAGIC, 0);
@@ -97,14 +97,7 @@ export class ClipCache {
     header.writeUInt32LE(clip.sampleRate, 8);
     header.writeUInt32LE(clip.samples.length, 12);
     createHash('sha256').update(pcm).digest().copy(header, 16);
-    const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writev([header, pcm]);
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, file);
+    await writeFileAtomic(file, [header, pcm]);
     await this.remember(file, clip.sampleRate, clip.samples.length);
   }
 

@@ -1,6 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { writeFileAtomic } from '../util/atomic.js';
 import { digest } from '../util/hash.js';
 import type { TtsEngine, Voice } from './engine.js';
 
@@ -27,11 +27,6 @@ export async function engineInfo(engine: TtsEngine, cacheRoot: string | false, a
     }
   }
   const info: EngineInfo = ask ? await ask() : { version: await engine.version(), voices: await engine.voices() };
-  if (file) {
-    await mkdir(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(tmp, JSON.stringify(info));
-    await rename(tmp, file);
-  }
+  if (file) await writeFileAtomic(file, JSON.stringify(info));
   return info;
 }
