@@ -62,3 +62,14 @@ export { loadStageModule, loadStages, toStage } from './config/stage-module.js';
 export type { StageFactory, StageRef, StageSpec } from './config/stage-module.js';
 export { CONFIG_FILES, defineConfig, findConfigFile, loadConfig } from './config/config.js';
 export type { LecternConfig, LoadedConfig } from './config/config.js';
+
+// Neural voices: what `lectern voices add|remove` does (the archive readers load on first use)
+export { installedVoices, inspectVoiceFolder, voicesRoot, VoiceError } from './tts/voice-store.js';
+export type { InstalledVoice, VoiceManifest } from './tts/voice-store.js';
+export type { AddVoiceOptions } from './tts/voice-install.js';
+export async function addVoice(source: string, options?: import('./tts/voice-install.js').AddVoiceOptions): Promise<import('./tts/voice-store.js').VoiceManifest> {
+  return (await import('./tts/voice-install.js')).addVoice(source, options);
+}
+export async function removeVoice(id: string, root?: string): Promise<void> {
+  return (await import('./tts/voice-install.js')).removeVoice(id, root);
+}

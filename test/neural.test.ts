@@ -7,7 +7,7 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSyn
 import path from 'node:path';
 import JSZip from 'jszip';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createNeural } from '../src/tts/neural.js';
+import { createNeural, splitText } from '../src/tts/neural.js';
 import { inspectVoiceFolder, MANIFEST } from '../src/tts/voice-store.js';
 import { lectern, listFiles, ROOT, SAMPLE, tmpDir } from './helpers.js';
 import { decode, decodeSamples, hasFfmpeg, parseVtt } from './audio-tools.js';
@@ -287,6 +287,23 @@ describe('a Kokoro-style voice (24 kHz, two named speakers, voices.bin), install
     expect(a.samples.length / SAMPLES_PER_TOKEN).toBeGreaterThan(10);
     expect(b.samples.length).toBe(a.samples.length / 2);
     await expect(engine.synthesize({ text: 'a', voice: 'kokoro-tiny:zz', rate: 175 })).rejects.toThrow('voice "kokoro-tiny" has no speaker "zz" (it has af_tiny, bm_tiny)');
+  });
+
+  it('says long sentences in pieces short enough that sherpa-onnx never splits them itself (its split can end the process)', async () => {
+    const engine = createNeural(path.join(kokoroHome, 'lectern', 'voices'));
+    // This sentence, whole, makes sherpa-onnx 1.13.8 exit with "Bad things happened! 64 vs 64".
+    const text = "Mister Gareth Lowe, who chairs the harbour users' association, said fishermen had accepted the array after the council agreed to move it two hundred metres east of the main channel.";
+    const s = await engine.synthesize({ text, voice: 'kokoro-tiny', rate: 175 });
+    expect(s.samples.length / SAMPLES_PER_TOKEN).toBeGreaterThan(text.length / 2);
+    const long = await engine.synthesize({ text: 'word '.repeat(120) + 'antidisestablishmentarianism'.repeat(3), voice: 'kokoro-tiny', rate: 175 });
+    expect(long.samples.length).toBeGreaterThan(0);
+  });
+
+  it('cuts text at sentence ends, then clause marks, then spaces', () => {
+    expect(splitText('One two. Three four, five six seven', 20)).toEqual(['One two.', 'Three four,', 'five six seven']);
+    expect(splitText('short', 20)).toEqual(['short']);
+    expect(splitText('abcdefghij', 4)).toEqual(['abcd', 'efgh', 'ij']);
+    for (const piece of splitText('a, b; c: d — e. '.repeat(40), 31)) expect(piece.length).toBeLessThanOrEqual(31);
   });
 
   it.skipIf(!hasFfmpeg)('narrates the sample into a 24 kHz MP3 that decodes cleanly, with a transcript that ends with it', () => {

@@ -49,13 +49,19 @@ export function blockKeyText(block: Omit<Block, 'id'> & { type: Block['type'] })
  * Editing one paragraph changes only that paragraph's id, which keeps caches warm.
  */
 export function assignIds<T extends { type: Block['type']; id?: string }>(blocks: T[]): (T & { id: string })[] {
-  const seen = new Map<string, number>();
-  for (const b of blocks) if (b.id) seen.set(b.id, 1);
+  // Every id in use, the author's included: a generated `p-1a2b3c4d-2` must not be one
+  // the author already gave another block.
+  const taken = new Set<string>();
+  for (const b of blocks) if (b.id) taken.add(b.id);
+  const next = new Map<string, number>();
   return blocks.map((b) => {
     if (b.id) return b as T & { id: string };
     const base = `${prefix[b.type]}-${digest(blockKeyText(b as unknown as Block), 8)}`;
-    const n = (seen.get(base) ?? 0) + 1;
-    seen.set(base, n);
-    return { ...b, id: n === 1 ? base : `${base}-${n}` };
+    let n = next.get(base) ?? 1;
+    let id = n === 1 ? base : `${base}-${n}`;
+    while (taken.has(id)) id = `${base}-${++n}`;
+    next.set(base, n + 1);
+    taken.add(id);
+    return { ...b, id };
   });
 }

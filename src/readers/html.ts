@@ -20,7 +20,8 @@ import { plainText, type Inline, type MathInline, type Position, type SubList, t
 import { cleanMathml } from '../article/mathml.js';
 import type { DraftArticle, DraftBlock } from './draft.js';
 import { normaliseHeadingDepths, splitCredit, trimInlines } from './mdast.js';
-import { MAX_HTML_DEPTH } from '../transforms/nesting.js';
+import { MAX_HTML_DEPTH, MAX_HTML_ELEMENTS, MAX_HTML_NESTING_WORK } from '../transforms/nesting.js';
+import { shownText } from './shown-text.js';
 import { TEX, codeLanguage, largestCandidate, prepareMath, preformattedText } from './html-content.js';
 
 /** Deepest list nesting kept as nested lists; deeper lists join their parent item's text. */
@@ -127,8 +128,10 @@ export function safeLink(href: string, base?: string): string | undefined {
 
 function isoDate(value: string): string | undefined {
   const v = value.trim();
-  if (/^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}))?$/.test(v)) return v;
   const t = Date.parse(v);
+  // Well formed is not enough: 2024-02-30 has the shape of a date but is none.
+  if (/^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}))?$/.test(v))
+    return Number.isFinite(t) && new Date(Date.parse(v.slice(0, 10))).toISOString().slice(0, 10) === v.slice(0, 10) ? v : undefined;
   return Number.isFinite(t) ? new Date(t).toISOString().replace(/\.000Z$/, 'Z') : undefined;
 }
 
@@ -153,10 +156,10 @@ interface Found {
 function mineHeader(document: Document): Found {
   const found: Found = {};
   const h1 = document.querySelector('article h1') ?? document.querySelector('h1');
-  if (h1) found.headline = collapse(h1.textContent ?? '') || undefined;
+  if (h1) found.headline = collapse(shownText(h1)) || undefined;
   for (const el of document.querySelectorAll('[class]')) {
     const take = (key: 'kicker' | 'standfirst' | 'byline', max: number) => {
-      const text = collapse(el.textContent ?? '');
+      const text = collapse(shownText(el));
       if (found[key] || !text || text.length > max) return;
       found[key] = text;
       // Removed, not only marked: Readability rebuilds a <div> as a <p> without its
@@ -170,14 +173,14 @@ function mineHeader(document: Document): Found {
   }
   const time = h1?.closest('header')?.querySelector('time');
   if (time) {
-    found.dateline = collapse(time.textContent ?? '') || undefined;
+    found.dateline = collapse(shownText(time)) || undefined;
     time.setAttribute(SKIP_MARK, '');
   }
   // Readability drops <footer>; keep a quotation's attribution on the quotation itself.
   for (const quote of document.querySelectorAll('blockquote')) {
     const by = [...quote.children].reverse().find((c) => ['footer', 'cite'].includes(tagOf(c)));
     if (!by) continue;
-    const text = collapse(by.textContent ?? '').replace(/^(?:—|―|–|--)\s*/, '');
+    const text = collapse(shownText(by)).replace(/^(?:—|―|–|--)\s*/, '');
     if (text) quote.setAttribute(ATTRIBUTION, text);
     by.remove();
   }
@@ -310,14 +313,14 @@ class HtmlConverter {
     const figcaption = el.querySelector('figcaption');
     if (!images.length) {
       const quote = el.querySelector('blockquote');
-      if (quote) return this.quote(quote, quote.getAttribute(ATTRIBUTION) ?? (figcaption ? collapse(figcaption.textContent ?? '').replace(/^(?:—|―|–|--)\s*/, '') || undefined : undefined));
+      if (quote) return this.quote(quote, quote.getAttribute(ATTRIBUTION) ?? (figcaption ? collapse(shownText(figcaption)).replace(/^(?:—|―|–|--)\s*/, '') || undefined : undefined));
       return this.container(el);
     }
     // A credit in its own element (class "credit" and the like) is taken out of the caption.
     const creditEl = [...(figcaption ?? el).querySelectorAll('[class]')].find((c) => hasClass(c, CLASS.credit));
     let credit: string | undefined;
     if (creditEl) {
-      credit = collapse(creditEl.textContent ?? '').replace(/^(?:©|\(c\)|(?:photo(?:graph)?|picture|image|credit)s?:)\s*/i, '') || undefined;
+      credit = collapse(shownText(creditEl)).replace(/^(?:©|\(c\)|(?:photo(?:graph)?|picture|image|credit)s?:)\s*/i, '') || undefined;
       creditEl.setAttribute(SKIP_MARK, '');
     }
     let caption = figcaption ? tidy(this.inline([...figcaption.childNodes])) : [];
@@ -729,16 +732,20 @@ function merge(inlines: readonly Inline[]): Inline[] {
   return out;
 }
 
-/** How deeply elements nest under `root`, without recursion. */
-function elementDepth(root: Element | null): number {
+/** How deeply elements nest under `root`, how many there are and the sum of their depths squared, without recursion. */
+function elementDepth(root: Element | null): { depth: number; elements: number; work: number } {
   let max = 0;
+  let elements = 0;
+  let work = 0;
   const stack: [Element, number][] = root ? [[root, 1]] : [];
   while (stack.length) {
     const [el, depth] = stack.pop()!;
     if (depth > max) max = depth;
+    elements++;
+    work += depth * depth;
     for (const child of el.children) stack.push([child, depth + 1]);
   }
-  return max;
+  return { depth: max, elements, work };
 }
 
 const same = (a: string, b: string) => collapse(a).toLowerCase() === collapse(b).toLowerCase();
@@ -821,8 +828,16 @@ export function readHtml(text: string, file: string, diagnostics: Diagnostics, d
   prepareMath(document);
   const root = document.documentElement;
   const bodyDir = document.querySelector('body')?.getAttribute('dir');
-  const depth = elementDepth(root);
+  // Readability's work is checked before it starts (see the limits in transforms/nesting.ts).
+  const { depth, elements, work } = elementDepth(root);
   if (depth > MAX_HTML_DEPTH) throw errors.structure(file, `the page nests elements ${depth} levels deep; lectern reads pages nested at most ${MAX_HTML_DEPTH} deep`);
+  if (elements > MAX_HTML_ELEMENTS) throw errors.structure(file, `the page has ${elements} elements; lectern reads pages of at most ${MAX_HTML_ELEMENTS}`);
+  if (work > MAX_HTML_NESTING_WORK)
+    throw errors.structure(file, `the page nests its ${elements} elements ${Math.round(Math.sqrt(work / elements))} levels deep on average (root mean square); lectern reads pages with at most ${MAX_HTML_NESTING_WORK} for the sum of squared depths, this one has ${work}`);
+  // Text a page never shows (scripts, styles) must never become a headline, a kicker or a
+  // credit, whichever part of the reader or Readability picks it; JSON-LD stays for metadata.
+  for (const el of [...document.querySelectorAll('script, style, template')])
+    if (!(tagOf(el) === 'script' && (el.getAttribute('type') ?? '').trim().toLowerCase() === 'application/ld+json')) el.remove();
   const meta = (...keys: string[]): string | undefined => {
     for (const key of keys) {
       for (const el of document.querySelectorAll('meta')) {

@@ -77,7 +77,7 @@ export const ArticleInput = z.strictObject({
 /** Ids lectern gives elements of its own in the book. */
 const RESERVED_IDS = new Set(['headline', 'standfirst', 'byline', 'byline-names', 'rights', 'start', 'toc', 'toc-title', 'landmarks', 'landmarks-title', 'kicker']);
 /** Suffixes lectern adds to block ids for sentences, credits and attributions. */
-const RESERVED_SUFFIX = /-(?:s\d+|credit|by|alt|p\d+|i\d+)$/;
+const RESERVED_SUFFIX = /-(?:s\d+|credit|by|alt|p\d+|i\d+|r\d+|caption)$/;
 
 /**
  * Ids written by the author become XHTML ids: each must be unique, and none may be one
@@ -112,6 +112,52 @@ const subList =
     return { item: s.item, ordered, items: s.items.map(rich), ...(s.sublists ? { sublists: s.sublists.map(subList(ordered)) } : {}) };
   };
 
+/**
+ * Where each element of the top-level `blocks` array starts in the JSON text, as line and
+ * column, found in one pass (the text is known to be valid JSON). A block's diagnostics
+ * point there: a `position` written in the file (say, by `-s json` from a Markdown article)
+ * names a place in another file, so it is not used for messages about this one.
+ */
+export function blockPlaces(text: string): Position[] {
+  const places: Position[] = [];
+  let depth = 0;
+  let line = 1;
+  let lineStart = 0;
+  let inBlocks = false;
+  let lastKey = '';
+  let expectElement = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      line++;
+      lineStart = i + 1;
+      continue;
+    }
+    if (c === 32 || c === 9 || c === 13) continue;
+    if (inBlocks && depth === 2 && expectElement && c !== 93 /* ] */) {
+      places.push({ line, column: i - lineStart + 1 });
+      expectElement = false;
+    }
+    if (c === 34 /* " */) {
+      const start = i + 1;
+      for (i++; i < text.length && text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92) i++;
+      if (depth === 1) lastKey = text.slice(start, i);
+      continue;
+    }
+    if (c === 123 || c === 91) {
+      depth++;
+      if (depth === 2 && c === 91 && lastKey === 'blocks') {
+        inBlocks = true;
+        expectElement = true;
+      }
+    } else if (c === 125 || c === 93) {
+      if (depth === 2) inBlocks = false;
+      depth--;
+    } else if (c === 44 /* , */ && inBlocks && depth === 2) expectElement = true;
+  }
+  return places;
+}
+
 export function readJson(text: string, file: string): DraftArticle {
   let data: unknown;
   try {
@@ -131,7 +177,9 @@ export function readJson(text: string, file: string): DraftArticle {
   }
   const a = parsed.data;
   checkAuthorIds(a.blocks.map((b) => b.id), file);
-  const blocks = a.blocks.map((b): DraftBlock => {
+  const places = blockPlaces(text);
+  const blocks = a.blocks.map((input, i): DraftBlock => {
+    const b = { ...input, position: places[i] };
     switch (b.type) {
       case 'paragraph':
       case 'heading':

@@ -9,7 +9,7 @@ import remarkFrontmatter from 'remark-frontmatter';
 import type { Root, RootContent, PhrasingContent, Definition, List, Blockquote, Table as MdTable } from 'mdast';
 import type { Inline, Position, QuoteList, SubList } from '../article/model.js';
 import { plainText } from '../article/model.js';
-import type { Diagnostics } from '../article/diagnostics.js';
+import { errors, type Diagnostics } from '../article/diagnostics.js';
 import type { DraftBlock } from './draft.js';
 import { MAX_INLINE_DEPTH } from '../transforms/nesting.js';
 
@@ -78,7 +78,7 @@ export class InlineConverter {
     for (const node of nodes) {
       switch (node.type) {
         case 'text':
-          pushText(node.value.replace(/\s*\n\s*/g, ' '));
+          pushText(joinLines(node.value));
           break;
         case 'inlineCode':
           pushText(node.value);
@@ -95,7 +95,7 @@ export class InlineConverter {
             // Formatting nested this deep is no formatting a reader could see; keep the words.
             if (!this.flattened) this.diagnostics.warn(`kept formatting nested more than ${MAX_INLINE_DEPTH} levels deep as plain text`, 'reader:nesting', positionOf(node));
             this.flattened = true;
-            pushText(flatText(node).replace(/\s*\n\s*/g, ' '));
+            pushText(joinLines(flatText(node)));
             break;
           }
           this.nested(node, depth + 1, out, pushText);
@@ -167,7 +167,7 @@ export function trimInlines(inlines: Inline[]): Inline[] {
   const first = inlines[0];
   if (first?.type === 'text') first.value = first.value.replace(/^\s+/, '');
   const last = inlines[inlines.length - 1];
-  if (last?.type === 'text') last.value = last.value.replace(/\s+$/, '');
+  if (last?.type === 'text') last.value = last.value.trimEnd();
   return inlines.filter((n) => n.type !== 'text' || n.value !== '');
 }
 
@@ -202,14 +202,29 @@ export function mdText(node: RootContent | PhrasingContent): string {
   return '';
 }
 
+/** How far from the end of a caption a "Photo: ..." credit may start. */
+const CREDIT_TAIL = 300;
+
+/**
+ * `text.replace(/\s*\n\s*\/g, ' ')`: each run of white space holding a line break becomes one
+ * space. Written with `\s+` because V8 backtracks the former over every position of a long
+ * run of spaces ('a' + 80,000 spaces + 'b' took 16 s); this is linear.
+ */
+export function joinLines(text: string): string {
+  return text.includes('\n') ? text.replace(/\s+/g, (run) => (run.includes('\n') ? ' ' : run)) : text;
+}
+
 /** Splits "caption text © Credit" into caption inlines and the credit. */
 export function splitCredit(inlines: Inline[]): { caption: Inline[]; credit?: string } {
   const text = plainText(inlines);
   const at = text.lastIndexOf('©');
   if (at < 0) {
-    const m = /\b(?:Photo|Photograph|Picture|Image|Credit)s?:\s*([^.]+)\.?\s*$/i.exec(text);
+    // Only the end of the text can hold the credit; looking at no more keeps the regular
+    // expression's backtracking bounded on a long caption.
+    const from = Math.max(0, text.length - CREDIT_TAIL);
+    const m = /\b(?:Photo|Photograph|Picture|Image|Credit)s?:\s*([^.]+)\.?\s*$/i.exec(text.slice(from));
     if (!m) return { caption: inlines };
-    const [caption] = splitInlinesAt(inlines, m.index);
+    const [caption] = splitInlinesAt(inlines, from + m.index);
     return { caption: trimInlines(caption), credit: m[1]!.trim() };
   }
   const [caption] = splitInlinesAt(inlines, at);
@@ -438,3 +453,20 @@ function tableBlock(node: MdTable, inline: InlineConverter): Omit<Extract<DraftB
   if (!rows.some((r) => r.some((c) => c.children.length))) return undefined;
   return { type: 'table', headerRows: rows.length > 1 ? 1 : 0, rows };
 }
+
+/**
+ * Refuses Markdown indented deeper than `MAX_MARKDOWN_INDENT` columns before it is parsed.
+ * Lists nest by indentation, and the parser's work on a list grows with the depth of every
+ * line (a list 1,000 deep, 1 MB, took minutes); real articles indent a few levels.
+ */
+export function checkIndentation(text: string, file: string): void {
+  const re = /^[ \t]{257,}(?=\S)/gm;
+  const m = re.exec(text);
+  if (!m) return;
+  const columns = m[0].replace(/\t/g, '    ').length;
+  const line = text.slice(0, m.index).split('\n').length;
+  throw errors.structure(file, `a line is indented ${columns} columns (lists nested about ${Math.floor(columns / 2)} deep); lectern reads Markdown indented at most ${MAX_MARKDOWN_INDENT} columns`, line);
+}
+
+/** Deepest indentation, in columns, of a Markdown line: lists about 128 levels deep. */
+export const MAX_MARKDOWN_INDENT = 256;

@@ -102,6 +102,8 @@ async function buildEpub(ctx: StageContext, options: EpubStageOptions): Promise<
   const cover = ctx.artifacts.cover;
   if (!cover) throw new LecternError('the epub stage needs the cover stage', 'stage:order');
   const images = ctx.artifacts.images ?? new Map();
+  // Figures with identical images share one file: each file once in the book.
+  const imageFiles = [...new Map([...images.values()].map((img) => [img.href, img])).values()];
   const extras = ctx.artifacts.bookExtras;
 
   const figures = articles.flatMap((a, i) => a.blocks.filter((b) => b.type === 'figure').map((f) => ({ f, shown: images.has(`${i}:${f.id}`) })));
@@ -145,12 +147,12 @@ async function buildEpub(ctx: StageContext, options: EpubStageOptions): Promise<
     { id: 'cover-image', href: 'cover.jpg', mediaType: 'image/jpeg', properties: 'cover-image' },
     { id: 'cover', href: 'cover.xhtml', mediaType: 'application/xhtml+xml', mediaOverlay: extras?.overlays['cover.xhtml'] },
     ...documents.map((d) => ({ id: d.id, href: d.filename, mediaType: 'application/xhtml+xml', ...(mathIn(d.article) ? { properties: 'mathml' } : {}), mediaOverlay: extras?.overlays[d.filename] })),
-    ...[...images.values()].map((img) => ({ id: `img-${img.href.replace(/^images\/|\.\w+$/g, '')}`, href: img.href, mediaType: img.mediaType })),
+    ...imageFiles.map((img) => ({ id: `img-${img.href.replace(/^images\/|\.\w+$/g, '')}`, href: img.href, mediaType: img.mediaType })),
     ...(extras?.manifest ?? []),
   ];
   const files: BookFile[] = [
     { path: 'cover.jpg', data: cover.data },
-    ...[...images.values()].map((img) => ({ path: img.href, data: img.data })),
+    ...imageFiles.map((img) => ({ path: img.href, data: img.data })),
     ...(extras?.files ?? []),
   ];
   const languages = [...new Set(articles.map((a) => a.lang))];

@@ -37,6 +37,7 @@ interface GeneratedAudio {
   samples: Float32Array;
   sampleRate: number;
 }
+
 interface OfflineTts {
   sampleRate: number;
   numSpeakers: number;
@@ -100,6 +101,32 @@ export function speakable(text: string, symbols?: Set<string>): string | undefin
   const chars = [...text.replace(/[A-Z]/g, (c) => c.toLowerCase())];
   if (!chars.some((c) => symbols.has(c))) return undefined;
   return /[.:?!]\s*$/.test(text) || !symbols.has('.') ? text : `${text.trimEnd()}.`;
+}
+
+/**
+ * Cuts text into pieces of at most `max` characters: after the last sentence end in reach,
+ * else the last clause mark (, ; : dash), else the last space; a word longer than `max` is cut.
+ */
+export function splitText(text: string, max: number): string[] {
+  const out: string[] = [];
+  let rest = text.trim();
+  while (rest.length > max) {
+    const window = rest.slice(0, max + 1);
+    let cut = -1;
+    for (const mark of [/[.!?]\s/g, /[,;:\u2013\u2014]\s/g, /\s/g]) {
+      let last = -1;
+      for (const m of window.matchAll(mark)) last = m.index + m[0].length - 1;
+      if (last > max / 3) {
+        cut = last + 1;
+        break;
+      }
+    }
+    if (cut < 0) cut = max;
+    out.push(rest.slice(0, cut).trim());
+    rest = rest.slice(cut).trim();
+  }
+  if (rest) out.push(rest);
+  return out;
 }
 
 /** Float samples in [-1, 1] to 16-bit PCM. */
@@ -180,17 +207,30 @@ export function createNeural(root = voicesRoot()): TtsEngine {
       return pickVoice(await engine.voices(), lang);
     },
     async synthesize(req: SynthesisRequest): Promise<Synthesis> {
-      const { tts, sid, symbols } = await voice(req.voice);
-      const text = speakable(req.text, symbols);
-      // Nothing sherpa-onnx could say: a clip of no samples (it would crash on it).
-      if (text === undefined) return { samples: new Int16Array(0), sampleRate: tts.sampleRate };
-      let audio: GeneratedAudio;
-      try {
-        audio = tts.generate({ text, sid, speed: req.rate / NATURAL_WPM });
-      } catch (e) {
-        throw new LecternError(`sherpa-onnx failed for voice "${req.voice}": ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, 'tts:failed');
+      const { tts, sid, symbols, manifest } = await voice(req.voice);
+      // Kokoro runs at most maxTokens phonemes at once, and sherpa-onnx 1.13.8 ends the
+      // process ("Bad things happened!") when its own split of a long sentence lands on that
+      // limit: such text goes in pieces short enough never to need splitting (at most two
+      // phonemes a character), cut at punctuation or spaces.
+      const pieces = manifest.kind === 'kokoro' && manifest.maxTokens ? splitText(req.text, Math.max(8, Math.floor((manifest.maxTokens - 2) / 2))) : [req.text];
+      const parts: Float32Array[] = [];
+      for (const piece of pieces) {
+        const text = speakable(piece, symbols);
+        // Nothing sherpa-onnx could say: no samples (it would crash on it).
+        if (text === undefined) continue;
+        try {
+          parts.push(tts.generate({ text, sid, speed: req.rate / NATURAL_WPM }).samples);
+        } catch (e) {
+          throw new LecternError(`sherpa-onnx failed for voice "${req.voice}": ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, 'tts:failed');
+        }
       }
-      return { samples: toPcm16(audio.samples), sampleRate: audio.sampleRate || tts.sampleRate };
+      const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+      let at = 0;
+      for (const p of parts) {
+        all.set(p, at);
+        at += p.length;
+      }
+      return { samples: toPcm16(all), sampleRate: tts.sampleRate };
     },
   };
   return engine;

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { LecternError } from '../article/diagnostics.js';
 import { readOnnx } from './onnx-meta.js';
 
 export const MANIFEST = 'lectern-voice.json';
@@ -32,6 +33,8 @@ export interface VoiceManifest {
   /** BCP 47 tags, best first. */
   languages: string[];
   sampleRate: number;
+  /** Kokoro: the most tokens one model run takes (style_dim[0]); longer text is split before it. */
+  maxTokens?: number;
   /** Speaker names (a single-speaker model has one, the voice's id). */
   speakers: string[];
   /** As given by the user or found in the archive; "unknown" when neither said. */
@@ -69,7 +72,12 @@ export async function installedVoices(root = voicesRoot()): Promise<InstalledVoi
   return out;
 }
 
-export class VoiceError extends Error {}
+/** A voice that cannot be installed or used, with a one-line reason. */
+export class VoiceError extends LecternError {
+  constructor(message: string) {
+    super(message, 'voice:invalid');
+  }
+}
 
 /** Language names sherpa-onnx's VITS exports put in `language`, for voices with no better tag. */
 const LANGUAGE_NAMES: Record<string, string> = {
@@ -149,6 +157,7 @@ export async function inspectVoiceFolder(
   let family: string;
   let speakers: string[];
   let frontend: VoiceManifest['frontend'] = 'espeak';
+  let maxTokens: number | undefined;
   if (kind === 'kokoro') {
     need('has_espeak');
     need('style_dim');
@@ -164,6 +173,7 @@ export async function inspectVoiceFolder(
     // Multilingual Kokoro (version 2 and later) reads lexicons and jieba's dict folder (sherpa-onnx exits without them).
     if ((int(meta, 'version') ?? 1) >= 2 && (!lexicon.length || !dictDir)) throw new VoiceError('a multilingual Kokoro voice needs its lexicon-*.txt files and dict folder');
     family = 'kokoro';
+    maxTokens = dims[0]!;
     const names = (meta['speaker_names'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     speakers = names.length === nSpeakers ? names : Array.from({ length: Math.max(1, nSpeakers) }, (_, i) => String(i));
   } else {
@@ -201,6 +211,7 @@ export async function inspectVoiceFolder(
     languages: languagesOf(meta, opts.id, opts.language),
     sampleRate,
     speakers,
+    ...(maxTokens ? { maxTokens } : {}),
     frontend,
     licence: opts.licence ?? (await licenceIn(dir, files)) ?? 'unknown',
     source: opts.source,
