@@ -6,7 +6,7 @@
  * cache entry is found and made again; and no child process ever goes through a shell.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import JSZip from 'jszip';
@@ -388,13 +388,16 @@ describe('a build stopped part-way', () => {
     const failed = lectern(['build', file, '-o', out, '-s', 'epub,json']);
     expect(failed.status).toBe(1);
     expect(snapshot(out)).toEqual(before);
-    // Left by a process that no longer exists (SIGKILL, power cut), and by one still running (this one).
+    // Left by a build killed long ago (SIGKILL, power cut): its stamp is old. One still
+    // running renews its stamp, whatever its process id (here one that does not exist).
     const dead = spawnSync(process.execPath, ['-e', '0']).pid;
-    write(out, `.lectern-tmp-${dead}-0123abcd-article.epub`, 'half a book');
-    write(out, `.lectern-tmp-${process.pid}-0123abcd-article.json`, 'another build, still writing');
+    const old = write(out, `.lectern-tmp-${dead}-0123abcd-article.epub`, 'half a book');
+    const hourAgo = new Date(Date.now() - 3600_000);
+    utimesSync(old, hourAgo, hourAgo);
+    write(out, `.lectern-tmp-${dead}-4567cdef-article.json`, 'another build, still writing');
     cpSync(SAMPLE.replace('article.md', 'images/turbines.jpg'), path.join(dir, 'article/images/turbines.jpg'));
     expect(lectern(['build', file, '-o', out, '-s', 'json']).status).toBe(0);
-    expect(readdirSync(out).sort()).toEqual([`.lectern-tmp-${process.pid}-0123abcd-article.json`, 'article.epub', 'article.json']);
+    expect(readdirSync(out).sort()).toEqual([`.lectern-tmp-${dead}-4567cdef-article.json`, 'article.epub', 'article.json']);
   });
 });
 

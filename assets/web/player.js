@@ -119,7 +119,7 @@
     i = Math.max(0, Math.min(cues.length - 1, i));
     audio.currentTime = cues[i].b + 0.001;
     mark(i, true);
-    if (focus && els[i]) els[i].focus({ preventScroll: !inView(els[i]) ? false : true });
+    if (focus && els[i]) els[i].focus({ preventScroll: inView(els[i]) });
   }
   function toggle() {
     if (audio.paused) start(); else audio.pause();

@@ -1,3 +1,5 @@
+import { escapeLine } from '../util/escape.js';
+
 /**
  * Diagnostics travel with a build: readers, transforms and stages report into a
  * `Diagnostics` list; only the CLI prints them. Fatal problems are thrown as `LecternError`.
@@ -20,9 +22,12 @@ export class Diagnostic {
     readonly place: Place = {},
   ) {}
 
-  /** `file:line:col: severity: message`, the format compilers use. */
+  /**
+   * `file:line:col: severity: message`, the format compilers use. Always one line: quoted
+   * content (a front matter key, an image path) has its control characters escaped.
+   */
   toString(): string {
-    return `${formatPlace(this.place)}${this.severity}: ${this.message}`;
+    return escapeLine(`${formatPlace(this.place)}${this.severity}: ${this.message}`);
   }
 
   toJSON() {
@@ -72,8 +77,9 @@ export class LecternError extends Error {
     super(message, options);
   }
 
+  /** One line, control characters escaped (see `Diagnostic.toString`). */
   override toString(): string {
-    return `${formatPlace(this.place)}error: ${this.message}`;
+    return escapeLine(`${formatPlace(this.place)}error: ${this.message}`);
   }
 }
 

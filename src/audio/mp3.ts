@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import NodeID3 from 'node-id3';
@@ -172,9 +172,15 @@ export class SegmentCache {
   }
   async write(key: string, data: Uint8Array): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    const tmp = `${this.file(key)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(tmp, Buffer.concat([createHash('sha256').update(data).digest(), data]));
-    await rename(tmp, this.file(key));
+    const tmp = `${this.file(key)}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await writeFile(tmp, Buffer.concat([createHash('sha256').update(data).digest(), data]));
+      await rename(tmp, this.file(key));
+    } catch (e) {
+      // A full disk: leave no half entry behind (a stale one is swept by a later build).
+      await rm(tmp, { force: true });
+      throw e;
+    }
     await this.remember(this.file(key));
   }
 }

@@ -7,6 +7,7 @@ import { build, validateStageNames, type ArticleBuildResult } from '../build.js'
 import type { InputFormat } from '../readers/index.js';
 import type { Logger } from '../pipeline/stage.js';
 import { formatDiagnostics, formatFailure } from './print.js';
+import { escapeLine } from '../util/escape.js';
 import { setUpBuild, type BuildSetup, type ConfigurableFlags } from './config-flags.js';
 import type { Command } from 'commander';
 
@@ -41,7 +42,7 @@ function terminalLogger(quiet: boolean): Logger {
   const tty = process.stderr.isTTY && !quiet;
   return {
     info: (m) => {
-      if (!quiet) process.stderr.write(`${m}\n`);
+      if (!quiet) process.stderr.write(`${escapeLine(m)}\n`);
     },
     progress: (label, done, total) => {
       if (!tty) return;
@@ -63,7 +64,11 @@ export async function runBuild(files: string[], cliFlags: BuildFlags, command?: 
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
   report(results, prepared.flags);
-  if (controller.signal.aborted) return 130;
+  if (controller.signal.aborted) {
+    // Stopped before any article had started: no result carries the line, so say it here.
+    if (!results.some((r) => r.error)) process.stderr.write(`lectern: ${(controller.signal.reason as Error).message}\n`);
+    return 130;
+  }
   return exitCode(results);
 }
 
@@ -111,7 +116,7 @@ export async function prepareBuild(cliFlags: BuildFlags, command?: Command): Pro
     if (stages) validateStageNames(stages, registry);
   } catch (e) {
     if (e instanceof LecternError) {
-      process.stderr.write(`lectern: ${e.message}\n`);
+      process.stderr.write(`lectern: ${escapeLine(e.message)}\n`);
       return 2;
     }
     throw e;
@@ -167,17 +172,17 @@ export function report(results: ArticleBuildResult[], flags: BuildFlags): void {
   for (const r of results) {
     if (!flags.quiet) process.stderr.write(formatDiagnostics(r.diagnostics.list.filter((d) => d.severity !== 'info')));
     if (r.error) process.stderr.write(formatFailure(r.file, r.error) + '\n');
-    else if (!flags.quiet && !flags.json) for (const f of r.files) process.stderr.write(`wrote ${path.relative(process.cwd(), f) || f}\n`);
+    else if (!flags.quiet && !flags.json) for (const f of r.files) process.stderr.write(`wrote ${escapeLine(path.relative(process.cwd(), f) || f)}\n`);
   }
   const failed = results.filter((r) => !r.ok);
   const warnings = results.reduce((n, r) => n + r.diagnostics.warnings.length, 0);
-  const failures = failed.length ? ` (${failed.map((r) => r.file).join(', ')})` : '';
+  const failures = failed.length ? escapeLine(` (${failed.map((r) => r.file).join(', ')})`) : '';
   if (flags.bundle && !flags.json && (!flags.quiet || failed.length)) {
     // A digest's results: one per article read, then the digest itself.
     const digest = results[results.length - 1]!;
     const articles = results.slice(0, -1);
     process.stderr.write(
-      `${digest.ok ? 'built' : 'failed to build'} digest "${flags.bundle}" from ${articles.filter((r) => r.ok).length} of ${articles.length} articles, failed ${failed.length}${failures}, warnings ${warnings}\n`,
+      `${digest.ok ? 'built' : 'failed to build'} digest "${escapeLine(flags.bundle)}" from ${articles.filter((r) => r.ok).length} of ${articles.length} articles, failed ${failed.length}${failures}, warnings ${warnings}\n`,
     );
   } else if (results.length > 1 && !flags.json && (!flags.quiet || failed.length))
     process.stderr.write(`built ${results.length - failed.length}, failed ${failed.length}${failures}, warnings ${warnings}\n`);

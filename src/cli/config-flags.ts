@@ -14,6 +14,8 @@ import { resolveStageOptions } from '../pipeline/options.js';
 
 /** Options whose values are paths: in a config file they are relative to its folder. */
 const PATH_OPTIONS = new Set(['out', 'cover', 'lexicon', 'cacheDir']);
+/** Options whose value may not be empty (an empty `out` would mean the current folder). */
+const NON_EMPTY = new Set(['bundle', 'voice', 'engine', 'conformsTo', 'certifiedBy', 'stages']);
 /** Config keys that are not command-line options. */
 const CONFIG_ONLY = new Set(['plugins', 'extraStages', 'stageOptions']);
 /** Options that only make sense on the command line. */
@@ -93,8 +95,9 @@ export function applyConfig<T extends object>(command: Command, flags: T, loaded
       const known = [...options.keys()].filter((k) => !CLI_ONLY.has(k) && !['help', 'version'].includes(k));
       throw invalid(loaded, `unknown option "${key}" (options: ${[...known, ...CONFIG_ONLY].join(', ')})`);
     }
-    if (command.getOptionValueSource(key) === 'cli') continue;
-    out[key] = checkValue(option, key, value, loaded);
+    // Checked even when the command line wins: a mistake in the file is still a mistake.
+    const checked = checkValue(option, key, value, loaded);
+    if (command.getOptionValueSource(key) !== 'cli') out[key] = checked;
   }
   return out as T;
 }
@@ -108,8 +111,11 @@ function checkValue(option: Option, key: string, value: unknown, loaded: LoadedC
     return value;
   }
   const one = (v: unknown): unknown => {
-    if (typeof v !== 'string' && typeof v !== 'number') throw invalid(loaded, `${key}: expected ${option.parseArg ? 'a number' : 'a string'}`);
+    // A number is taken for an option that parses numbers; anything else wants a string.
+    if (typeof v !== 'string' && !(typeof v === 'number' && option.parseArg && !PATH_OPTIONS.has(key) && !NON_EMPTY.has(key)))
+      throw invalid(loaded, `${key}: expected ${option.parseArg && !PATH_OPTIONS.has(key) && !NON_EMPTY.has(key) ? 'a number' : 'a string'}`);
     const text = String(v);
+    if (text.trim() === '' && (PATH_OPTIONS.has(key) || NON_EMPTY.has(key))) throw invalid(loaded, `${key}: expected a non-empty ${PATH_OPTIONS.has(key) ? 'path' : 'string'}`);
     if (option.argChoices && !option.argChoices.includes(text)) throw invalid(loaded, `${key}: expected one of ${option.argChoices.join(', ')}`);
     if (PATH_OPTIONS.has(key)) return path.resolve(loaded.dir, text);
     if (!option.parseArg) return text;

@@ -5,6 +5,8 @@
  * 2 usage error, 130 interrupted (SIGINT or SIGTERM). Heavy modules load inside the
  * actions so `--help` stays fast.
  */
+// First: a signal must end the command in one line even while the rest loads.
+import './signals.js';
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { LecternError } from '../article/diagnostics.js';
@@ -29,6 +31,14 @@ function parseNumber(value: string): number {
   return n;
 }
 
+/** For options whose empty value would silently mean something else (`-o ''`: the current folder). */
+function nonEmpty(what: string): (value: string) => string {
+  return (value) => {
+    if (value.trim() === '') throw new InvalidArgumentError(`expected ${what}, got an empty value`);
+    return value;
+  };
+}
+
 function parsePort(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number, 0 to 65535');
@@ -44,13 +54,13 @@ function parseBytes(value: string): number {
 /** The options of `build`, shared by `watch`. */
 function buildOptions(command: Command): Command {
   return command
-    .option('-o, --out <dir>', 'output folder', 'dist')
+    .option('-o, --out <dir>', 'output folder', nonEmpty('a folder'), 'dist')
     .option('-s, --stages <names>', 'comma-separated stages to run (see `lectern stages`)')
     .option('--from <format>', "input format instead of guessing: seed, markdown, json, html, or a plugin's reader")
     .option('--allow-remote', 'allow fetching http(s) images (size and time limited)', false)
     .option('--repair', 'apply the scrape repairs (split paragraphs, scrape duplicates) to any format, not only the news export')
     .option('--max-input-bytes <n>', 'largest article file accepted, in bytes (default: 8 MiB)', parseBytes)
-    .option('--cover <image>', 'use this image as the cover instead of drawing one')
+    .option('--cover <image>', 'use this image as the cover instead of drawing one', nonEmpty('a path'))
     .option('--conforms-to <claim>', 'accessibility conformance claim for the EPUB (dcterms:conformsTo), only if you checked it')
     .option('--certified-by <name>', 'who checked the conformance claim (a11y:certifiedBy)')
     .option('-e, --engine <id>', 'text-to-speech engine (see `lectern voices`)', 'espeak')
@@ -60,15 +70,15 @@ function buildOptions(command: Command): Command {
     .option('--read-pullquotes', 'read pull quotes aloud too (they repeat body text)', false)
     .option('--no-overlays', 'build the plain EPUB, without the narration inside it')
     .option('--no-web', 'do not write the web edition (<name>.web/)')
-    .option('--bundle <title>', 'build all the articles into one digest: one EPUB with a section per article, one narration with a chapter per article')
+    .option('--bundle <title>', 'build all the articles into one digest: one EPUB with a section per article, one narration with a chapter per article', nonEmpty('a title'))
     .addOption(new Option('--audio <format>', 'audio format').choices(['mp3', 'wav', 'm4b']).default('mp3'))
     .option('--srt', 'also write the transcript as SubRip (.srt)', false)
-    .option('--cache-dir <dir>', 'cache folder for clips, MP3 segments and covers (default: $XDG_CACHE_HOME/lectern)')
+    .option('--cache-dir <dir>', 'cache folder for clips, MP3 segments and covers (default: $XDG_CACHE_HOME/lectern)', nonEmpty('a path'))
     .option('--no-cache', 'synthesise everything afresh and keep no clips')
     .option('--workers <n>', 'synthesis threads (default: one per core)', parseNumber)
     .option('--plugin <module>', 'load a plugin: readers, engines, normalisers or stages (see README, "Writing a plugin"); repeatable', collect, [])
     .option('--stage <module>', 'the same as --plugin, for a module that exports a stage; repeatable', collect, [])
-    .option('--config <file>', 'config file (default: lectern.config.js, .mjs or .json in the current folder)')
+    .option('--config <file>', 'config file (default: lectern.config.js, .mjs or .json in the current folder)', nonEmpty('a path'))
     .option('--no-config', 'ignore the config file in the current folder')
     .option('-q, --quiet', 'print only errors', false)
     .option('--json', 'print a machine-readable report on stdout', false);
@@ -100,7 +110,7 @@ function program(): Command {
       .argument('<files...>', 'article files, folders or globs, as for build'),
   )
     .option('--preview', 'also serve the web edition of the (first) article on 127.0.0.1; open pages reload after each rebuild', false)
-    .option('-p, --port <n>', 'port for --preview (default: a free one)', parsePort, 0)
+    .option('-p, --port <n>', 'port for --preview (default: a free one)', parsePort)
     .action(async (files: string[], opts, command: Command) => {
     const { runWatch } = await import('./watch-command.js');
     process.exitCode = await runWatch(files, opts, command);
@@ -129,7 +139,7 @@ function program(): Command {
     .description('build the web edition if needed and serve it on 127.0.0.1 until Ctrl-C')
     .argument('<file>', 'article file')
     .option('-o, --out <dir>', 'output folder', 'dist')
-    .option('-p, --port <n>', 'port (default: a free one)', parsePort, 0)
+    .option('-p, --port <n>', 'port (default: a free one)', parsePort)
     .option('--rebuild', 'build the web edition even when it is up to date', false)
     .option('--cache-dir <dir>', 'cache folder for clips, MP3 segments and covers (default: $XDG_CACHE_HOME/lectern)')
     .option('--no-cache', 'synthesise everything afresh and keep no clips')
@@ -221,4 +231,9 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 process.exitCode = await main(process.argv);
 // An interrupted build has discarded its outputs and printed its report; a stage that
 // does not watch its signal (an MP3 encode) may still be busy, so do not wait for it.
-if (process.exitCode === EXIT.interrupted) process.stdout.write('', () => process.exit(EXIT.interrupted));
+// A stage's native work (sharp, a blocked read) may hold libuv's threads, and with them the
+// write callback: exit after a short wait whatever happens.
+if (process.exitCode === EXIT.interrupted) {
+  process.stdout.write('', () => process.exit(EXIT.interrupted));
+  setTimeout(() => process.exit(EXIT.interrupted), 200);
+}

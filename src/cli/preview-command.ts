@@ -13,7 +13,7 @@ import { formatDiagnostics, formatFailure } from './print.js';
 
 export interface PreviewFlags {
   out: string;
-  port: number;
+  port?: number;
   rebuild: boolean;
   cacheDir?: string;
   cache: boolean;
@@ -51,7 +51,7 @@ export async function runPreview(file: string, flags: PreviewFlags): Promise<num
 
   let served;
   try {
-    served = await serveFolder(folder, flags.port);
+    served = await serveFolder(folder, flags.port ?? 0);
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? `port ${flags.port} is in use` : e instanceof Error ? e.message : String(e);
     process.stderr.write(`lectern: cannot serve ${folder}: ${reason}\n`);

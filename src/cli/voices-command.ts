@@ -1,6 +1,7 @@
 import { LecternError } from '../article/diagnostics.js';
 import type { Registry } from '../plugins/registry.js';
 import { installedVoices, VoiceError, voicesRoot, type InstalledVoice } from '../tts/voice-store.js';
+import { escapeLine } from '../util/escape.js';
 
 function sizeOf(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`;
@@ -45,7 +46,7 @@ export async function runVoices(opts: { engine?: string }, registry: Registry): 
       for (const v of voices) process.stdout.write(`  ${v.id.padEnd(20)} ${v.name}${v.languages.length ? `  [${v.languages.join(', ')}]` : ''}\n`);
     } catch (e) {
       if (!(e instanceof LecternError)) throw e;
-      process.stderr.write(`lectern: ${id}: ${e.message}\n`);
+      process.stderr.write(`lectern: ${escapeLine(`${id}: ${e.message}`)}\n`);
       status = e.code.startsWith('usage:') ? 2 : 1;
     }
   }

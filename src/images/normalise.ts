@@ -101,7 +101,7 @@ async function writeCached(file: string, img: NormalisedImage): Promise<void> {
 
 async function normalise(input: Buffer): Promise<NormalisedImage> {
   const sharp = await loadSharp();
-  const img = sharp(input, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', sequentialRead: true }).rotate();
+  const img = sharp(input, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', sequentialRead: true, ...(await svgOptions(input)) }).rotate();
   const meta = await img.metadata();
   const resized = img.resize({ width: MAX_EDGE, height: MAX_EDGE, fit: 'inside', withoutEnlargement: true });
   const alpha = meta.hasAlpha === true;
@@ -111,4 +111,33 @@ async function normalise(input: Buffer): Promise<NormalisedImage> {
   return alpha
     ? { data, mediaType: 'image/png', ext: 'png', width: info.width, height: info.height }
     : { data, mediaType: 'image/jpeg', ext: 'jpg', width: info.width, height: info.height };
+}
+
+/** An image lectern will not draw, with the reason (completes "image x.svg ..."). */
+export class ImageRefused extends Error {}
+
+/** SVG filter primitives: `<filter>`, `<feGaussianBlur>`, `<feMorphology>`, ... */
+const SVG_FILTER = /<\s*(?:[\w.-]+:)?(?:filter|fe[A-Z][A-Za-z]*)\b/;
+
+/**
+ * What lectern accepts of SVG, and the bound on drawing it. An SVG is drawn (by librsvg)
+ * straight at the size the book needs, at most `MAX_EDGE` on its long edge, never at its
+ * declared size (7000×7000 is under the pixel limit but costs 19 times the work). Filters
+ * are refused: the time a blur or morphology filter takes grows with its radius as well as
+ * the picture, a 1.5 KB file can keep libvips busy for minutes, and that work cannot be
+ * stopped once started. A chart or a diagram needs none; a picture that does can be given
+ * as PNG or JPEG. Returns sharp's options for the input, nothing for other formats.
+ */
+export async function svgOptions(input: Buffer): Promise<SharpOptions> {
+  const head = input.subarray(0, 4096).toString('latin1');
+  if (!/<svg[\s>]/i.test(head) && !/^\s*(?:\uFEFF)?<\?xml/.test(head)) return {};
+  const sharp = await loadSharp();
+  const meta = await sharp(input, { limitInputPixels: MAX_INPUT_PIXELS }).metadata();
+  if (meta.format !== 'svg') return {};
+  const text = input.toString('utf8');
+  const filter = SVG_FILTER.exec(text);
+  if (filter) throw new ImageRefused(`is an SVG with filters (${filter[0].replace(/^<\s*/, '<')}>), which lectern does not draw: their drawing time has no bound; give the figure as PNG or JPEG`);
+  const edge = Math.max(meta.width ?? 0, meta.height ?? 0);
+  // librsvg draws at 72 dpi by default: scale the density so the long edge is at most MAX_EDGE.
+  return edge > MAX_EDGE ? { density: Math.max(1, (72 * MAX_EDGE) / edge) } : {};
 }

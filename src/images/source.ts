@@ -2,7 +2,7 @@
  * Where an image may come from: a file inside the article's folder (after resolving
  * symlinks), or an http(s) URL when the user allowed remote fetching. Nothing else.
  */
-import { readFile, realpath } from 'node:fs/promises';
+import { constants, open, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { LecternError } from '../article/diagnostics.js';
 import type { Position } from '../article/model.js';
@@ -50,10 +50,54 @@ export async function loadImage(ref: string, ctx: SourceContext, position?: Posi
   }
   // A symlink inside the folder may still point outside it.
   if (!isInside(root, real)) throw fail(ctx, `image ${ref} is a link to a file outside the article's folder`, 'image:outside', position);
-  const data = await readFile(real).catch(() => undefined);
-  if (!data) return { kind: 'missing', reason: `image ${ref} could not be read` };
-  if (data.length > MAX_IMAGE_BYTES) throw fail(ctx, `image ${ref} is ${data.length} bytes, over the ${MAX_IMAGE_BYTES}-byte limit`, 'image:too-large', position);
-  return { kind: 'data', data };
+  const read = await readImageFile(real);
+  if (read.kind === 'unreadable') return { kind: 'missing', reason: `image ${ref} could not be read` };
+  if (read.kind === 'not-file') throw fail(ctx, `image ${ref} is ${read.what}, not an image file`, 'image:not-file', position);
+  if (read.kind === 'too-large') throw fail(ctx, `image ${ref} is ${read.atLeast ? 'more than ' + MAX_IMAGE_BYTES : read.size} bytes, over the ${MAX_IMAGE_BYTES}-byte limit`, 'image:too-large', position);
+  return { kind: 'data', data: read.data };
+}
+
+export type FileRead =
+  | { kind: 'data'; data: Buffer }
+  | { kind: 'unreadable' }
+  | { kind: 'not-file'; what: string }
+  | { kind: 'too-large'; size: number; atLeast: boolean };
+
+/**
+ * Reads an image file with its limits checked first: opened without blocking (a FIFO with
+ * no writer would hang a plain open), refused by type when it is not a regular file (a
+ * FIFO, a device, a socket) and by size from `fstat` (a 1 GB sparse file is refused
+ * before a byte is read), then read with a bound in case it grows while being read.
+ */
+export async function readImageFile(file: string, limit = MAX_IMAGE_BYTES): Promise<FileRead> {
+  let fh;
+  try {
+    fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    return { kind: 'unreadable' };
+  }
+  try {
+    const info = await fh.stat();
+    if (!info.isFile()) {
+      const what = info.isFIFO() ? 'a named pipe (FIFO)' : info.isCharacterDevice() ? 'a character device' : info.isBlockDevice() ? 'a block device' : info.isSocket() ? 'a socket' : info.isDirectory() ? 'a folder' : 'not a regular file';
+      return { kind: 'not-file', what };
+    }
+    if (info.size > limit) return { kind: 'too-large', size: info.size, atLeast: false };
+    const buf = Buffer.alloc(Math.min(info.size, limit) + 1);
+    let got = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, got, buf.length - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+      if (got > limit) return { kind: 'too-large', size: got, atLeast: true };
+      if (got === buf.length) break;
+    }
+    return { kind: 'data', data: buf.subarray(0, got) };
+  } catch {
+    return { kind: 'unreadable' };
+  } finally {
+    await fh.close();
+  }
 }
 
 /** `a%20b.jpg` names `a b.jpg`; a `%` that is no escape (`100%.jpg`) is taken as it is. */

@@ -1,20 +1,36 @@
-import { mkdir, open, rename, rm, readdir, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm, readdir, stat, lstat, realpath, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { LecternError } from '../article/diagnostics.js';
 
 const TMP_MARK = '.lectern-tmp-';
+/**
+ * A build's temporary folder has its time stamp renewed this often while the build runs...
+ */
+const HEARTBEAT_MS = 60_000;
+/** ...so one not renewed for this long belongs to a build that was killed (SIGKILL, a power cut). */
+export const STALE_TEMP_MS = 10 * 60_000;
 
 /**
- * Writes a build's files atomically. Each `write` goes to a temporary file beside its
- * final name; `commit` renames them all into place once every stage has succeeded;
- * `discard` removes them. A failed or interrupted build therefore never leaves a half
- * file and never damages the previous build's outputs.
+ * Writes a build's files atomically. Each `write` goes to a temporary folder of this build
+ * in the output folder (`.lectern-tmp-<random>/`, files named by number, so a long output
+ * name never makes a longer temporary one); `commit` renames them all into place once every
+ * stage has succeeded; `discard` removes them. A failed or interrupted build therefore
+ * never leaves a half file and never damages the previous build's outputs. No output may
+ * replace one of the build's input files.
  */
 export class OutputWriter {
   private readonly pending = new Map<string, string>();
   /** Set once the build has committed or discarded its outputs: later writes are refused. */
   private closed = false;
-  constructor(readonly outDir: string) {}
+  private tmp?: Promise<string>;
+  private heartbeat?: NodeJS.Timeout;
+  private count = 0;
+  constructor(
+    readonly outDir: string,
+    /** The build's input files: refused as output paths. */
+    readonly inputs: readonly string[] = [],
+  ) {}
 
   /** Path an output will have once committed. */
   resolve(name: string): string {
@@ -33,9 +49,10 @@ export class OutputWriter {
    */
   async writeChunks(name: string, chunks: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>): Promise<string> {
     const final = this.resolve(name);
+    await this.refuseInput(final);
     await mkdir(path.dirname(final), { recursive: true });
-    const tmp = path.join(path.dirname(final), `${TMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}-${path.basename(final)}`);
     if (this.closed) throw new Error(`the build has ended; ${name} was not written`);
+    const tmp = path.join(await this.tempFolder(), String(++this.count));
     const fh = await open(tmp, 'wx');
     if (this.closed) {
       // A stage still running after the build was stopped: leave nothing behind.
@@ -54,6 +71,38 @@ export class OutputWriter {
       await fh.close();
     }
     return final;
+  }
+
+  /** This build's own temporary folder, made on the first write; its time stamp is renewed while the build runs. */
+  private tempFolder(): Promise<string> {
+    this.tmp ??= (async () => {
+      await mkdir(this.outDir, { recursive: true });
+      const dir = path.join(this.outDir, `${TMP_MARK}${randomBytes(8).toString('hex')}`);
+      await mkdir(dir);
+      this.heartbeat = setInterval(() => {
+        const now = new Date();
+        utimes(dir, now, now).catch(() => {});
+      }, HEARTBEAT_MS).unref();
+      return dir;
+    })();
+    return this.tmp;
+  }
+
+  private async refuseInput(final: string): Promise<void> {
+    const target = await stat(final).catch(() => undefined);
+    for (const input of this.inputs) {
+      const same =
+        path.resolve(input) === final ||
+        (target && (await stat(input).then((s) => s.ino === target.ino && s.dev === target.dev, () => false))) ||
+        (await realpath(input).then((r) => r === final, () => false));
+      if (same) throw new LecternError(`${path.basename(final)} would replace the input file ${input}; build into another --out folder`, 'output:input', { file: input });
+    }
+  }
+
+  private async removeTemp(): Promise<void> {
+    clearInterval(this.heartbeat);
+    const dir = await this.tmp?.catch(() => undefined);
+    if (dir) await rm(dir, { recursive: true, force: true });
   }
 
   /** Final paths of everything written so far. */
@@ -75,43 +124,37 @@ export class OutputWriter {
       done.push(final);
     }
     this.pending.clear();
+    await this.removeTemp();
     return done;
   }
 
   async discard(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.pending.values()].map((tmp) => rm(tmp, { force: true })));
     this.pending.clear();
+    await this.removeTemp();
   }
 }
 
 /**
- * Removes temporary files that a build killed part-way (SIGKILL, a power cut) left in
- * `dir`. A temporary file carries the id of the process that wrote it; files of a process
- * that is still running (another build into the same folder, or this one) are left alone.
+ * Removes what a build killed part-way (SIGKILL, a power cut) left in `dir`: temporary
+ * folders (and files, from earlier versions) whose time stamp has not been renewed for
+ * `STALE_TEMP_MS`. A running build renews its folder's stamp, so it is left alone whatever
+ * process namespace it runs in: nothing here depends on process ids.
  */
-export async function sweepTemporaries(dir: string): Promise<void> {
+export async function sweepTemporaries(dir: string, now = Date.now()): Promise<void> {
   let names: string[];
   try {
     names = await readdir(dir);
   } catch {
     return;
   }
-  const stale = names.filter((n) => {
-    if (!n.startsWith(TMP_MARK)) return false;
-    const pid = /^(\d+)-/.exec(n.slice(TMP_MARK.length))?.[1];
-    return pid === undefined || !isRunning(Number(pid));
-  });
-  await Promise.all(stale.map((n) => rm(path.join(dir, n), { force: true })));
-}
-
-function isRunning(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists, as another user's process.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  await Promise.all(
+    names
+      .filter((n) => n.startsWith(TMP_MARK))
+      .map(async (n) => {
+        const full = path.join(dir, n);
+        const info = await lstat(full).catch(() => undefined);
+        if (info && now - info.mtimeMs > STALE_TEMP_MS) await rm(full, { recursive: true, force: true }).catch(() => {});
+      }),
+  );
 }

@@ -77,7 +77,12 @@ export async function runStages(
   // Parsed already when the options come from build(); a direct caller's are parsed here.
   options = { ...options, stageOptions: resolveStageOptions(registry, options.stageOptions) };
   await sweepTemporaries(options.outDir);
-  const output = new OutputWriter(options.outDir);
+  // Every file the build reads by name: no output may replace one (`-o .` beside story.json).
+  const inputs = [
+    ...options.sources.map((s) => s.file),
+    ...[options.stageOptions['cover']?.['image'], ...((options.stageOptions['speech']?.['lexicons'] as unknown[] | undefined) ?? [])].filter((f): f is string => typeof f === 'string'),
+  ];
+  const output = new OutputWriter(options.outDir, inputs);
   const controller = new AbortController();
   const onAbort = () => controller.abort(extra.signal?.reason);
   extra.signal?.addEventListener('abort', onAbort, { once: true });

@@ -10,6 +10,7 @@
  *   byline text; each cleaned of dates, times, "Updated ...", "Follow ...", and "Surname,
  *   Given" put back in order. Nothing with a digit in it is an author.
  */
+import { shownText } from './shown-text.js';
 
 /** What the page's JSON-LD says about the article. */
 export interface JsonLdFacts {

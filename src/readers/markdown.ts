@@ -11,7 +11,7 @@
  * - everything else is ordinary Markdown (headings, lists, links, emphasis, `---`).
  */
 import type { Root, Paragraph as MdParagraph, Image } from 'mdast';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { parseDocument, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import type { Diagnostics } from '../article/diagnostics.js';
 import { errors } from '../article/diagnostics.js';
@@ -36,7 +36,16 @@ export function readMarkdown(root: Root, file: string, diagnostics: Diagnostics,
   if (!yamlNode) throw errors.structure(file, 'no front matter (expected a --- block with at least "headline:")', 1);
   let data: unknown;
   try {
-    data = parseYaml(yamlNode.value, { prettyErrors: false, uniqueKeys: true });
+    // logLevel 'silent': the yaml package would otherwise print its warnings (an unknown
+    // `!tag`) through Node's process warnings; they are the article's diagnostics instead.
+    const doc = parseDocument(yamlNode.value, { prettyErrors: false, uniqueKeys: true, logLevel: 'silent' });
+    if (doc.errors[0]) throw doc.errors[0];
+    for (const w of doc.warnings) {
+      const reason = w.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      const before = yamlNode.value.slice(0, w.pos[0]).split('\n');
+      diagnostics.warn(`front matter: ${reason}`, 'markdown:yaml', { line: before.length + 1, column: before[before.length - 1]!.length + 1 });
+    }
+    data = doc.toJS();
   } catch (e) {
     const line = e instanceof YAMLParseError && e.linePos ? e.linePos[0].line + 1 : 1;
     const reason = e instanceof Error ? e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') : String(e);

@@ -26,19 +26,61 @@ export function sentenceRanges(text: string, lang: string): SentenceRange[] {
   // Same length as the original, so offsets map one to one.
   const masked = text.replace(/\.(?:\s\.){2}/g, (m) => '\u00a0'.repeat(m.length));
   const ranges: SentenceRange[] = [];
-  for (const s of seg.segment(masked)) {
-    const start = s.index;
-    const end = s.index + s.segment.length;
+  let last = { start: 0, end: 0 };
+  for (const [from, to] of chunks(masked)) for (const s of seg.segment(masked.slice(from, to))) {
+    const start = from + s.index;
+    const end = start + s.segment.length;
     const prev = ranges[ranges.length - 1];
     // After an abbreviation, or before a lower-case word ("“Is it over?” she asked"), the sentence goes on.
-    if (prev && (ABBREVIATIONS.test(masked.slice(prev.start, prev.end)) || /^\s*\p{Ll}/u.test(s.segment))) prev.end = end;
+    if (prev && (endsWithAbbreviation(masked, last.start, last.end) || /^\s*\p{Ll}/u.test(s.segment))) prev.end = end;
     else ranges.push({ start, end });
+    last = { start, end };
   }
   // Trim whitespace inside each range; drop empty ones; cut run-on sentences into parts.
   return ranges
     .map(({ start, end }) => trim(text, start, end))
     .filter((r) => r.end > r.start)
     .flatMap((r) => splitLong(text, r));
+}
+
+/** Longest text given to Intl.Segmenter at once. */
+const CHUNK_CHARS = 2000;
+
+/**
+ * The text in pieces of at most `CHUNK_CHARS`, cut after a sentence's end mark and its
+ * spaces where there is one (else after a space, else anywhere outside a surrogate pair).
+ * V8's sentence segmenter does work in proportion to the whole string for every sentence
+ * it returns, so one 200 KB paragraph took minutes; in pieces it is linear. A cut where
+ * ICU would not have broken ("Mr. Smith") is mended by the same rules as any other break.
+ */
+function* chunks(text: string): Generator<[number, number]> {
+  let start = 0;
+  while (text.length - start > CHUNK_CHARS) {
+    const window = text.slice(start, start + CHUNK_CHARS);
+    let sentence = 0;
+    let space = 0;
+    for (const m of window.matchAll(/[.!?\u2026]["'\u201d\u2019)\]]*\s+|\s+/g)) {
+      const after = m.index + m[0].length;
+      if (after >= window.length) break;
+      if (/^[.!?\u2026]/.test(m[0])) sentence = after;
+      space = after;
+    }
+    let cut = sentence > CHUNK_CHARS / 2 ? sentence : space > 0 ? space : CHUNK_CHARS;
+    if (/[\uD800-\uDBFF]/.test(text[start + cut - 1] ?? '')) cut--;
+    yield [start, start + cut];
+    start += cut;
+  }
+  yield [start, text.length];
+}
+
+/**
+ * Whether the segment `start..end` ends with an abbreviation. Only the segment's last
+ * few characters are looked at (the longest abbreviation is 7), never the whole sentence
+ * merged so far: testing that each time made 200 KB of "Mr. " take a minute.
+ */
+function endsWithAbbreviation(text: string, start: number, end: number): boolean {
+  while (end > start && /\s/.test(text[end - 1]!)) end--;
+  return ABBREVIATIONS.test(text.slice(Math.max(start, end - 16), end));
 }
 
 /** Longest utterance, in characters (about 30 seconds of speech). */

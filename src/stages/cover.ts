@@ -1,14 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '../util/atomic.js';
 import { digest } from '../util/hash.js';
 import { editionFront, isDigest } from './edition.js';
 import { projectFile } from '../util/paths.js';
 import { LecternError } from '../article/diagnostics.js';
 import type { Article } from '../article/model.js';
 import type { Stage } from '../pipeline/stage.js';
-import { loadImage } from '../images/source.js';
-import { loadSharp, MAX_INPUT_PIXELS, sharpVersion } from '../images/normalise.js';
+import { loadImage, readImageFile, MAX_IMAGE_BYTES } from '../images/source.js';
+import { readCacheFile, sweepCacheTemporaries, writeCacheFile } from '../util/cache-file.js';
+import { loadSharp, MAX_INPUT_PIXELS, sharpVersion, svgOptions } from '../images/normalise.js';
 import { escapeXml } from '../util/xml.js';
 
 export interface CoverImage {
@@ -69,7 +69,7 @@ export function fitHeadline(headline: string): { size: number; lines: string[] }
 }
 
 /** Draws the cover; with a cache folder, a cover already drawn from the same SVG is reused. */
-export async function drawCover(article: Article, cacheRoot: string | false = false): Promise<Buffer> {
+export async function drawCover(article: Article, cacheRoot: string | false = false, onDamaged?: (reason: string) => void): Promise<Buffer> {
   const template = await readFile(TEMPLATE, 'utf8');
   const { size, lines } = fitHeadline(article.headline);
   const top = 480 + size;
@@ -93,15 +93,30 @@ export async function drawCover(article: Article, cacheRoot: string | false = fa
   const svg = template.replace(/\{\{(\w+)\}\}/g, (_, k: string) => fields[k] ?? '');
   // The key covers everything that shapes the bytes: the drawing, libvips and the JPEG settings.
   // sharp's version stands for its libvips (each release pins one), so a cached cover needs no sharp loaded.
-  const cached = cacheRoot ? path.join(cacheRoot, 'covers', `${digest(JSON.stringify([svg, `sharp@${sharpVersion()}`, COVER_JPEG]), 32)}.jpg`) : undefined;
+  const cached = cacheRoot ? path.join(cacheRoot, 'covers', `${digest(JSON.stringify([svg, `sharp@${sharpVersion()}`, COVER_JPEG]), 32)}.cover`) : undefined;
   if (cached) {
-    const hit = await readFile(cached).catch(() => undefined);
-    if (hit && hit.length > 1000) return hit;
+    await sweepCacheTemporaries(path.dirname(cached), 0);
+    // Checked whole (a checksum of every byte): a truncated or damaged cover is drawn again.
+    const hit = await readCacheFile(cached);
+    if (hit.kind === 'hit') return hit.data;
+    if (hit.kind === 'corrupt') onDamaged?.(`cached cover ${path.basename(cached, '.cover').slice(0, 12)} was damaged (${hit.reason}); drawing it again`);
   }
   const sharp = await loadSharp();
   const jpeg = await sharp(Buffer.from(svg), { density: 72 }).resize(COVER_WIDTH, COVER_HEIGHT).jpeg(COVER_JPEG).toBuffer();
-  if (cached) await writeFileAtomic(cached, jpeg);
+  if (cached) {
+    // A cache that cannot be written (a full disk) costs only the next build's time.
+    await writeCacheFile(cached, jpeg).catch(() => {});
+  }
   return jpeg;
+}
+
+/** The `--cover` file, with the limits of any image: a regular file, at most 32 MiB. */
+async function readCoverFile(file: string): Promise<{ kind: 'data'; data: Buffer }> {
+  const read = await readImageFile(file);
+  if (read.kind === 'data') return read;
+  const reason =
+    read.kind === 'unreadable' ? 'not found' : read.kind === 'not-file' ? `is ${read.what}, not an image file` : `is ${read.atLeast ? 'more than ' + MAX_IMAGE_BYTES : read.size} bytes, over the ${MAX_IMAGE_BYTES}-byte limit`;
+  throw new LecternError(`cover image ${file} ${reason}`, read.kind === 'unreadable' ? 'cover:missing' : 'cover:invalid', { file });
 }
 
 /** Alt text for the generated cover: what it shows, in words. */
@@ -124,13 +139,13 @@ export function coverStage(): Stage {
       if (own) {
         const fromCli = ctx.options.stageOptions.cover.image !== undefined;
         const loaded = fromCli
-          ? { kind: 'data' as const, data: await readFile(own).catch(() => { throw new LecternError(`cover image ${own} not found`, 'cover:missing', { file: own }); }) }
+          ? await readCoverFile(own)
           : await loadImage(own, { articleDir: ctx.options.articleDir, articleFile: ctx.options.articleFile, allowRemote: ctx.options.allowRemote, signal: ctx.signal });
         if (loaded.kind === 'missing') throw new LecternError(`cover ${loaded.reason}`, 'cover:missing', { file: ctx.options.articleFile });
         let data: Buffer;
         try {
           const sharp = await loadSharp();
-          data = await sharp(loaded.data, { limitInputPixels: MAX_INPUT_PIXELS }).rotate().resize({ width: COVER_WIDTH, height: COVER_HEIGHT, fit: 'inside', withoutEnlargement: true }).flatten({ background: '#ffffff' }).jpeg({ quality: 85, mozjpeg: true }).toBuffer();
+          data = await sharp(loaded.data, { limitInputPixels: MAX_INPUT_PIXELS, ...(await svgOptions(loaded.data)) }).rotate().resize({ width: COVER_WIDTH, height: COVER_HEIGHT, fit: 'inside', withoutEnlargement: true }).flatten({ background: '#ffffff' }).jpeg({ quality: 85, mozjpeg: true }).toBuffer();
         } catch (e) {
           throw new LecternError(`cover image ${own} is not a readable image (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`, 'cover:corrupt', { file: ctx.options.articleFile });
         }
@@ -138,7 +153,8 @@ export function coverStage(): Stage {
         return;
       }
       const front = editionFront(ctx);
-      ctx.artifacts.cover = { data: await drawCover(front, ctx.options.cacheDir), mediaType: 'image/jpeg', alt: coverAlt(front), generated: true };
+      const damaged = (reason: string) => ctx.diagnostics.warn(reason, 'cache:corrupt');
+      ctx.artifacts.cover = { data: await drawCover(front, ctx.options.cacheDir, damaged), mediaType: 'image/jpeg', alt: coverAlt(front), generated: true };
     },
   };
 }

@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { LecternError } from '../article/diagnostics.js';
 import type { Stage } from '../pipeline/stage.js';
 import { loadImage } from '../images/source.js';
 import type { Position } from '../article/model.js';
-import { normaliseImage, MAX_INPUT_PIXELS, type NormalisedImage } from '../images/normalise.js';
+import { normaliseImage, ImageRefused, MAX_INPUT_PIXELS, type NormalisedImage } from '../images/normalise.js';
 
 const isRemote = (ref: string) => /^(?:https?:)?\/\//i.test(ref);
 
@@ -13,7 +14,7 @@ export interface BookImage extends NormalisedImage {
 
 declare module '../pipeline/stage.js' {
   interface Artifacts {
-    /** Normalised figure images by `<article index>:<block id>` (figures whose image is missing are absent). */
+    /** Normalised figure images by `<article index>:<block id>` (figures whose image is missing are absent); figures with identical image files share one entry (same `href`). */
     images?: Map<string, BookImage>;
   }
 }
@@ -31,6 +32,9 @@ export function imagesStage(): Stage {
     description: 'figure images, auto-oriented, resized and stripped of metadata (sharp)',
     async run(ctx) {
       const images = new Map<string, BookImage>();
+      // Identical image files (one logo, a figure repeated) are decoded and stored once:
+      // every figure showing them points at the same file in the book.
+      const seen = new Map<string, BookImage>();
       for (const [index, article] of ctx.articles.entries()) {
       const source = ctx.options.sources[index] ?? { file: ctx.options.articleFile, dir: ctx.options.articleDir };
       // A page the user fetched by its URL brings its images from the same web.
@@ -52,17 +56,25 @@ export function imagesStage(): Stage {
           ctx.diagnostics.warn(`${loaded.reason}; the figure keeps its caption and credit without the image`, 'image:missing', block.position);
           continue;
         }
+        const sum = createHash('sha256').update(loaded.data).digest('hex');
+        const same = seen.get(sum);
+        if (same) {
+          images.set(`${index}:${block.id}`, same);
+          continue;
+        }
         let img: NormalisedImage;
         try {
           img = await normaliseImage(loaded.data, ctx.options.cacheDir);
         } catch (e) {
           const msg = e instanceof Error ? e.message : String(e);
-          const reason = /pixel limit/i.test(msg) ? `declares more than ${MAX_INPUT_PIXELS} pixels` : `is not a readable image (${msg.split('\n')[0]})`;
+          const reason = e instanceof ImageRefused ? msg : /pixel limit/i.test(msg) ? `declares more than ${MAX_INPUT_PIXELS} pixels` : `is not a readable image (${msg.split('\n')[0]})`;
           throw new LecternError(`image ${block.image} ${reason}`, 'image:corrupt', { file: source.file, ...block.position });
         }
         // In a digest, images of different articles live side by side: prefix them.
         const name = ctx.articles.length > 1 ? `a${index + 1}-${block.id}` : block.id;
-        images.set(`${index}:${block.id}`, { ...img, href: `images/${name}.${img.ext}` });
+        const shown = { ...img, href: `images/${name}.${img.ext}` };
+        seen.set(sum, shown);
+        images.set(`${index}:${block.id}`, shown);
       }
       if (remote.length) {
         // One warning per article, not one per image: a saved page often has dozens.

@@ -7,6 +7,7 @@ import { buildTimeline, speechParts, type Timeline } from '../audio/timeline.js'
 import { encodeJob, mp3Task, planSegments, segmentCache, type EncodeJob } from '../audio/mp3.js';
 import { audioFormat } from './audio.js';
 import { ClipCache, clipKey } from '../tts/cache.js';
+import { sweepCacheTemporaries } from '../util/cache-file.js';
 import { defaultWorkers, SynthesisPool, synthesizeAll } from '../tts/pool.js';
 import { poolsKeptWarm, type WorkerPool } from '../workers/pool.js';
 import type { NarrationOptions } from './options.js';
@@ -84,8 +85,9 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
   // Kept warm between builds (watch), the pool has every thread, whatever this build needs.
   const getPool = (jobs = workers) => (pool ??= new SynthesisPool(engineRef, Math.max(1, poolsKeptWarm() ? workers : Math.min(workers, jobs))));
   ctx.defer(() => pool?.close());
+  const damaged = (reason: string) => ctx.diagnostics.warn(reason, 'cache:corrupt');
   const choose = async () => {
-    const info = await engineInfo(engine, ctx.options.cacheDir, engine.capabilities.workerSafe ? () => getPool().info() : undefined);
+    const info = await engineInfo(engine, ctx.options.cacheDir, engine.capabilities.workerSafe ? () => getPool().info() : undefined, damaged);
     return { info, voices: await Promise.all(ctx.articles.map((a) => resolveVoice(engine, info.voices, opts.voice, a.lang))) };
   };
   let chosen: Awaited<ReturnType<typeof choose>>;
@@ -113,6 +115,11 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
   const tempCache = ctx.options.cacheDir === false ? await mkdtemp(path.join(os.tmpdir(), 'lectern-clips-')) : undefined;
   const cache = new ClipCache(path.join(tempCache ?? (ctx.options.cacheDir as string), 'clips'));
   const stats = { clips: 0, synthesised: 0, cached: 0, repaired: 0 };
+  // What interrupted cache writes (a full disk, SIGKILL) left: clips, MP3 segments, engine information.
+  if (!tempCache) {
+    const root = ctx.options.cacheDir as string;
+    await Promise.all([sweepCacheTemporaries(cache.dir, 1), sweepCacheTemporaries(path.join(root, 'mp3'), 0), sweepCacheTemporaries(path.join(root, 'engines'), 0)]);
+  }
   if (tempCache) ctx.defer(() => rm(tempCache, { recursive: true, force: true }));
   // Every distinct part of every utterance, once.
   const partTexts = speech.utterances.map((u) => speechParts(u.speech));

@@ -4,10 +4,13 @@
  * normalisation and the lexicon, so a lexicon change re-makes only the clips whose text it
  * changes). Entries are written
  * atomically as each clip is made, so a build that is stopped keeps what it finished, and
- * each entry carries a checksum of its samples, so a damaged entry is found and made again.
+ * each entry carries a checksum of everything after it (sample rate, sample count and
+ * samples), so a damaged entry, whichever byte is hit, is found and made again.
  *
  * Layout: `<dir>/<key[0..2]>/<key>.clip` =
- *   "LCLP" | u32 version | u32 sampleRate | u32 sampleCount | 32-byte SHA-256 of the PCM | PCM (s16le)
+ *   "LCLP" | u32 version | u32 sampleRate | u32 sampleCount | 32-byte SHA-256 of (sampleRate | sampleCount | PCM) | PCM (s16le)
+ * Format 1 checked the samples only: one changed byte in the sample rate failed every
+ * later build, so format 1 entries are made again.
  */
 import { createHash } from 'node:crypto';
 import { readFile, rm, stat } from 'node:fs/promises';
@@ -17,7 +20,7 @@ import path from 'node:path';
 import type { Synthesis } from './engine.js';
 
 const MAGIC = 0x4c434c50; // "LCLP"
-const FORMAT = 1;
+const FORMAT = 2;
 const HEADER = 4 + 4 + 4 + 4 + 32;
 
 /** `$XDG_CACHE_HOME/lectern`, else `~/.cache/lectern`. */
@@ -28,6 +31,11 @@ export function defaultCacheRoot(): string {
 
 export function clipKey(parts: { engine: string; version: string; voice: string; rate: number; text: string }): string {
   return createHash('sha256').update(JSON.stringify([parts.engine, parts.version, parts.voice, parts.rate, parts.text])).digest('hex');
+}
+
+/** SHA-256 of the header fields after the version (sample rate, count) and the samples. */
+function checksum(fields: Uint8Array, pcm: Uint8Array): Buffer {
+  return createHash('sha256').update(fields).update(pcm).digest();
 }
 
 export type CacheRead = { kind: 'hit'; clip: Synthesis } | { kind: 'miss' } | { kind: 'corrupt'; reason: string };
@@ -55,12 +63,13 @@ export class ClipCache {
     } catch {
       return { kind: 'miss' };
     }
-    if (buf.length < HEADER || buf.readUInt32BE(0) !== MAGIC || buf.readUInt32LE(4) !== FORMAT) return { kind: 'corrupt', reason: 'bad header' };
+    if (buf.length < HEADER || buf.readUInt32BE(0) !== MAGIC) return { kind: 'corrupt', reason: 'bad header' };
+    if (buf.readUInt32LE(4) !== FORMAT) return { kind: 'miss' };
     const sampleRate = buf.readUInt32LE(8);
     const count = buf.readUInt32LE(12);
     const pcm = buf.subarray(HEADER);
     if (pcm.length !== count * 2) return { kind: 'corrupt', reason: 'truncated' };
-    if (!createHash('sha256').update(pcm).digest().equals(buf.subarray(16, HEADER))) return { kind: 'corrupt', reason: 'checksum mismatch' };
+    if (!checksum(buf.subarray(8, 16), pcm).equals(buf.subarray(16, HEADER))) return { kind: 'corrupt', reason: 'checksum mismatch' };
     const samples = new Int16Array(count);
     Buffer.from(samples.buffer).set(pcm);
     await this.remember(this.file(key), sampleRate, count);
@@ -96,7 +105,7 @@ export class ClipCache {
     header.writeUInt32LE(FORMAT, 4);
     header.writeUInt32LE(clip.sampleRate, 8);
     header.writeUInt32LE(clip.samples.length, 12);
-    createHash('sha256').update(pcm).digest().copy(header, 16);
+    checksum(header.subarray(8, 16), pcm).copy(header, 16);
     await writeFileAtomic(file, [header, pcm]);
     await this.remember(file, clip.sampleRate, clip.samples.length);
   }

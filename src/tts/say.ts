@@ -48,9 +48,17 @@ export function festivalText(text: string): string {
     .replace(/[^\x20-\x7e\n]/g, ' ');
 }
 
+/**
+ * festival's voices. The list is read after a marker line of our own: when festival cannot
+ * load its default voice it first prints "Could not find any of these voices:" and the
+ * list of voices it looked for, which taken as the answer made lectern ask for a voice
+ * that is not installed (`SIOD ERROR: unbound variable : voice_nitech_us_slt_arctic_hts`).
+ */
 async function festivalVoices(): Promise<Voice[]> {
-  const r = await run('festival', ['--pipe'], '(print (voice.list))\n');
-  const names = /\(([^()]*)\)/.exec(r.stdout.toString())?.[1]?.split(/\s+/).filter(Boolean) ?? [];
+  const r = await run('festival', ['--pipe'], '(print "lectern-voices")\n(print (voice.list))\n');
+  const answer = r.stdout.toString().split('"lectern-voices"')[1] ?? '';
+  const names = /^\s*\(([^()]*)\)/.exec(answer)?.[1]?.split(/\s+/).filter(Boolean) ?? [];
+  if (!names.length) throw new LecternError('festival has no voice installed (apt-get install festvox-kallpc16k); or use --engine espeak', 'tts:missing');
   return names.map((n) => ({ id: n, name: n.replace(/_/g, ' '), languages: [/^(kal|ked|cmu_us|rab)/.test(n) ? 'en-US' : /^(rab|gb)/.test(n) ? 'en-GB' : 'en'] }));
 }
 
