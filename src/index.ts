@@ -25,6 +25,7 @@ export type { PluginRef, PluginSpec } from './config/plugin-module.js';
 
 // Reading articles
 export { readArticle, parseArticle, loadHtmlReader, INPUT_FORMATS } from './readers/index.js';
+export { describeMath } from './speech/math.js';
 export type { InputFormat, ReadOptions, ReadResult } from './readers/index.js';
 
 // The article model

@@ -1,5 +1,5 @@
 import { digest } from '../util/hash.js';
-import { plainText, type Block } from './model.js';
+import { blockInlines, hasMath, plainText, type Block, type Inline } from './model.js';
 
 const prefix: Record<Block['type'], string> = {
   paragraph: 'p',
@@ -8,8 +8,18 @@ const prefix: Record<Block['type'], string> = {
   pullquote: 'pq',
   blockquote: 'bq',
   list: 'list',
+  code: 'code',
+  table: 'table',
   separator: 'sep',
 };
+
+/** Plain text, with each equation as its MathML (its words may be derived later). */
+function keyText(inlines: readonly Inline[]): string {
+  if (!hasMath(inlines)) return plainText(inlines);
+  let out = '';
+  for (const n of inlines) out += n.type === 'text' ? n.value : n.type === 'math' ? n.mathml : keyText(n.children);
+  return out;
+}
 
 /** Text that identifies a block, for its content-derived id. */
 export function blockKeyText(block: Omit<Block, 'id'> & { type: Block['type'] }): string {
@@ -18,13 +28,16 @@ export function blockKeyText(block: Omit<Block, 'id'> & { type: Block['type'] })
     case 'paragraph':
     case 'heading':
     case 'pullquote':
-      return plainText(b.children);
+      return keyText(b.children);
     case 'figure':
       return [b.image ?? '', plainText(b.caption), b.credit ?? ''].join('\u0000');
     case 'blockquote':
       return b.paragraphs.map(plainText).join('\n');
     case 'list':
-      return b.items.map(plainText).join('\n');
+    case 'table':
+      return blockInlines(b).map(keyText).join('\n');
+    case 'code':
+      return b.value;
     case 'separator':
       return '';
   }

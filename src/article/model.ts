@@ -14,11 +14,40 @@ export const Position = z.object({
 });
 export type Position = z.infer<typeof Position>;
 
+/**
+ * An equation: presentation MathML (kept in the book, where reading systems render it)
+ * with the words that say it. `alt` is what the narration says and the book's `alttext`;
+ * when the source gives none, lectern derives it from the MathML (Speech Rule Engine).
+ */
+export interface MathInline {
+  type: 'math';
+  /** One `<math>` element, MathML namespace implied; lectern keeps only presentation MathML. */
+  mathml: string;
+  /** The equation in words. */
+  alt?: string;
+  /** Who wrote `alt`: the author, or lectern (derived from the MathML). */
+  altSource?: 'author' | 'derived';
+  /** The TeX source, when the page carried it. */
+  tex?: string;
+  /** A display equation (its own line) rather than one inside a sentence. */
+  display?: boolean;
+}
+
 export type Inline =
   | { type: 'text'; value: string }
   | { type: 'emphasis'; children: Inline[] }
   | { type: 'strong'; children: Inline[] }
-  | { type: 'link'; url: string; children: Inline[] };
+  | { type: 'link'; url: string; children: Inline[] }
+  | MathInline;
+
+export const MathInline = z.object({
+  type: z.literal('math'),
+  mathml: z.string().regex(/^\s*<math[\s>]/, 'expected one <math> element').max(200_000),
+  alt: z.string().optional(),
+  altSource: z.enum(['author', 'derived']).optional(),
+  tex: z.string().optional(),
+  display: z.boolean().optional(),
+});
 
 export const Inline: z.ZodType<Inline> = z.lazy(() =>
   z.discriminatedUnion('type', [
@@ -26,6 +55,7 @@ export const Inline: z.ZodType<Inline> = z.lazy(() =>
     z.object({ type: z.literal('emphasis'), children: z.array(Inline) }),
     z.object({ type: z.literal('strong'), children: z.array(Inline) }),
     z.object({ type: z.literal('link'), url: z.string().min(1), children: z.array(Inline) }),
+    MathInline,
   ]),
 );
 
@@ -58,24 +88,76 @@ export const Figure = z.object({
   caption: Rich,
   credit: z.string().optional(),
 });
+/** A list inside item `item` of its parent list (rendered inside that item, read after it). */
+export interface SubList {
+  item: number;
+  ordered: boolean;
+  items: Inline[][];
+  sublists?: SubList[];
+}
+export const SubList: z.ZodType<SubList> = z.lazy(() =>
+  z.object({
+    item: z.number().int().min(0),
+    ordered: z.boolean(),
+    items: z.array(Rich).min(1),
+    sublists: z.array(SubList).optional(),
+  }),
+);
 export const PullQuote = z.object({
   type: z.literal('pullquote'),
   ...blockBase,
   children: Rich,
   attribution: z.string().optional(),
 });
+/** A list inside a quotation, after its first `after` paragraphs. */
+export const QuoteList = z.object({
+  after: z.number().int().min(0),
+  ordered: z.boolean(),
+  items: z.array(Rich).min(1),
+  sublists: z.array(SubList).optional(),
+});
 export const BlockQuote = z.object({
   type: z.literal('blockquote'),
   ...blockBase,
-  /** One entry per paragraph of the quotation. */
-  paragraphs: z.array(Rich).min(1),
+  /** One entry per paragraph of the quotation (none when it holds only a list). */
+  paragraphs: z.array(Rich),
+  /** Lists inside the quotation. */
+  lists: z.array(QuoteList).optional(),
   attribution: z.string().optional(),
 });
 export const List = z.object({
   type: z.literal('list'),
   ...blockBase,
   ordered: z.boolean(),
+  /** The number of the first item of an ordered list, when it is not 1. */
+  start: z.number().int().min(-1_000_000).max(1_000_000).optional(),
+  /** An item may be empty when it holds only a nested list. */
   items: z.array(Rich).min(1),
+  /** Nested lists, each in one item. */
+  sublists: z.array(SubList).optional(),
+});
+/** Source code or preformatted text, kept verbatim (line breaks and spaces included). */
+export const Code = z.object({
+  type: z.literal('code'),
+  ...blockBase,
+  /** The language named by the source (`language-python`, a Markdown fence's info), when given. */
+  language: z.string().regex(/^[\w.+#-]{1,40}$/).optional(),
+  value: z.string().min(1),
+});
+export const TableCell = z.object({
+  /** A header cell (`<th>`): in a header row it heads its column, in a body row its row. */
+  header: z.boolean().optional(),
+  children: Rich,
+  colspan: z.number().int().min(1).max(1000).optional(),
+  rowspan: z.number().int().min(1).max(65534).optional(),
+});
+export const Table = z.object({
+  type: z.literal('table'),
+  ...blockBase,
+  caption: Rich.optional(),
+  /** How many of the first rows are header rows (`<thead>`). */
+  headerRows: z.number().int().min(0),
+  rows: z.array(z.array(TableCell).min(1)).min(1),
 });
 export const Separator = z.object({ type: z.literal('separator'), ...blockBase });
 
@@ -86,6 +168,8 @@ export const Block = z.discriminatedUnion('type', [
   PullQuote,
   BlockQuote,
   List,
+  Code,
+  Table,
   Separator,
 ]);
 
@@ -129,15 +213,58 @@ export type Figure = z.infer<typeof Figure>;
 export type PullQuote = z.infer<typeof PullQuote>;
 export type BlockQuote = z.infer<typeof BlockQuote>;
 export type List = z.infer<typeof List>;
+export type QuoteList = z.infer<typeof QuoteList>;
+export type Code = z.infer<typeof Code>;
+export type Table = z.infer<typeof Table>;
+export type TableCell = z.infer<typeof TableCell>;
 export type Separator = z.infer<typeof Separator>;
 export type Block = z.infer<typeof Block>;
 export type Byline = z.infer<typeof Byline>;
 export type Source = z.infer<typeof Source>;
 export type Article = z.infer<typeof Article>;
 
-/** Plain text of a run of inlines. */
+/** The words of an equation: its alt text, else its TeX, else nothing. */
+export function mathText(node: MathInline): string {
+  return node.alt ?? node.tex ?? '';
+}
+
+/** Plain text of a run of inlines (an equation counts as its words). */
 export function plainText(inlines: readonly Inline[]): string {
   let out = '';
-  for (const node of inlines) out += node.type === 'text' ? node.value : plainText(node.children);
+  for (const node of inlines) out += node.type === 'text' ? node.value : node.type === 'math' ? mathText(node) : plainText(node.children);
   return out;
+}
+
+/** Whether any inline of the article is an equation. */
+export function hasMath(inlines: readonly Inline[]): boolean {
+  return inlines.some((n) => n.type === 'math' || (n.type !== 'text' && hasMath(n.children)));
+}
+
+/** Every run of inlines of a block, in reading order. */
+export function blockInlines(block: Block | Omit<Block, 'id'>): Inline[][] {
+  const b = block as Block;
+  switch (b.type) {
+    case 'paragraph':
+    case 'heading':
+    case 'pullquote':
+      return [b.children];
+    case 'figure':
+      return [b.caption];
+    case 'blockquote':
+    case 'list': {
+      const out: Inline[][] = b.type === 'list' ? [...b.items] : [...b.paragraphs];
+      const stack: SubList[] = b.type === 'list' ? [...(b.sublists ?? [])] : (b.lists ?? []).map((l) => ({ ...l, item: 0 }));
+      while (stack.length) {
+        const s = stack.pop()!;
+        out.push(...s.items);
+        stack.push(...(s.sublists ?? []));
+      }
+      return out;
+    }
+    case 'table':
+      return [...(b.caption ? [b.caption] : []), ...b.rows.flatMap((r) => r.map((c) => c.children))];
+    case 'code':
+    case 'separator':
+      return [];
+  }
 }

@@ -87,6 +87,10 @@ function blockSummary(b: Block): string {
       return b.paragraphs.map(plainText).join(' / ');
     case 'list':
       return `${b.items.length} items: ${b.items.map(plainText).join('; ')}`;
+    case 'code':
+      return `${b.language ?? 'code'}, ${b.value.split('\n').length} lines: ${b.value.replace(/\s+/g, ' ')}`;
+    case 'table':
+      return `${b.rows.length} rows${b.caption ? `: ${plainText(b.caption)}` : ''}`;
     case 'separator':
       return '---';
   }

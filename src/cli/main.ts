@@ -110,7 +110,7 @@ function program(): Command {
       .argument('<files...>', 'article files, folders or globs, as for build'),
   )
     .option('--preview', 'also serve the web edition of the (first) article on 127.0.0.1; open pages reload after each rebuild', false)
-    .option('-p, --port <n>', 'port for --preview (default: a free one)', parsePort, 0)
+    .option('-p, --port <n>', 'port for --preview (default: a free one)', parsePort)
     .action(async (files: string[], opts, command: Command) => {
     const { runWatch } = await import('./watch-command.js');
     process.exitCode = await runWatch(files, opts, command);

@@ -21,7 +21,7 @@ const DEBOUNCE_MS = 120;
 
 export interface WatchFlags extends BuildFlags {
   preview: boolean;
-  port: number;
+  port?: number;
 }
 
 export async function runWatch(files: string[], cliFlags: WatchFlags, command?: Command): Promise<number> {
@@ -70,7 +70,7 @@ export async function runWatch(files: string[], cliFlags: WatchFlags, command?: 
     const [{ webFolder }, { serveFolder }] = await Promise.all([import('../stages/web.js'), import('../web/serve.js')]);
     const folder = path.join(path.resolve(flags.out), webFolder(outputBaseName(inputs[0] ?? files[0]!)));
     try {
-      served = await serveFolder(folder, cliFlags.port, { reload: true });
+      served = await serveFolder(folder, cliFlags.port ?? 0, { reload: true });
       process.stdout.write(`serving ${path.relative(process.cwd(), folder) || folder} at ${served.url} (reloads after each rebuild)\n`);
     } catch (e) {
       const reason = (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? `port ${cliFlags.port} is in use` : e instanceof Error ? e.message : String(e);

@@ -14,6 +14,9 @@ export interface BookFacts {
   /** Of those, how many keep the author's description of the picture as text. Default: 0. */
   described?: number;
   headings: number;
+  /** Equations (MathML) and data tables in the book. Default: none. */
+  equations?: number;
+  tables?: number;
   coverGenerated: boolean;
   /** In a digest, the number of articles. */
   articles?: number;
@@ -43,6 +46,7 @@ export function accessibilityMeta(article: Article, facts: BookFacts): MetaEntry
     'readingOrder',
     'displayTransformability',
     'ARIA',
+    ...(facts.equations ? ['MathML', 'describedMath'] : []),
     ...(auditory ? ['synchronizedAudioText'] : []),
   ];
   const meta: MetaEntry[] = [
@@ -80,6 +84,8 @@ export function accessibilitySummary(article: Article, f: BookFacts): string {
           : `${f.described} of them also ${f.described === 1 ? 'keeps' : 'keep'} the author's description of the picture as text.`,
       );
   }
+  if (f.equations) s.push(`${plural(f.equations, 'equation')} ${f.equations === 1 ? 'is' : 'are'} in MathML, each with a text description (alttext) that the narration reads.`);
+  if (f.tables) s.push(`${plural(f.tables, 'data table')} ${f.tables === 1 ? 'keeps its' : 'keep their'} rows and columns, with header cells marked where the source had them.`);
   if (f.coverGenerated) s.push('The cover is generated from the headline and byline and is described in its alternative text.');
   if (f.narration) {
     const minutes = Math.round(f.narration.durationSeconds / 60);

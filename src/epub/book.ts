@@ -19,6 +19,7 @@ const TEMPLATES = {
   nav: here('templates/nav.xhtml.ejs'),
   content: here('templates/content.xhtml.ejs'),
   css: here('assets/epub.css'),
+  blocksCss: here('assets/epub-blocks.css'),
 };
 
 export interface BookFile {
@@ -45,18 +46,21 @@ export interface BookSpec {
   files: BookFile[];
   /** Zip entry date, seconds since the epoch. */
   epoch: number;
+  /** The book holds code, tables or equations: their styles join the stylesheet. Default: false. */
+  blockStyles?: boolean;
 }
 
 const CONTAINER =
   '<?xml version="1.0" encoding="UTF-8" ?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>';
 
-let cache: { opf: string; nav: string; content: string; css: string } | undefined;
+let cache: { opf: string; nav: string; content: string; css: string; blocksCss: string } | undefined;
 function templates() {
   cache ??= {
     opf: readFileSync(TEMPLATES.opf, 'utf8'),
     nav: readFileSync(TEMPLATES.nav, 'utf8'),
     content: readFileSync(TEMPLATES.content, 'utf8'),
     css: readFileSync(TEMPLATES.css, 'utf8'),
+    blocksCss: readFileSync(TEMPLATES.blocksCss, 'utf8'),
   };
   return cache;
 }
@@ -66,7 +70,7 @@ export async function packBook(spec: BookSpec): Promise<NodeJS.ReadableStream> {
   const zip = new JSZip();
   zip.file('mimetype', 'application/epub+zip', { compression: 'STORE' });
   const oebps = zip.folder('OEBPS')!;
-  oebps.file('style.css', t.css);
+  oebps.file('style.css', spec.blockStyles ? t.css + t.blocksCss : t.css);
   // The templates read `lectern.*` only; the other names are those the documents always had.
   for (const d of spec.documents) oebps.file(d.filename, ejs.render(t.content, { lang: spec.lang, prependChapterTitles: true, title: d.title, filename: d.filename, content: '', lectern: d.data }));
   zip.folder('META-INF')!.file('container.xml', CONTAINER);

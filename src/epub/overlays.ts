@@ -17,11 +17,15 @@ export const ACTIVE_CLASS = '-epub-media-overlay-active';
 /** The id of the element an utterance highlights. */
 export function fragmentFor(u: Utterance): string {
   if (u.target.range) return u.id;
+  // A table row: its <tr> has the utterance's id.
+  if (/^row\d+$/.test(u.target.field)) return u.id;
   switch (u.target.field) {
     case 'credit':
       return `${u.target.blockId}-credit`;
     case 'attribution':
       return `${u.target.blockId}-by`;
+    case 'table-caption':
+      return `${u.target.blockId}-caption`;
     default:
       // headline, byline-names, a heading or a figure (its alt text).
       return u.target.blockId === 'byline' ? 'byline-names' : u.target.blockId;

@@ -2,7 +2,8 @@
  * The article as XHTML for the book: semantic markup with EPUB structural semantics and
  * DPUB-ARIA roles. Text is always escaped and made XML-safe here; templates only place it.
  */
-import { plainText, type Article, type Block, type Inline } from '../article/model.js';
+import { plainText, type Article, type Block, type Inline, type SubList, type Table } from '../article/model.js';
+import { renderMath } from '../article/mathml.js';
 import { escapeText, escapeXml as esc } from '../util/xml.js';
 import { labelsFor } from '../article/labels.js';
 
@@ -34,6 +35,8 @@ export function renderInlines(nodes: readonly Inline[]): string {
           return `<strong>${renderInlines(n.children)}</strong>`;
         case 'link':
           return /^(https?:|mailto:)/i.test(n.url) ? `<a href="${esc(n.url)}">${renderInlines(n.children)}</a>` : renderInlines(n.children);
+        case 'math':
+          return renderMath(n.mathml, n.alt ?? n.tex, n.display);
       }
     })
     .join('');
@@ -112,16 +115,27 @@ function renderBlock(block: Block, hooks: RenderHooks, run: (id: string, field: 
       return `<h${block.depth} id="${id}">${run(block.id, 'text', block.children)}</h${block.depth}>`;
     case 'separator':
       return `<hr id="${id}"/>`;
-    case 'list': {
-      const tag = block.ordered ? 'ol' : 'ul';
-      return `<${tag} id="${id}">${block.items.map((item, i) => `<li>${run(block.id, `item${i}`, item)}</li>`).join('')}</${tag}>`;
-    }
-    case 'blockquote':
+    case 'list':
+      return renderList(block, block.id, '', run, ` id="${id}"${block.ordered && block.start !== undefined && block.start !== 1 ? ` start="${block.start}"` : ''}`);
+    case 'code':
+      // Verbatim: the text keeps its line breaks and spaces; nothing in it is read as markup.
+      return `<pre id="${id}"><code${block.language ? ` class="language-${esc(block.language)}"` : ''}>${escapeText(block.value)}</code></pre>`;
+    case 'table':
+      return renderTable(block, run);
+    case 'blockquote': {
+      // Lists inside the quotation sit after the paragraph they follow; their fields are `l2.item0`.
+      const lists = (k: number) =>
+        (block.lists ?? [])
+          .map((l, j) => ({ l, j }))
+          .filter(({ l }) => Math.min(l.after, block.paragraphs.length) === k)
+          .map(({ l, j }) => renderList(l, block.id, '', run, '', `l${j}.`))
+          .join('');
       return (
-        `<blockquote id="${id}">${block.paragraphs.map((p, i) => `<p>${run(block.id, `p${i}`, p)}</p>`).join('')}` +
+        `<blockquote id="${id}">${lists(0)}${block.paragraphs.map((p, i) => `<p>${run(block.id, `p${i}`, p)}</p>${lists(i + 1)}`).join('')}` +
         (block.attribution ? `<p class="attribution" id="${id}-by">— <cite>${esc(block.attribution)}</cite></p>` : '') +
         '</blockquote>'
       );
+    }
     case 'pullquote':
       return (
         `<aside id="${id}" class="pullquote" role="doc-pullquote" epub:type="pullquote">` +
@@ -141,4 +155,53 @@ function renderBlock(block: Block, hooks: RenderHooks, run: (id: string, field: 
       return `<figure id="${id}"${img ? '' : ' class="no-image"'}>${imgTag}${figcaption}</figure>`;
     }
   }
+}
+
+type Run = (id: string, field: string, inlines: readonly Inline[]) => string;
+
+/**
+ * A list with its nested lists inside their items. Item fields are `item3` at the top and
+ * `item3.1` for the second item of the list inside item 3 (the narration uses the same).
+ */
+function renderList(list: { ordered: boolean; items: Inline[][]; sublists?: SubList[] }, blockId: string, path: string, run: Run, attrs = '', prefix = ''): string {
+  const tag = list.ordered ? 'ol' : 'ul';
+  const items = list.items.map((item, i) => {
+    const field = `${prefix}item${path}${path ? '.' : ''}${i}`;
+    // A nested list whose item is out of range belongs to the last item.
+    const nested = (list.sublists ?? []).filter((s) => Math.min(s.item, list.items.length - 1) === i);
+    return `<li>${run(blockId, field, item)}${nested.map((s) => renderList(s, blockId, `${path}${path ? '.' : ''}${i}`, run, '', prefix)).join('')}</li>`;
+  });
+  return `<${tag}${attrs}>${items.join('')}</${tag}>`;
+}
+
+/**
+ * A data table: header rows in `<thead>` with `scope="col"` cells, body rows with
+ * `scope="row"` on their header cells. Each body row has an id (`<table id>-r1`), which
+ * the read-aloud overlay points at as the narration reads the row.
+ */
+function renderTable(table: Table, run: Run): string {
+  const id = esc(table.id);
+  const cell = (c: Table['rows'][number][number], r: number, j: number, head: boolean) => {
+    // An empty cell heads nothing (the corner of a table with row and column headers).
+    const tag = (c.header || head) && plainText(c.children).trim() ? 'th' : 'td';
+    const scope = tag === 'th' ? ` scope="${head ? 'col' : 'row'}"` : '';
+    const span = `${c.colspan && c.colspan > 1 ? ` colspan="${c.colspan}"` : ''}${c.rowspan && c.rowspan > 1 ? ` rowspan="${c.rowspan}"` : ''}`;
+    return `<${tag}${scope}${span}>${run(table.id, `cell${r}.${j}`, c.children)}</${tag}>`;
+  };
+  // A table of header rows only is shown (and read) as a table of rows.
+  const headerRows = effectiveHeaderRows(table);
+  const head = table.rows.slice(0, headerRows);
+  const body = table.rows.slice(headerRows);
+  const out: string[] = [`<table id="${id}">`];
+  if (table.caption && plainText(table.caption)) out.push(`<caption id="${id}-caption">${run(table.id, 'caption', table.caption)}</caption>`);
+  if (head.length) out.push(`<thead>${head.map((row, r) => `<tr>${row.map((c, j) => cell(c, r, j, true)).join('')}</tr>`).join('')}</thead>`);
+  if (body.length)
+    out.push(`<tbody>${body.map((row, k) => `<tr id="${id}-r${k + 1}">${row.map((c, j) => cell(c, headerRows + k, j, false)).join('')}</tr>`).join('')}</tbody>`);
+  out.push('</table>');
+  return out.join('');
+}
+
+/** Header rows as shown: none when every row would be one. */
+export function effectiveHeaderRows(table: Table): number {
+  return table.headerRows < table.rows.length ? table.headerRows : 0;
 }

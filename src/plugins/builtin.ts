@@ -29,9 +29,11 @@ const trees = new WeakMap<ReaderInput, Root>();
 async function markdownTree(input: ReaderInput): Promise<Root> {
   let root = trees.get(input);
   if (!root) {
-    const { parseMarkdown, checkIndentation } = await import('../readers/mdast.js');
+    const { parseMarkdown, checkIndentation, mayHaveTable, loadMarkdownTables } = await import('../readers/mdast.js');
     // A bound on the parser's work, checked before it starts.
     checkIndentation(input.text, input.file);
+    // GitHub tables: their extension loads only for a text with a table's delimiter row.
+    if (mayHaveTable(input.text)) await loadMarkdownTables();
     root = parseMarkdown(input.text);
     trees.set(input, root);
   }

@@ -16,11 +16,19 @@ import { Parser } from 'htmlparser2';
 import { parseHTML } from 'linkedom';
 import type { Diagnostics } from '../article/diagnostics.js';
 import { errors } from '../article/diagnostics.js';
-import { plainText, type Inline, type Position } from '../article/model.js';
+import { plainText, type Inline, type MathInline, type Position, type SubList, type TableCell } from '../article/model.js';
+import { cleanMathml } from '../article/mathml.js';
 import type { DraftArticle, DraftBlock } from './draft.js';
 import { normaliseHeadingDepths, splitCredit, trimInlines } from './mdast.js';
 import { MAX_HTML_DEPTH, MAX_HTML_ELEMENTS, MAX_HTML_NESTING_WORK } from '../transforms/nesting.js';
 import { shownText } from './shown-text.js';
+import { TEX, codeLanguage, largestCandidate, prepareMath, preformattedText } from './html-content.js';
+
+/** Deepest list nesting kept as nested lists; deeper lists join their parent item's text. */
+export const MAX_LIST_DEPTH = 16;
+/** Code and tables inside list items are taken out of the item, after it (the model's items are text). */
+const HOISTED = 'data-lectern-hoisted';
+type ListShape = { ordered: boolean; items: Inline[][]; sublists: SubList[] };
 import { contradictsScript, detectLanguage, languageName } from './language.js';
 import { chooseAuthors, chooseHeadline, readJsonLd } from './html-meta.js';
 
@@ -34,11 +42,11 @@ const SKIP_MARK = 'data-lectern-skip';
 const ATTRIBUTION = 'data-lectern-attribution';
 
 /** Elements whose source position is recorded. */
-const POSITIONED = new Set(['p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'figure', 'img', 'picture', 'ul', 'ol', 'blockquote', 'hr', 'pre', 'table', 'div', 'section', 'aside']);
+const POSITIONED = new Set(['p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'figure', 'img', 'picture', 'ul', 'ol', 'blockquote', 'hr', 'pre', 'table', 'div', 'section', 'aside', 'math', 'mjx-container']);
 
 /** Never converted, content included. */
 const DROPPED = new Set([
-  'script', 'style', 'noscript', 'template', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'svg', 'math',
+  'script', 'style', 'noscript', 'template', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'svg',
   'canvas', 'video', 'audio', 'form', 'button', 'input', 'select', 'textarea', 'nav', 'link', 'meta', 'base', 'head',
   'title', 'dialog', 'map', 'area', 'source', 'track', 'portal',
 ]);
@@ -115,7 +123,23 @@ export function safeLink(href: string, base?: string): string | undefined {
   } catch {
     return undefined;
   }
-  return ['http:', 'https:', 'mailto:'].includes(url.protocol) ? url.href : undefined;
+  return ['http:', 'https:', 'mailto:'].includes(url.protocol) ? strictUri(url) : undefined;
+}
+
+/**
+ * The URL as RFC 3986 (what EPUBCheck checks) allows it: browsers leave `[`, `|`, `{`, `^`
+ * and a `%` that starts no escape as they are in a path or query; those are escaped here.
+ */
+function strictUri(url: URL): string {
+  const href = url.href;
+  const hostEnd = url.host ? href.indexOf(url.host) + url.host.length : url.protocol.length;
+  return (
+    href.slice(0, hostEnd) +
+    href
+      .slice(hostEnd)
+      .replace(/%(?![0-9A-Fa-f]{2})/g, '%25')
+      .replace(/[^A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]/g, (c) => encodeURIComponent(c))
+  );
 }
 
 function isoDate(value: string): string | undefined {
@@ -198,7 +222,8 @@ class HtmlConverter {
       else if (node.nodeType === 1) {
         const child = node as Element;
         const tag = tagOf(child);
-        if (INLINE.has(tag) && !child.querySelector('img, figure, p, div, ul, ol, blockquote, table, h1, h2, h3, h4, h5, h6')) this.loose([child], positionOf(el));
+        if ((INLINE.has(tag) || tag === 'math' || child.hasAttribute(TEX)) && !child.querySelector('img, figure, p, div, ul, ol, blockquote, table, pre, h1, h2, h3, h4, h5, h6'))
+          this.loose([child], (tag === 'math' ? positionOf(child) : undefined) ?? positionOf(el));
         else {
           this.flush();
           this.block(child);
@@ -226,6 +251,7 @@ class HtmlConverter {
     if (el.hasAttribute(SKIP_MARK)) return;
     if (DROPPED.has(tag)) {
       if (EMBEDS.has(tag)) this.diagnostics.info(`dropped embedded content (<${tag}>)`, 'html:embed', position);
+      if (tag === 'svg') this.droppedSvg(el, position);
       return;
     }
     switch (tag) {
@@ -258,11 +284,8 @@ class HtmlConverter {
         return;
       }
       case 'ul':
-      case 'ol': {
-        const items = [...el.children].filter((c) => tagOf(c) === 'li').map((li) => tidy(this.inline([...li.childNodes]))).filter((i) => i.length);
-        if (items.length) this.blocks.push({ type: 'list', position, ordered: tag === 'ol', items });
-        return;
-      }
+      case 'ol':
+        return this.list(el);
       case 'blockquote':
         return this.quote(el, el.getAttribute(ATTRIBUTION) ?? undefined);
       case 'aside':
@@ -271,21 +294,10 @@ class HtmlConverter {
       case 'hr':
         this.blocks.push({ type: 'separator', position });
         return;
-      case 'pre': {
-        const value = collapse(shownText(el));
-        if (value) this.blocks.push({ type: 'paragraph', position, children: [{ type: 'text', value }] });
-        return;
-      }
-      case 'table': {
-        const rows = [...el.querySelectorAll('tr')]
-          .map((tr) => tidy([...tr.children].flatMap((cell, i) => [...(i ? [{ type: 'text' as const, value: '; ' }] : []), ...this.inline([...cell.childNodes])])))
-          .filter((r) => r.length);
-        if (rows.length) {
-          this.diagnostics.warn('a table became a list of its rows (the article model has no tables)', 'html:table', position);
-          this.blocks.push({ type: 'list', position, ordered: false, items: rows });
-        }
-        return;
-      }
+      case 'pre':
+        return this.code(el);
+      case 'table':
+        return this.table(el);
       default:
         return this.container(el);
     }
@@ -293,6 +305,10 @@ class HtmlConverter {
 
   private quote(el: Element, attribution: string | undefined, pull = hasClass(el, CLASS.pullquote)): void {
     const position = positionOf(el);
+    // A quotation holding more than paragraphs (a list, code, a table, a heading): its
+    // paragraphs stay a quotation and the rest keeps its own shape, in reading order.
+    if (!pull && [...el.children].some((c) => !['p', 'footer', 'cite', 'br'].includes(tagOf(c)) && !INLINE.has(tagOf(c)) && tagOf(c) !== 'math'))
+      return this.mixedQuote(el, attribution);
     const ps = [...el.children].filter((c) => tagOf(c) === 'p');
     let paragraphs = (ps.length ? ps.map((p) => tidy(this.inline([...p.childNodes]))) : [tidy(this.inline([...el.childNodes]))]).filter((p) => p.length);
     const last = paragraphs[paragraphs.length - 1];
@@ -348,7 +364,13 @@ class HtmlConverter {
 
   /** The image's path relative to the page's folder, or its http(s) URL. */
   private imageRef(img: Element, position: Position | undefined): string | undefined {
-    const candidates = [img.getAttribute('src'), img.getAttribute('data-src'), img.getAttribute('srcset')?.split(',')[0]?.trim().split(/\s+/)[0]];
+    // A saved page's own copy (a relative src) first; else the largest srcset candidate,
+    // parsed as the HTML standard says (URLs may hold commas), before a remote src.
+    const src0 = img.getAttribute('src')?.trim();
+    const srcset = img.getAttribute('srcset') ?? img.getAttribute('data-srcset');
+    const largest = srcset ? largestCandidate(srcset) : undefined;
+    const localSrc = src0 && !/^(?:[a-z][a-z0-9+.-]*:|\/\/)/i.test(src0) ? src0 : undefined;
+    const candidates = localSrc ? [localSrc] : [largest, src0, img.getAttribute('data-src')];
     const src = candidates.map((c) => c?.trim()).find((c) => c && !/^data:/i.test(c));
     if (!src) {
       if (candidates.some((c) => c && /^data:/i.test(c.trim())))
@@ -370,6 +392,263 @@ class HtmlConverter {
     return src.replace(/[?#].*$/, '');
   }
 
+  /** Counts for the warnings written once per page, by `finish`. */
+  private readonly dropped = { svg: [] as string[], tex: 0, deepLists: false };
+
+  /** Writes the warnings gathered while converting. */
+  finish(): void {
+    const { svg, tex } = this.dropped;
+    if (svg.length)
+      this.diagnostics.warn(`dropped ${svg.length} SVG drawing${svg.length > 1 ? 's' : ''} with words in ${svg.length > 1 ? 'them' : 'it'} (${svg.slice(0, 3).map((t) => `"${t.slice(0, 60)}"`).join(', ')}${svg.length > 3 ? ', …' : ''}): lectern keeps no drawings`, 'html:svg');
+    if (tex) this.diagnostics.warn(`kept ${tex} equation${tex > 1 ? 's' : ''} as TeX source: the page has no MathML for ${tex > 1 ? 'them' : 'it'}`, 'html:tex');
+  }
+
+  /** An SVG with words (a title, a label, text) is reported; an icon without words is not. */
+  private droppedSvg(el: Element, _position: Position | undefined): void {
+    const words = collapse(el.getAttribute('aria-label') ?? '') || collapse(el.querySelector('title')?.textContent ?? '') || collapse([...el.querySelectorAll('text')].map((t) => t.textContent ?? '').join(' '));
+    if (words) this.dropped.svg.push(words);
+  }
+
+  /** An equation: its MathML cleaned, its TeX and any words the page gave kept. */
+  private math(el: Element): Inline | undefined {
+    const clean = cleanMathml(el.outerHTML);
+    if (!clean) {
+      // Content MathML only, or nested past reason: its words stay, as text.
+      const leaves: string[] = [];
+      const walk = (n: Node) => (n.nodeType === 3 ? leaves.push(n.textContent ?? '') : n.childNodes.forEach(walk));
+      walk(el);
+      const text = collapse(leaves.join(' '));
+      if (text) this.diagnostics.warn(`kept an equation as plain text ("${text.slice(0, 40)}"): it has no presentation MathML`, 'html:math', positionOf(el.closest(`[${POS}]`) ?? el) ?? {});
+      return text ? { type: 'text', value: text } : undefined;
+    }
+    // MediaWiki puts TeX in alttext ("{\displaystyle x^{2}}"): that is source, not words.
+    const looksTex = (s: string) => /[\\{}^_]/.test(s);
+    const alttext = clean.alttext;
+    const tex = clean.tex ?? (alttext && looksTex(alttext) ? alttext.replace(/^\{\\displaystyle\s*([\s\S]*)\}$/, '$1').trim() : undefined);
+    const alt = alttext && !looksTex(alttext) ? alttext : undefined;
+    return {
+      type: 'math',
+      mathml: clean.mathml,
+      ...(alt ? { alt, altSource: 'author' as const } : {}),
+      ...(tex ? { tex } : {}),
+      ...(clean.display ? { display: true } : {}),
+    };
+  }
+
+  /** An equation the page has only as TeX: its source, as text. */
+  private texOnly(el: Element): Inline[] {
+    const tex = collapse(el.textContent ?? '');
+    if (!tex) return [];
+    this.dropped.tex++;
+    return [{ type: 'text', value: tex }];
+  }
+
+  /** `<pre>`: a code block, verbatim. */
+  private code(el: Element): void {
+    const value = preformattedText(el);
+    if (!value.trim()) return;
+    const language = codeLanguage(el);
+    this.blocks.push({ type: 'code', position: positionOf(el), ...(language ? { language } : {}), value });
+  }
+
+  /**
+   * A data table, with its caption, header rows and spans. A table used for layout (role
+   * presentation, or no header cells and cells that hold headings, figures or tables)
+   * gives its cells' content as ordinary blocks instead.
+   */
+  private table(el: Element): void {
+    const position = positionOf(el);
+    const trs: { tr: Element; head: boolean }[] = [];
+    for (const c of el.children) {
+      const t = tagOf(c);
+      if (t === 'tr') trs.push({ tr: c, head: false });
+      else if (t === 'thead' || t === 'tbody' || t === 'tfoot') for (const tr of c.children) if (tagOf(tr) === 'tr') trs.push({ tr, head: t === 'thead' });
+    }
+    const cellsOf = (tr: Element) => [...tr.children].filter((c) => ['td', 'th'].includes(tagOf(c)));
+    const captionEl = [...el.children].find((c) => tagOf(c) === 'caption');
+    const allCells = trs.flatMap((r) => cellsOf(r.tr));
+    const role = (el.getAttribute('role') ?? '').toLowerCase();
+    const layout =
+      role === 'presentation' ||
+      role === 'none' ||
+      (!captionEl && !allCells.some((c) => tagOf(c) === 'th') && (allCells.length <= 1 || allCells.some((c) => c.querySelector('table, figure, h1, h2, h3, h4, h5, h6, blockquote, pre'))));
+    if (layout) {
+      if (captionEl) this.container(captionEl);
+      for (const cell of allCells) this.container(cell);
+      return;
+    }
+    if (allCells.some((c) => c.querySelector('table'))) this.diagnostics.warn('a table inside a table cell became text in that cell', 'html:table-nested', position);
+    const span = (c: Element, name: string, max: number) => {
+      const v = Number.parseInt(c.getAttribute(name) ?? '', 10);
+      return Number.isFinite(v) && v > 1 ? Math.min(v, max) : undefined;
+    };
+    const rows = trs
+      .map(({ tr, head }) => ({
+        head,
+        cells: cellsOf(tr).map((c): TableCell => {
+          const colspan = span(c, 'colspan', 1000);
+          const rowspan = span(c, 'rowspan', 65534);
+          return { ...(tagOf(c) === 'th' ? { header: true } : {}), children: tidy(this.inline([...c.childNodes])), ...(colspan ? { colspan } : {}), ...(rowspan ? { rowspan } : {}) };
+        }),
+      }))
+      .filter((r) => r.cells.length);
+    if (!rows.some((r) => r.cells.some((c) => c.children.length))) return;
+    // Header rows: those in <thead>; without one, leading rows of header cells only.
+    let headerRows = 0;
+    while (headerRows < rows.length && rows[headerRows]!.head) headerRows++;
+    if (!headerRows) while (headerRows < rows.length - 1 && rows[headerRows]!.cells.every((c) => c.header)) headerRows++;
+    const caption = captionEl ? tidy(this.inline([...captionEl.childNodes])) : [];
+    this.blocks.push({ type: 'table', position, ...(caption.length ? { caption } : {}), headerRows, rows: rows.map((r) => r.cells) });
+  }
+
+  /**
+   * A list, its nested lists kept nested: lists in items, a list directly inside a list
+   * (it belongs to the item before it), text directly inside the list (an item of its
+   * own). Code and tables in an item follow the item, the list going on after them.
+   */
+  private list(el: Element): void {
+    const position = positionOf(el);
+    const ordered = tagOf(el) === 'ol';
+    const startAttr = Number.parseInt(el.getAttribute('start') ?? '', 10);
+    let start = Number.isFinite(startAttr) && Math.abs(startAttr) <= 1_000_000 ? startAttr : 1;
+    let group: Node[] = [];
+    const emit = () => {
+      const shape = this.listShape(group, ordered, 0);
+      group = [];
+      if (!shape.items.length) return;
+      this.blocks.push({
+        type: 'list',
+        position,
+        ordered,
+        ...(ordered && start !== 1 ? { start } : {}),
+        items: shape.items,
+        ...(shape.sublists.length ? { sublists: shape.sublists } : {}),
+      });
+      start += shape.items.length;
+    };
+    for (const node of el.childNodes) {
+      group.push(node);
+      if (node.nodeType !== 1) continue;
+      const child = node as Element;
+      const found = ['pre', 'table'].includes(tagOf(child)) ? [child] : [...child.querySelectorAll('pre, table')];
+      const outer = found.filter((h) => !found.some((o) => o !== h && o.contains(h)));
+      if (!outer.length) continue;
+      outer.forEach((h) => h.setAttribute(HOISTED, ''));
+      emit();
+      for (const h of outer) {
+        h.removeAttribute(HOISTED);
+        this.block(h);
+      }
+    }
+    emit();
+  }
+
+  /** Items and nested lists of the list whose children are `nodes`. */
+  private listShape(nodes: readonly Node[], ordered: boolean, depth: number): ListShape {
+    const items: Inline[][] = [];
+    const sublists: SubList[] = [];
+    const nested = (list: Element) => {
+      if (depth + 1 >= MAX_LIST_DEPTH) {
+        // Too deep to nest further: the list's words join the item they are in.
+        if (!this.dropped.deepLists) this.diagnostics.warn(`kept lists nested more than ${MAX_LIST_DEPTH} levels deep as text of their item`, 'html:list-depth', positionOf(list));
+        this.dropped.deepLists = true;
+        const text = tidy(this.inline([list]));
+        if (!items.length) items.push([]);
+        items[items.length - 1] = tidy([...items[items.length - 1]!, { type: 'text', value: ' ' }, ...text]);
+        return;
+      }
+      const shape = this.listShape([...list.childNodes], tagOf(list) === 'ol', depth + 1);
+      if (!shape.items.length) return;
+      if (!items.length) items.push([]);
+      sublists.push({ item: items.length - 1, ordered: shape.ordered, items: shape.items, ...(shape.sublists.length ? { sublists: shape.sublists } : {}) });
+    };
+    let loose: Node[] = [];
+    const flush = () => {
+      const text = tidy(this.inline(loose));
+      loose = [];
+      if (text.length) items.push(text);
+    };
+    for (const node of nodes) {
+      if (node.nodeType === 3) {
+        loose.push(node);
+        continue;
+      }
+      if (node.nodeType !== 1) continue;
+      const c = node as Element;
+      const t = tagOf(c);
+      if (c.hasAttribute(SKIP_MARK) || c.hasAttribute(HOISTED) || (DROPPED.has(t) && !c.hasAttribute(TEX))) continue;
+      if (t === 'li') {
+        flush();
+        const text: Node[] = [];
+        const lists: Element[] = [];
+        for (const k of c.childNodes) (k.nodeType === 1 && ['ul', 'ol'].includes(tagOf(k as Element)) ? lists : text).push(k as Element);
+        items.push(tidy(this.inline(text)));
+        lists.forEach(nested);
+      } else if (t === 'ul' || t === 'ol') {
+        flush();
+        nested(c);
+      } else if (INLINE.has(t) || t === 'math') loose.push(c);
+      else {
+        // A block directly inside the list (a <p>, a <div>): an item of its own.
+        flush();
+        loose.push(c);
+        flush();
+      }
+    }
+    flush();
+    // An item left empty holds only a nested list; one with neither is no item.
+    const keep = items.map((item, i) => item.length > 0 || sublists.some((s) => s.item === i));
+    const index = keep.map((_k, i) => keep.slice(0, i).filter(Boolean).length);
+    return { ordered, items: items.filter((_x, i) => keep[i]), sublists: sublists.filter((s) => keep[s.item]).map((s) => ({ ...s, item: index[s.item]! })) };
+  }
+
+  /**
+   * A quotation that holds more than paragraphs: its paragraphs and lists stay one
+   * quotation; code, tables, headings and figures inside it come out of it, in order.
+   */
+  private mixedQuote(el: Element, attribution: string | undefined): void {
+    const position = positionOf(el);
+    let paragraphs: Inline[][] = [];
+    let lists: { after: number; ordered: boolean; items: Inline[][]; sublists?: SubList[] }[] = [];
+    let loose: Node[] = [];
+    const flushLoose = () => {
+      const p = tidy(this.inline(loose));
+      loose = [];
+      if (p.length) paragraphs.push(p);
+    };
+    const flushQuote = (last: boolean) => {
+      flushLoose();
+      if (paragraphs.length || lists.length)
+        this.blocks.push({ type: 'blockquote', position, paragraphs, ...(lists.length ? { lists } : {}), ...(last && attribution ? { attribution } : {}) });
+      paragraphs = [];
+      lists = [];
+    };
+    for (const node of el.childNodes) {
+      if (node.nodeType === 3) {
+        loose.push(node);
+        continue;
+      }
+      if (node.nodeType !== 1) continue;
+      const c = node as Element;
+      const t = tagOf(c);
+      if (c.hasAttribute(SKIP_MARK)) continue;
+      if (INLINE.has(t) || t === 'math' || t === 'br') loose.push(c);
+      else if (t === 'p' || t === 'div' || t === 'blockquote' || t === 'footer' || t === 'cite') {
+        flushLoose();
+        loose = [c];
+        flushLoose();
+      } else if (t === 'ul' || t === 'ol') {
+        flushLoose();
+        const shape = this.listShape([...c.childNodes], t === 'ol', 1);
+        if (shape.items.length) lists.push({ after: paragraphs.length, ordered: shape.ordered, items: shape.items, ...(shape.sublists.length ? { sublists: shape.sublists } : {}) });
+      } else {
+        flushQuote(false);
+        this.block(c);
+      }
+    }
+    flushQuote(true);
+  }
+
   inline(nodes: readonly Node[]): Inline[] {
     const out: Inline[] = [];
     for (const node of nodes) {
@@ -380,15 +659,28 @@ class HtmlConverter {
       if (node.nodeType !== 1) continue;
       const el = node as Element;
       const tag = tagOf(el);
-      if (DROPPED.has(tag) || el.hasAttribute(SKIP_MARK)) continue;
+      if (el.hasAttribute(TEX)) {
+        out.push(...this.texOnly(el));
+        continue;
+      }
+      if (DROPPED.has(tag) || el.hasAttribute(SKIP_MARK) || el.hasAttribute(HOISTED)) {
+        if (tag === 'svg') this.droppedSvg(el, undefined);
+        continue;
+      }
       const children = () => this.inline([...el.childNodes]);
       switch (tag) {
         case 'br':
           out.push({ type: 'text', value: ' ' });
           break;
         case 'img': {
+          // Kept as words of their own: "Photo Xi Jinping", never "PhotoXi Jinping".
           const alt = collapse(el.getAttribute('alt') ?? '');
-          if (alt) out.push({ type: 'text', value: alt });
+          if (alt) out.push({ type: 'text', value: ` ${alt} ` });
+          break;
+        }
+        case 'math': {
+          const m = this.math(el);
+          if (m) out.push(m);
           break;
         }
         case 'em':
@@ -437,6 +729,10 @@ function merge(inlines: readonly Inline[]): Inline[] {
   for (const node of inlines) {
     if (node.type === 'text') {
       text(node.value);
+      continue;
+    }
+    if (node.type === 'math') {
+      out.push(node);
       continue;
     }
     const children = merge(node.children);
@@ -545,6 +841,7 @@ function pageLanguage(raw: string | undefined, text: string, fallback: string | 
  */
 export function readHtml(text: string, file: string, diagnostics: Diagnostics, defaultLang?: string, fetchedFrom?: string): DraftArticle {
   const document = parsePage(text);
+  prepareMath(document);
   const root = document.documentElement;
   const bodyDir = document.querySelector('body')?.getAttribute('dir');
   // Readability's work is checked before it starts (see the limits in transforms/nesting.ts).
@@ -597,11 +894,13 @@ export function readHtml(text: string, file: string, diagnostics: Diagnostics, d
   if (!body || !collapse(body.textContent ?? '')) {
     // Readability found nothing it trusts: fall back to the page's own landmarks.
     const again = parsePage(text);
+    prepareMath(again);
     mineHeader(again);
     body = again.querySelector('article') ?? again.querySelector('main') ?? again.body;
   }
   const converter = new HtmlConverter(diagnostics, headline, linkBase, fetchedFrom !== undefined);
   if (body) converter.container(body);
+  converter.finish();
   const blocks = normaliseHeadingDepths(converter.blocks);
   if (!blocks.length) diagnostics.warn('found no article text in the page', 'html:empty');
 

@@ -127,7 +127,9 @@ export async function parseArticle(text: string, file: string, options: ReadOpti
       const { path: p, message } = zodIssue(checked.error);
       throw errors.schema(file, p, message);
     }
-    return { article: checked.data, format: reader.name, file, diagnostics };
+    // Equations get their words (Speech Rule Engine loads only for an article with one without).
+    const { describeMath } = await import('../speech/math.js');
+    return { article: await describeMath(checked.data, diagnostics), format: reader.name, file, diagnostics };
   } catch (e) {
     if (e instanceof LecternError) throw e;
     // A reader bug must still surface as one line naming the file, with the cause kept,

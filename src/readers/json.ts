@@ -6,12 +6,27 @@
  */
 import { z } from 'zod';
 import { errors } from '../article/diagnostics.js';
-import { Article, Block, Inline, Position } from '../article/model.js';
+import { Article, Block, Code, Inline, Position, type SubList } from '../article/model.js';
 import type { DraftArticle, DraftBlock } from './draft.js';
 import { jsonDepth, MAX_JSON_DEPTH } from '../transforms/nesting.js';
 
 const RichInput = z.union([z.string(), z.array(Inline)]);
 const opt = { id: Block.options[0].shape.id.optional(), position: Position.optional() };
+
+interface SubListInput {
+  item: number;
+  ordered?: boolean;
+  items: (string | z.infer<typeof Inline>[])[];
+  sublists?: SubListInput[];
+}
+const SubListInput: z.ZodType<SubListInput> = z.lazy(() =>
+  z.strictObject({ item: z.number().int().min(0), ordered: z.boolean().optional(), items: z.array(RichInput).min(1), sublists: z.array(SubListInput).optional() }),
+);
+const QuoteListInput = z.strictObject({ after: z.number().int().min(0), ordered: z.boolean().default(false), items: z.array(RichInput).min(1), sublists: z.array(SubListInput).optional() });
+const CellInput = z.union([
+  z.string(),
+  z.strictObject({ header: z.boolean().optional(), children: RichInput, colspan: z.number().int().min(1).max(1000).optional(), rowspan: z.number().int().min(1).max(65534).optional() }),
+]);
 
 const BlockInput = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('paragraph'), ...opt, children: RichInput }),
@@ -26,8 +41,23 @@ const BlockInput = z.discriminatedUnion('type', [
     credit: z.string().optional(),
   }),
   z.strictObject({ type: z.literal('pullquote'), ...opt, children: RichInput, attribution: z.string().optional() }),
-  z.strictObject({ type: z.literal('blockquote'), ...opt, paragraphs: z.array(RichInput).min(1), attribution: z.string().optional() }),
-  z.strictObject({ type: z.literal('list'), ...opt, ordered: z.boolean().default(false), items: z.array(RichInput).min(1) }),
+  z.strictObject({ type: z.literal('blockquote'), ...opt, paragraphs: z.array(RichInput).min(1), lists: z.array(QuoteListInput).optional(), attribution: z.string().optional() }),
+  z.strictObject({
+    type: z.literal('list'),
+    ...opt,
+    ordered: z.boolean().default(false),
+    start: z.number().int().min(-1_000_000).max(1_000_000).optional(),
+    items: z.array(RichInput).min(1),
+    sublists: z.array(SubListInput).optional(),
+  }),
+  z.strictObject({ type: z.literal('code'), ...opt, language: Code.shape.language, value: z.string().min(1) }),
+  z.strictObject({
+    type: z.literal('table'),
+    ...opt,
+    caption: RichInput.optional(),
+    headerRows: z.number().int().min(0).default(0),
+    rows: z.array(z.array(CellInput).min(1)).min(1),
+  }),
   z.strictObject({ type: z.literal('separator'), ...opt }),
 ]);
 
@@ -47,7 +77,7 @@ export const ArticleInput = z.strictObject({
 /** Ids lectern gives elements of its own in the book. */
 const RESERVED_IDS = new Set(['headline', 'standfirst', 'byline', 'byline-names', 'rights', 'start', 'toc', 'toc-title', 'landmarks', 'landmarks-title', 'kicker']);
 /** Suffixes lectern adds to block ids for sentences, credits and attributions. */
-const RESERVED_SUFFIX = /-(?:s\d+|credit|by|alt|p\d+|i\d+)$/;
+const RESERVED_SUFFIX = /-(?:s\d+|credit|by|alt|p\d+|i\d+|r\d+|caption)$/;
 
 /**
  * Ids written by the author become XHTML ids: each must be unique, and none may be one
@@ -73,6 +103,14 @@ export function zodIssue(error: z.ZodError): { path: string; message: string } {
 }
 
 const rich = (r: string | z.infer<typeof Inline>[]) => (typeof r === 'string' ? (r ? [{ type: 'text' as const, value: r }] : []) : r);
+
+/** A nested list as written (ordered like its parent unless it says) to the model's. */
+const subList =
+  (parentOrdered: boolean) =>
+  (s: SubListInput): SubList => {
+    const ordered = s.ordered ?? parentOrdered;
+    return { item: s.item, ordered, items: s.items.map(rich), ...(s.sublists ? { sublists: s.sublists.map(subList(ordered)) } : {}) };
+  };
 
 /**
  * Where each element of the top-level `blocks` array starts in the JSON text, as line and
@@ -149,10 +187,24 @@ export function readJson(text: string, file: string): DraftArticle {
         return { ...b, children: rich(b.children) } as DraftBlock;
       case 'figure':
         return { ...b, caption: rich(b.caption), ...(b.alt !== undefined && !b.altSource ? { altSource: 'author' as const } : {}) };
-      case 'blockquote':
-        return { ...b, paragraphs: b.paragraphs.map(rich) };
-      case 'list':
-        return { ...b, items: b.items.map(rich) };
+      case 'blockquote': {
+        const { lists, ...rest } = b;
+        return { ...rest, paragraphs: b.paragraphs.map(rich), ...(lists ? { lists: lists.map(({ sublists, ...l }) => ({ ...l, items: l.items.map(rich), ...(sublists ? { sublists: sublists.map(subList(l.ordered)) } : {}) })) } : {}) };
+      }
+      case 'list': {
+        const { sublists, ...rest } = b;
+        return { ...rest, items: b.items.map(rich), ...(sublists ? { sublists: sublists.map(subList(b.ordered)) } : {}) };
+      }
+      case 'code':
+        return b;
+      case 'table': {
+        const { caption, ...rest } = b;
+        return {
+          ...rest,
+          ...(caption !== undefined ? { caption: rich(caption) } : {}),
+          rows: b.rows.map((r) => r.map((c) => (typeof c === 'string' ? { children: rich(c) } : { ...c, children: rich(c.children) }))),
+        };
+      }
       case 'separator':
         return b;
     }

@@ -6,8 +6,8 @@
 import { unified } from 'unified';
 import remarkParse from 'remark-parse';
 import remarkFrontmatter from 'remark-frontmatter';
-import type { Root, RootContent, PhrasingContent, Definition, List, Blockquote } from 'mdast';
-import type { Inline, Position } from '../article/model.js';
+import type { Root, RootContent, PhrasingContent, Definition, List, Blockquote, Table as MdTable } from 'mdast';
+import type { Inline, Position, QuoteList, SubList } from '../article/model.js';
 import { plainText } from '../article/model.js';
 import { errors, type Diagnostics } from '../article/diagnostics.js';
 import type { DraftBlock } from './draft.js';
@@ -15,8 +15,35 @@ import { MAX_INLINE_DEPTH } from '../transforms/nesting.js';
 
 const parser = unified().use(remarkParse).use(remarkFrontmatter, ['yaml']);
 
+/**
+ * GitHub tables only, not the rest of GFM: autolinked bare URLs and `~` strikethrough
+ * would change how existing articles read. The extension loads only for a text with a
+ * table's delimiter row (`| --- | --- |`), which `readArticle` looks for first.
+ */
+let tableParser: typeof parser | undefined;
+const DELIMITER_ROW = /^ {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*$|^ {0,3}\|[ \t]*:?-+:?[ \t]*\|[ \t]*$/m;
+
+/** Whether the text may hold a GitHub table. */
+export function mayHaveTable(text: string): boolean {
+  return DELIMITER_ROW.test(text);
+}
+
+export async function loadMarkdownTables(): Promise<void> {
+  if (tableParser) return;
+  const [{ gfmTable }, { gfmTableFromMarkdown }] = await Promise.all([import('micromark-extension-gfm-table'), import('mdast-util-gfm-table')]);
+  function gfmTables(this: { data(key: string): unknown[] | undefined; data(key: string, value: unknown[]): void }) {
+    const add = (key: string, value: unknown) => this.data(key, [...(this.data(key) ?? []), value]);
+    add('micromarkExtensions', gfmTable());
+    add('fromMarkdownExtensions', gfmTableFromMarkdown());
+  }
+  tableParser = unified()
+    .use(remarkParse)
+    .use(remarkFrontmatter, ['yaml'])
+    .use(gfmTables as never) as unknown as typeof parser;
+}
+
 export function parseMarkdown(text: string): Root {
-  return parser.parse(text);
+  return (tableParser && mayHaveTable(text) ? tableParser : parser).parse(text);
 }
 
 export function positionOf(node: { position?: { start: { line: number; column: number } } }): Position | undefined {
@@ -156,6 +183,9 @@ export function splitInlinesAt(inlines: readonly Inline[], offset: number): [Inl
     else if (node.type === 'text') {
       before.push({ type: 'text', value: node.value.slice(0, offset - pos) });
       after.push({ type: 'text', value: node.value.slice(offset - pos) });
+    } else if (node.type === 'math') {
+      // An equation is never cut: it stays whole on the side where it starts.
+      before.push(node);
     } else {
       const [b, a] = splitInlinesAt(node.children, offset - pos);
       before.push({ ...node, children: b });
@@ -238,31 +268,51 @@ export function convertBody(
         blocks.push({ type: 'separator', position });
         break;
       case 'list': {
-        // The model's lists do not nest: a nested list's items follow their parent item.
-        const items = textRuns(node, diagnostics)
-          .map((run) => inline.convert(run))
-          .filter((item) => item.length > 0);
-        if (items.length) blocks.push({ type: 'list', position, ordered: node.ordered === true, items });
+        const { items, sublists } = listShape(node, inline, diagnostics);
+        const start = node.ordered && typeof node.start === 'number' && node.start !== 1 && Math.abs(node.start) <= 1_000_000 ? node.start : undefined;
+        if (items.length) blocks.push({ type: 'list', position, ordered: node.ordered === true, ...(start !== undefined ? { start } : {}), items, ...(sublists.length ? { sublists } : {}) });
+        break;
+      }
+      case 'table': {
+        const table = tableBlock(node, inline);
+        if (table) blocks.push({ ...table, position });
         break;
       }
       case 'blockquote': {
-        // Nor do block quotes: a quotation inside a quotation gives its paragraphs to the outer one.
-        const paragraphs = textRuns(node, diagnostics)
-          .map((run) => inline.convert(run))
-          .filter((p) => p.length > 0);
+        // Lists in a quotation stay lists; a quotation inside a quotation gives its paragraphs to the outer one.
+        const lists: QuoteList[] = [];
+        const paragraphs: Inline[][] = [];
+        const rest: RootContent[] = [];
+        const flushRest = () => {
+          if (!rest.length) return;
+          paragraphs.push(...textRuns({ ...node, children: rest.splice(0) } as Blockquote, diagnostics).map((run) => inline.convert(run)).filter((p) => p.length > 0));
+        };
+        for (const child of node.children) {
+          if (child.type !== 'list') {
+            rest.push(child);
+            continue;
+          }
+          flushRest();
+          const shape = listShape(child, inline, diagnostics);
+          if (shape.items.length) lists.push({ after: paragraphs.length, ordered: child.ordered === true, items: shape.items, ...(shape.sublists.length ? { sublists: shape.sublists } : {}) });
+        }
+        flushRest();
         let attribution: string | undefined;
         const last = paragraphs[paragraphs.length - 1];
         const lastText = last ? plainText(last) : '';
-        if (paragraphs.length > 1 && /^(?:—|―|--)\s*/.test(lastText)) {
+        if (paragraphs.length > 1 && /^(?:—|―|--)\s*/.test(lastText) && !lists.some((l) => l.after >= paragraphs.length)) {
           attribution = lastText.replace(/^(?:—|―|--)\s*/, '').trim();
           paragraphs.pop();
         }
-        if (paragraphs.length) blocks.push({ type: 'blockquote', position, paragraphs, ...(attribution ? { attribution } : {}) });
+        if (paragraphs.length || lists.length) blocks.push({ type: 'blockquote', position, paragraphs, ...(lists.length ? { lists } : {}), ...(attribution ? { attribution } : {}) });
         break;
       }
-      case 'code':
-        blocks.push({ type: 'paragraph', position, children: [{ type: 'text', value: node.value }] });
+      case 'code': {
+        // Verbatim, with the fence's language when it names one.
+        const language = node.lang && /^[\w.+#-]{1,40}$/.test(node.lang) ? node.lang.toLowerCase() : undefined;
+        if (node.value.trim()) blocks.push({ type: 'code', position, ...(language ? { language } : {}), value: node.value.replace(/\s+$/, '') });
         break;
+      }
       case 'html':
         diagnostics.warn('dropped raw HTML block', 'reader:html', position);
         break;
@@ -347,6 +397,61 @@ export function normaliseHeadingDepths(blocks: DraftBlock[]): DraftBlock[] {
     previous = depth;
     return { ...b, depth };
   });
+}
+
+/** Deepest Markdown list nesting kept as nested lists; deeper lists join their item's text. */
+export const MAX_MD_LIST_DEPTH = 16;
+
+/**
+ * A Markdown list's items and nested lists, without recursion on the document (a hostile
+ * file can nest lists thousands deep): each item's paragraphs are its text, a list in it
+ * is a nested list, other content (code, a quotation) joins the item's text as
+ * `textRuns` does, with its warning. Lists deeper than `MAX_MD_LIST_DEPTH` join their
+ * item's text, with one warning.
+ */
+export function listShape(list: List, inline: InlineConverter, diagnostics: Diagnostics): { items: Inline[][]; sublists: SubList[] } {
+  const root: { items: Inline[][]; sublists: SubList[] } = { items: [], sublists: [] };
+  const work: { list: List; into: { items: Inline[][]; sublists: SubList[] }; depth: number }[] = [{ list, into: root, depth: 0 }];
+  let warned = false;
+  while (work.length) {
+    const { list: l, into, depth } = work.shift()!;
+    for (const item of l.children) {
+      const text: RootContent[] = [];
+      const nested: List[] = [];
+      for (const child of item.children) (child.type === 'list' && depth + 1 < MAX_MD_LIST_DEPTH ? nested : text).push(child as never);
+      if (!warned && text.some((c) => c.type === 'list')) {
+        diagnostics.warn(`kept lists nested more than ${MAX_MD_LIST_DEPTH} levels deep as text of their item`, 'reader:nesting', positionOf(item));
+        warned = true;
+      }
+      const runs = text.length ? textRuns({ type: 'list', ordered: false, spread: false, children: [{ type: 'listItem', spread: false, children: text as never }] } as List, diagnostics) : [];
+      const inlines = runs.flatMap((run, i) => (i ? [{ type: 'text', value: ' ' } as Inline, ...inline.convert(run)] : inline.convert(run)));
+      into.items.push(inlines);
+      const index = into.items.length - 1;
+      for (const n of nested) {
+        const sub: SubList = { item: index, ordered: n.ordered === true, items: [], sublists: [] };
+        into.sublists.push(sub);
+        work.push({ list: n, into: sub as { items: Inline[][]; sublists: SubList[] }, depth: depth + 1 });
+      }
+    }
+  }
+  // Empty items and empty nested lists go; indexes follow.
+  const prune = (x: { items: Inline[][]; sublists?: SubList[] }): void => {
+    const subs = (x.sublists ?? []).filter((s) => (prune(s), s.items.length > 0));
+    const keep = x.items.map((it, i) => it.length > 0 || subs.some((s) => s.item === i));
+    const index = keep.map((_k, i) => keep.slice(0, i).filter(Boolean).length);
+    x.items = x.items.filter((_it, i) => keep[i]);
+    x.sublists = subs.filter((s) => keep[s.item]).map((s) => ({ ...s, item: index[s.item]!, ...(s.sublists?.length ? {} : { sublists: undefined }) }));
+    for (const s of x.sublists) if (!s.sublists) delete s.sublists;
+  };
+  prune(root);
+  return { items: root.items, sublists: root.sublists ?? [] };
+}
+
+/** A GitHub table: its first row heads the columns. */
+function tableBlock(node: MdTable, inline: InlineConverter): Omit<Extract<DraftBlock, { type: 'table' }>, 'position'> | undefined {
+  const rows = node.children.map((row, r) => row.children.map((cell) => ({ ...(r === 0 ? { header: true } : {}), children: inline.convert(cell.children) })));
+  if (!rows.some((r) => r.some((c) => c.children.length))) return undefined;
+  return { type: 'table', headerRows: rows.length > 1 ? 1 : 0, rows };
 }
 
 /**

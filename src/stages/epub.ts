@@ -1,6 +1,6 @@
 import { LecternError } from '../article/diagnostics.js';
-import type { Article } from '../article/model.js';
-import { plainText } from '../article/model.js';
+import type { Article, Inline } from '../article/model.js';
+import { blockInlines, hasMath, plainText } from '../article/model.js';
 import type { EpubOptions } from './options.js';
 import type { Stage, StageContext } from '../pipeline/stage.js';
 import { digest } from '../util/hash.js';
@@ -115,6 +115,8 @@ async function buildEpub(ctx: StageContext, options: EpubStageOptions): Promise<
     figuresWithoutImage: figures.length - shown.length,
     described: figures.filter((x) => !x.shown && x.f.alt && x.f.altSource !== 'derived').length,
     headings: articles.reduce((n, a) => n + a.blocks.filter((b) => b.type === 'heading').length, 0),
+    equations: articles.reduce((n, a) => n + a.blocks.reduce((m, b) => m + blockInlines(b).reduce((k, run) => k + countMath(run), 0), 0), 0),
+    tables: articles.reduce((n, a) => n + a.blocks.filter((b) => b.type === 'table').length, 0),
     coverGenerated: cover.generated,
     narration: extras?.narration,
     conformsTo: options.conformsTo,
@@ -124,6 +126,8 @@ async function buildEpub(ctx: StageContext, options: EpubStageOptions): Promise<
 
   const lang = front.lang;
   const dir = front.dir;
+  // Content documents with MathML must say so in the manifest (EPUB 3 `mathml` property).
+  const mathIn = (a: Article) => a.blocks.some((b) => blockInlines(b).some(hasMath));
   const coverBody = `<section class="cover" epub:type="cover"><img role="doc-cover" src="cover.jpg" alt="${escapeXml(cover.alt)}"/></section>`;
   const documents = articles.map((article, i) => {
     const hooks: RenderHooks = { image: (id) => images.get(`${i}:${id}`), ...extras?.hooksFor?.(i) };
@@ -142,7 +146,7 @@ async function buildEpub(ctx: StageContext, options: EpubStageOptions): Promise<
     { id: 'css', href: 'style.css', mediaType: 'text/css' },
     { id: 'cover-image', href: 'cover.jpg', mediaType: 'image/jpeg', properties: 'cover-image' },
     { id: 'cover', href: 'cover.xhtml', mediaType: 'application/xhtml+xml', mediaOverlay: extras?.overlays['cover.xhtml'] },
-    ...documents.map((d) => ({ id: d.id, href: d.filename, mediaType: 'application/xhtml+xml', mediaOverlay: extras?.overlays[d.filename] })),
+    ...documents.map((d) => ({ id: d.id, href: d.filename, mediaType: 'application/xhtml+xml', ...(mathIn(d.article) ? { properties: 'mathml' } : {}), mediaOverlay: extras?.overlays[d.filename] })),
     ...imageFiles.map((img) => ({ id: `img-${img.href.replace(/^images\/|\.\w+$/g, '')}`, href: img.href, mediaType: img.mediaType })),
     ...(extras?.manifest ?? []),
   ];
@@ -189,5 +193,10 @@ async function buildEpub(ctx: StageContext, options: EpubStageOptions): Promise<
     ],
     files,
     epoch: ctx.options.sourceDateEpoch,
+    blockStyles: articles.some((a) => a.blocks.some((b) => b.type === 'code' || b.type === 'table') || mathIn(a)),
   });
+}
+
+function countMath(inlines: readonly Inline[]): number {
+  return inlines.reduce((n, x) => n + (x.type === 'math' ? 1 : x.type === 'text' ? 0 : countMath(x.children)), 0);
 }

@@ -5,7 +5,7 @@
  * readers keep deeper formatting as plain text, so the words survive and nothing overflows.
  */
 import type { Diagnostics } from '../article/diagnostics.js';
-import type { Inline } from '../article/model.js';
+import { mathText, type Inline, type SubList } from '../article/model.js';
 import type { DraftBlock } from '../readers/draft.js';
 
 /** Deepest formatting (emphasis in a link in strong ...) kept as formatting. */
@@ -35,6 +35,7 @@ export function flatInlineText(inlines: readonly Inline[]): string {
   while (stack.length) {
     const n = stack.pop()!;
     if (n.type === 'text') out += n.value;
+    else if (n.type === 'math') out += mathText(n);
     else for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!);
   }
   return out;
@@ -45,13 +46,14 @@ export function flattenDeepInlines(blocks: DraftBlock[], diagnostics: Diagnostic
   let warned = false;
   const limit = (inlines: Inline[], depth: number, block: DraftBlock): Inline[] =>
     inlines.map((n) => {
-      if (n.type === 'text') return n;
+      if (n.type === 'text' || n.type === 'math') return n;
       if (depth < MAX_INLINE_DEPTH) return { ...n, children: limit(n.children, depth + 1, block) };
       if (!warned) diagnostics.warn(`kept formatting nested more than ${MAX_INLINE_DEPTH} levels deep as plain text`, 'reader:nesting', block.position ?? {});
       warned = true;
       return { type: 'text', value: flatInlineText(n.children) };
     });
   return blocks.map((b) => {
+    const sub = (s: SubList): SubList => ({ ...s, items: s.items.map((i) => limit(i, 0, b)), ...(s.sublists ? { sublists: s.sublists.map(sub) } : {}) });
     switch (b.type) {
       case 'paragraph':
       case 'heading':
@@ -60,9 +62,12 @@ export function flattenDeepInlines(blocks: DraftBlock[], diagnostics: Diagnostic
       case 'figure':
         return { ...b, caption: limit(b.caption, 0, b) };
       case 'blockquote':
-        return { ...b, paragraphs: b.paragraphs.map((p) => limit(p, 0, b)) };
-      case 'list':
-        return { ...b, items: b.items.map((i) => limit(i, 0, b)) };
+        return { ...b, paragraphs: b.paragraphs.map((p) => limit(p, 0, b)), ...(b.lists ? { lists: b.lists.map(({ after, ...l }) => ({ ...withoutItem(sub({ ...l, item: 0 })), after })) } : {}) };
+      case 'list': {
+        return { ...b, items: b.items.map((i) => limit(i, 0, b)), ...(b.sublists ? { sublists: b.sublists.map(sub) } : {}) };
+      }
+      case 'table':
+        return { ...b, ...(b.caption ? { caption: limit(b.caption, 0, b) } : {}), rows: b.rows.map((r) => r.map((c) => ({ ...c, children: limit(c.children, 0, b) }))) };
       default:
         return b;
     }
@@ -82,3 +87,5 @@ export function jsonDepth(value: unknown): { depth: number; path: (string | numb
   }
   return best;
 }
+
+const withoutItem = ({ item: _item, ...rest }: SubList) => rest;

@@ -357,7 +357,8 @@ function englishRules(loc: Locale): ScanRule[] {
       return `${side(m[1]!)} ${side(m[2]!)}`;
     }),
     rule('cardinal:range', 'CARDINAL', new RegExp(`(${NUM})\\s?[-–]\\s?(${NUM})(?![\\d\\p{L}]|[-–]\\d)`, 'u'), (m) => {
-      // "747-400" is a name, not a range: a range goes up.
+      // "0028-0836" is an identifier, said digit by digit; "747-400" is a name, not a range: a range goes up.
+      if (/^0\d/.test(m[1]!) || /^0\d/.test(m[2]!)) return `${digitWords(m[1]!)}, ${digitWords(m[2]!)}`;
       const [a, b] = [Number(m[1]!.replace(/,/g, '')), Number(m[2]!.replace(/,/g, ''))];
       return a < b ? `${rangeEnd(m[1]!)} to ${rangeEnd(m[2]!)}` : `${rangeEnd(m[1]!)} ${rangeEnd(m[2]!)}`;
     }),
