@@ -144,6 +144,8 @@ export interface StageEntry {
    * finds the result as `ctx.options.stageOptions[name]`. Default: none (taken as given).
    */
   readonly options?: ZodType<Record<string, unknown>>;
+  /** `article` or `book` (see `Stage.scope`); the stage's own `scope` wins. Default: `article`. */
+  readonly scope?: 'article' | 'book';
   /** Makes the stage. Called at most once per build. */
   create(): Stage | Promise<Stage>;
 }

@@ -63,7 +63,8 @@ describe('runStages', () => {
     });
     const err = await runStages(planStages([failing], [writer]), article, options(out), new Diagnostics()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StageError);
-    expect((err as StageError).message).toBe('failing: disk on fire');
+    expect((err as StageError).message).toBe('failing stage failed: disk on fire');
+    expect(String(err)).toBe('a.md: error: failing stage failed: disk on fire');
     expect((err as StageError).cause).toBe(cause);
     expect(readFileSync(path.join(out, 'a.epub'), 'utf8')).toBe('previous build');
     expect(existsSync(path.join(out, 'a.mp3'))).toBe(false);

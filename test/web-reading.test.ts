@@ -12,6 +12,7 @@ import type { DraftBlock } from '../src/readers/draft.js';
 import { readArticle } from '../src/readers/index.js';
 import { repairParagraphs } from '../src/transforms/repair.js';
 import { bylineAuthors } from '../src/readers/html-meta.js';
+import { safeLink } from '../src/readers/html.js';
 import { lectern, listFiles, ROOT, tmpDir } from './helpers.js';
 import { ace, epubcheck, hasAce, hasEpubcheck } from './validators.js';
 
@@ -117,7 +118,7 @@ describe('pages that once made an internal error', () => {
     const r = lectern(['build', fixture('plain-text.html'), '-o', path.join(tmpDir(), 'out'), '-s', 'epub']);
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toBe(`${fixture('plain-text.html')}: error: the page has no headline (no <h1>, og:title or <title>)`);
-  });
+  }, 120_000);
 });
 
 describe('character sets of saved pages', () => {
@@ -142,7 +143,7 @@ describe('character sets of saved pages', () => {
     const r = lectern(['build', fixture('shift-jis-undeclared-lang.html'), '-o', out, '-s', 'epub']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/UTF-8|error/);
-  });
+  }, 120_000);
 
   it('still refuses Markdown that is not UTF-8', () => {
     const dir = tmpDir();
@@ -151,7 +152,7 @@ describe('character sets of saved pages', () => {
     const r = lectern(['build', file, '-o', path.join(dir, 'out'), '-s', 'epub']);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/a\.md: error: is not valid UTF-8 \(first bad byte at offset 17\)/);
-  });
+  }, 120_000);
 });
 
 describe('the language of a page that declares none', () => {
@@ -220,5 +221,13 @@ describe('bylines', () => {
     expect(bylineAuthors('Bryan Walsh Tuesday, Aug. 17, 2010')).toEqual(['Bryan Walsh']);
     expect(bylineAuthors('Maggie Haberman and Shira Toeplitz')).toEqual(['Maggie Haberman', 'Shira Toeplitz']);
     expect(bylineAuthors('DAVID LIEBERMAN, Executive Editor')).toEqual(['David Lieberman']);
+  });
+});
+
+describe('links from real pages', () => {
+  it('are written as URIs EPUBCheck accepts: [, |, { and a stray % escaped outside the host', () => {
+    expect(safeLink('http://www.amazon.com/gp/feature.html?tag=x&ascsubtag=[type|link[postId|1141460933')).toBe('http://www.amazon.com/gp/feature.html?tag=x&ascsubtag=%5Btype%7Clink%5BpostId%7C1141460933');
+    expect(safeLink('https://ex.org/a%zz/b c?q={1}')).toBe('https://ex.org/a%25zz/b%20c?q=%7B1%7D');
+    expect(safeLink('http://[::1]:8080/x|y')).toBe('http://[::1]:8080/x%7Cy');
   });
 });

@@ -13,20 +13,38 @@ export interface Place {
   column?: number;
 }
 
-export class Diagnostic {
-  constructor(
-    readonly severity: Severity,
-    readonly message: string,
-    /** Rule id, `source:rule`, e.g. `repair:split-paragraph`. */
-    readonly rule: string,
-    readonly place: Place = {},
-  ) {}
+/**
+ * The one diagnostic type, in the shape of vfile's messages: a severity, the text, a rule
+ * id (`source:rule`), a place and, for a failure, the `cause`. Warnings and notes travel in
+ * a `Diagnostics` list; an error is thrown (`LecternError`, a Diagnostic of severity
+ * `error`). `String(d)` is the one line the CLI prints: `file:line:col: severity: text`.
+ */
+export class Diagnostic extends Error {
+  override name = 'Diagnostic';
+  /** `error` (fatal), `warning` or `info`. */
+  readonly severity: Severity;
+  /** Rule id, `source:rule`, e.g. `repair:split-paragraph`. */
+  readonly rule: string;
+  readonly place: Place;
+
+  constructor(severity: Severity, message: string, rule: string, place: Place = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.severity = severity;
+    this.rule = rule;
+    this.place = place;
+  }
+
+  /** vfile's name for the text. */
+  get reason(): string {
+    return this.message;
+  }
 
   /**
-   * `file:line:col: severity: message`, the format compilers use. Always one line: quoted
-   * content (a front matter key, an image path) has its control characters escaped.
+   * `file:line:col: severity: message`, the format compilers use; the library and the CLI
+   * both print this. Always one line: quoted content (a front matter key, an image path)
+   * has its control characters escaped.
    */
-  toString(): string {
+  override toString(): string {
     return escapeLine(`${formatPlace(this.place)}${this.severity}: ${this.message}`);
   }
 
@@ -63,23 +81,39 @@ export class Diagnostics {
 }
 
 /**
- * The one error type lectern throws for problems with the user's input or environment.
- * Its message is a single line fit to show a user; anything else escaping is a bug.
+ * A Diagnostic of severity `error`, thrown: the one error type lectern throws for problems
+ * with the user's input or environment. Its message is a single line fit to show a user;
+ * anything else escaping is a bug. `code` is its rule id.
  */
-export class LecternError extends Error {
-  override readonly name = 'LecternError';
+export class LecternError extends Diagnostic {
+  override name = 'LecternError';
   constructor(
     message: string,
     readonly code: string,
-    readonly place: Place = {},
+    place: Place = {},
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super('error', message, code, place, options);
   }
+}
 
-  /** One line, control characters escaped (see `Diagnostic.toString`). */
-  override toString(): string {
-    return escapeLine(`${formatPlace(this.place)}error: ${this.message}`);
+/**
+ * A stage's failure: a LecternError at the build's file, its message starting with the
+ * stage's name; the original error is the `cause`. `String(e)` is the line the CLI prints:
+ * `article.md:12:1: error: images: ...`, or `article.md: error: epub stage failed: ...`
+ * for an error that is not a LecternError (a bug, or a plugin's plain Error).
+ */
+export class StageError extends LecternError {
+  override name = 'StageError';
+  constructor(
+    readonly stage: string,
+    cause: unknown,
+    /** The build's input (or digest) the failure belongs to. */
+    file?: string,
+  ) {
+    const inner = cause instanceof LecternError ? cause : undefined;
+    const text = inner ? `${stage}: ${inner.message}` : `${stage} stage failed: ${cause instanceof Error ? cause.message : String(cause)}`;
+    super(text, inner?.code ?? 'stage:failed', { ...(file ? { file } : {}), ...inner?.place }, { cause });
   }
 }
 

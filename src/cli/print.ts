@@ -1,6 +1,4 @@
-import type { Diagnostic } from '../article/diagnostics.js';
-import { LecternError } from '../article/diagnostics.js';
-import { StageError } from '../pipeline/runner.js';
+import { Diagnostic, LecternError } from '../article/diagnostics.js';
 import { escapeLine } from '../util/escape.js';
 
 /** Diagnostics in source order, one `file:line:col: warning: message` per line. */
@@ -11,17 +9,11 @@ export function formatDiagnostics(list: readonly Diagnostic[]): string {
     .join('');
 }
 
-/** One line for a failure: the place, the stage when there is one, the reason. */
+/**
+ * One line for a failure: the diagnostic's own `toString()` (the library prints the same
+ * line), placed at `file` when it names no file of its own.
+ */
 export function formatFailure(file: string, error: unknown): string {
-  return escapeLine(failureLine(file, error));
-}
-
-function failureLine(file: string, error: unknown): string {
-  if (error instanceof StageError) {
-    const cause = error.cause;
-    if (cause instanceof LecternError) return new LecternError(`${error.stage}: ${cause.message}`, cause.code, { file, ...cause.place }).toString();
-    return `${file}: error: ${error.stage} stage failed: ${cause instanceof Error ? cause.message : String(cause)}`;
-  }
-  if (error instanceof LecternError) return error.toString();
-  return `${file}: error: ${error instanceof Error ? error.message : String(error)}`;
+  if (error instanceof Diagnostic) return error.place.file ? String(error) : String(new LecternError(error.message, error.rule, { file, ...error.place }));
+  return escapeLine(`${file}: error: ${error instanceof Error ? error.message : String(error)}`);
 }

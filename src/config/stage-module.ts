@@ -67,6 +67,8 @@ export async function toStage(value: unknown, source: string): Promise<Stage> {
     description: (description as string | undefined) ?? `from ${path.basename(source)}`,
     ...(stage.needs ? { needs: [...stage.needs] } : {}),
     ...(stage.after ? { after: [...stage.after] } : {}),
+    ...(stage.scope ? { scope: stage.scope } : {}),
+    ...(stage.options ? { options: stage.options } : {}),
     run: (ctx) => stage.run(ctx),
   };
 }

@@ -1,17 +1,24 @@
 /**
- * Packs an EPUB with lectern's own templates (templates/*.ejs, rendered with ejs) into a
- * zip (jszip), in the layout epub-gen-memory gave it before, byte for byte: `mimetype`
- * first and stored, then `OEBPS/` (style sheet, the content documents, package document,
- * nav), `META-INF/container.xml` and the files lectern adds from data it already holds.
- * Nothing is fetched; every zip entry gets the same fixed date, so the same input gives
- * the same bytes. (epub-gen-memory itself loaded about 0.12 s of modules, for option
- * checks and an HTML normaliser and downloader lectern never used.)
+ * Packs an EPUB with epub-gen-memory and lectern's own templates.
+ *
+ * epub-gen-memory's defaults must not leak into a lectern book, so `LecternEPub` uses only
+ * the part of it that is sound: it renders our package document, nav and content
+ * templates (templates/*.ejs) and writes the container. Specifically:
+ * - `render()` is replaced: epub-gen-memory would fetch fonts, images and the cover over
+ *   the network; lectern adds every file itself from data it already holds;
+ * - chapter content is passed to our template as data, not through epub-gen-memory's HTML
+ *   normaliser, which would turn an empty alt into "image-placeholder" and rename images
+ *   with random ids;
+ * - the package template takes its id, language, dates and description from the article
+ *   (epub-gen-memory's default hard-codes xml:lang="en", an empty dc:description, a random
+ *   uuid and the current time);
+ * - its EPUB 2 `toc.ncx` is dropped, and every zip entry gets the same fixed date, so the
+ *   same input gives the same bytes.
  */
 import { readFileSync } from 'node:fs';
 import { projectFile } from '../util/paths.js';
 import { PassThrough } from 'node:stream';
-import ejs from 'ejs';
-import JSZip from 'jszip';
+import type { EPub as EPubBase } from 'epub-gen-memory';
 
 const here = (p: string) => projectFile(p);
 const TEMPLATES = {
@@ -50,8 +57,41 @@ export interface BookSpec {
   blockStyles?: boolean;
 }
 
-const CONTAINER =
-  '<?xml version="1.0" encoding="UTF-8" ?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>';
+// epub-gen-memory (and jszip, ejs and the modules behind them) loads with the first book, not
+// with `import 'lectern'`: a build without an EPUB never pays for it.
+type LecternEPubClass = new (...args: ConstructorParameters<typeof EPubBase>) => EPubBase & {
+  pack(files: BookFile[], epoch: number): Promise<NodeJS.ReadableStream>;
+};
+let LecternEPub: LecternEPubClass | undefined;
+async function lecternEPub(): Promise<LecternEPubClass> {
+  if (LecternEPub) return LecternEPub;
+  const { EPub } = await import('epub-gen-memory');
+  LecternEPub = class extends EPub {
+    // Never fetch anything: every file is added by `pack` from memory.
+    override async render(): Promise<this> {
+      await this.generateTemplateFiles();
+      return this;
+    }
+
+    async pack(files: BookFile[], epoch: number): Promise<NodeJS.ReadableStream> {
+      await this.render();
+      this.zip.remove('OEBPS/toc.ncx');
+      // Audio and images are compressed already: storing them saves time and loses nothing.
+      for (const f of files) this.zip.file(`OEBPS/${f.path}`, f.data, /\.(mp3|m4a|jpe?g|png)$/i.test(f.path) ? { compression: 'STORE' } : {});
+      // jszip writes DOS dates in UTC; all entries share one date (SOURCE_DATE_EPOCH).
+      const date = new Date(Math.max(epoch, 315532800) * 1000);
+      for (const entry of Object.values(this.zip.files)) entry.date = date;
+      // A stream out: with the narration inside, a book can be hundreds of MB.
+      const zipped = this.zip.generateNodeStream({ type: 'nodebuffer', streamFiles: false, compression: 'DEFLATE', compressionOptions: { level: 9 } });
+      // jszip's stream is an old-style one: pipe it into a core stream, which is async iterable.
+      const out = new PassThrough();
+      zipped.on('error', (e: Error) => out.destroy(e));
+      return zipped.pipe(out);
+    }
+  };
+
+  return LecternEPub;
+}
 
 let cache: { opf: string; nav: string; content: string; css: string; blocksCss: string } | undefined;
 function templates() {
@@ -67,25 +107,27 @@ function templates() {
 
 export async function packBook(spec: BookSpec): Promise<NodeJS.ReadableStream> {
   const t = templates();
-  const zip = new JSZip();
-  zip.file('mimetype', 'application/epub+zip', { compression: 'STORE' });
-  const oebps = zip.folder('OEBPS')!;
-  oebps.file('style.css', spec.blockStyles ? t.css + t.blocksCss : t.css);
-  // The templates read `lectern.*` only; the other names are those the documents always had.
-  for (const d of spec.documents) oebps.file(d.filename, ejs.render(t.content, { lang: spec.lang, prependChapterTitles: true, title: d.title, filename: d.filename, content: '', lectern: d.data }));
-  zip.folder('META-INF')!.file('container.xml', CONTAINER);
-  const pkg = { title: spec.title, lang: spec.lang, version: 3, lectern: spec.packageData };
-  oebps.file('content.opf', ejs.render(t.opf, pkg));
-  oebps.file('toc.xhtml', ejs.render(t.nav, pkg));
-  // Audio and images are compressed already: storing them saves time and loses nothing.
-  for (const f of spec.files) zip.file(`OEBPS/${f.path}`, f.data, /\.(mp3|m4a|jpe?g|png)$/i.test(f.path) ? { compression: 'STORE' } : {});
-  // jszip writes DOS dates in UTC; all entries share one date (SOURCE_DATE_EPOCH).
-  const date = new Date(Math.max(spec.epoch, 315532800) * 1000);
-  for (const entry of Object.values(zip.files)) entry.date = date;
-  // A stream out: with the narration inside, a book can be hundreds of MB.
-  const zipped = zip.generateNodeStream({ type: 'nodebuffer', streamFiles: false, compression: 'DEFLATE', compressionOptions: { level: 9 } });
-  // jszip's stream is an old-style one: pipe it into a core stream, which is async iterable.
-  const out = new PassThrough();
-  zipped.on('error', (e: Error) => out.destroy(e));
-  return zipped.pipe(out);
+  const Book = await lecternEPub();
+  const book = new Book(
+    {
+      title: spec.title,
+      lang: spec.lang,
+      version: 3,
+      css: spec.blockStyles ? t.css + t.blocksCss : t.css,
+      contentOPF: t.opf,
+      tocXHTML: t.nav,
+      chapterXHTML: t.content,
+      verbose: false,
+      // Read by our templates only; epub-gen-memory passes unknown options through.
+      ...({ lectern: spec.packageData } as object),
+    },
+    spec.documents.map((d) => ({
+      title: d.title,
+      filename: d.filename,
+      // Empty: the body reaches our template as data, bypassing the HTML normaliser.
+      content: '',
+      ...({ lectern: d.data } as object),
+    })),
+  );
+  return book.pack(spec.files, spec.epoch);
 }

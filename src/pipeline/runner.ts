@@ -1,4 +1,4 @@
-import { Diagnostics, LecternError } from '../article/diagnostics.js';
+import { Diagnostics, LecternError, StageError } from '../article/diagnostics.js';
 import type { Article } from '../article/model.js';
 import { OutputWriter, sweepTemporaries } from './output.js';
 import type { Artifacts, BuildOptions, Logger, Stage, StageContext } from './stage.js';
@@ -6,11 +6,25 @@ import type { Registry } from '../plugins/registry.js';
 import { defaultRegistry } from '../plugins/builtin.js';
 import { resolveStageOptions } from './options.js';
 
-/** A stage's failure, with the stage's name; the original error is the `cause`. */
-export class StageError extends Error {
-  override readonly name = 'StageError';
-  constructor(readonly stage: string, cause: unknown) {
-    super(`${stage}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+export { StageError };
+
+/**
+ * Runs a stage for its scope: a book-scoped stage once, with every article; an
+ * article-scoped stage (the default) once per article in a digest, each time with that
+ * article alone and outputs named `<digest>-<n>` (`morning-digest-2.json`), so no article
+ * of a digest is silently left out.
+ */
+async function runScoped(stage: Stage, ctx: StageContext): Promise<void> {
+  if ((stage.scope ?? 'article') === 'book' || !ctx.options.bundle) return stage.run(ctx);
+  const { bundle: _digest, ...options } = ctx.options;
+  for (const [i, article] of ctx.articles.entries()) {
+    const source = ctx.options.sources[i] ?? ctx.options.sources[0]!;
+    await stage.run({
+      ...ctx,
+      article,
+      articles: [article],
+      options: { ...options, baseName: `${ctx.options.baseName}-${i + 1}`, articleFile: source.file, articleDir: source.dir, sources: [source] },
+    });
   }
 }
 
@@ -58,7 +72,7 @@ const quietLogger: Logger = { info() {}, progress() {} };
 
 /** The error for a stopped build: the caller's own reason when it is a LecternError ("interrupted by SIGINT"). */
 function interrupted(reason: unknown, file: string): LecternError | StageError {
-  return reason instanceof LecternError ? new LecternError(reason.message, reason.code, { file, ...reason.place }, { cause: reason }) : new StageError('build', reason ?? new Error('interrupted'));
+  return reason instanceof LecternError ? new LecternError(reason.message, reason.code, { file, ...reason.place }, { cause: reason }) : new StageError('build', reason ?? new Error('interrupted'), file);
 }
 
 /**
@@ -101,6 +115,8 @@ export async function runStages(
     signal: controller.signal,
     defer: (fn) => void cleanups.push(fn),
   };
+  // Failures are reported at the build's input, or at the digest's name.
+  const file = options.bundle ? options.baseName : options.articleFile;
   const timings: Record<string, number> = {};
   let onStop: (() => void) | undefined;
   try {
@@ -118,9 +134,9 @@ export async function runStages(
           if (controller.signal.aborted) throw controller.signal.reason ?? new Error('aborted');
           const t0 = performance.now();
           try {
-            await stage.run(ctx);
+            await runScoped(stage, ctx);
           } catch (e) {
-            firstFailure ??= new StageError(stage.name, e);
+            firstFailure ??= new StageError(stage.name, e, file);
             controller.abort(e);
             throw firstFailure;
           } finally {
@@ -145,7 +161,7 @@ export async function runStages(
     try {
       files = await output.commit();
     } catch (e) {
-      throw new StageError('output', e);
+      throw new StageError('output', e, file);
     }
     return { files, artifacts: ctx.artifacts, timings };
   } catch (e) {

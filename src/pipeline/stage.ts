@@ -56,7 +56,10 @@ export interface Logger {
 }
 
 export interface StageContext {
-  /** The article; in a digest, the first one. */
+  /**
+   * The article. For an article-scoped stage, the one it is run for (in a digest, each in
+   * turn); for a book-scoped stage in a digest, the first: use `articles`.
+   */
   readonly article: Article;
   /** Every article of the build: one, or the articles of a digest in order. */
   readonly articles: readonly Article[];
@@ -84,6 +87,12 @@ export interface Stage {
   readonly needs?: readonly string[];
   /** Stages that, when they are part of the build, run first (soft ordering). */
   readonly after?: readonly string[];
+  /**
+   * `article`: the stage works on one article (`ctx.article`); in a digest the runner runs
+   * it once per article. `book`: it runs once and handles `ctx.articles` itself (a digest's
+   * book, narration, web page). Default: `article`.
+   */
+  readonly scope?: 'article' | 'book';
   /** Its options as a zod schema (see `StageEntry.options` in src/plugin.ts). Default: none. */
   readonly options?: ZodType<Record<string, unknown>>;
   run(ctx: StageContext): Promise<void>;

@@ -96,7 +96,7 @@ export const builtin: LecternPlugin = {
     normalise: (text: string, lang: string) => rules!(lang).normalise(text),
     explain: (text: string, lang: string) => rules!(lang).explain(text),
   })),
-  stages: Object.entries(builtinStages).map(([name, e]) => ({ name, description: e.description, default: e.default, ...(e.options ? { options: e.options } : {}), create: e.create })),
+  stages: Object.entries(builtinStages).map(([name, e]) => ({ name, description: e.description, default: e.default, scope: e.scope ?? 'book', ...(e.options ? { options: e.options } : {}), create: e.create })),
 };
 
 let builtinRegistry: Registry | undefined;

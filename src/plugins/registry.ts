@@ -220,7 +220,11 @@ export class Registry {
       names.map(async (n) => {
         const r = this.stageMap.get(n);
         if (!r) throw new LecternError(`unknown stage "${n}"`, 'usage:stage');
-        if (r.builtin) return r.entry.create();
+        // A built-in stage handles a digest's articles itself unless its entry says otherwise.
+        if (r.builtin) {
+          const stage = await r.entry.create();
+          return stage.scope ? stage : { ...stage, scope: r.entry.scope ?? 'book' };
+        }
         let stage: Stage;
         try {
           stage = await r.entry.create();
@@ -229,7 +233,8 @@ export class Registry {
         }
         if (!stage || typeof stage.run !== 'function') throw pluginError(r.plugin, `stage "${n}" has no run(ctx) function`);
         if (stage.name !== n) throw pluginError(r.plugin, `stage entry "${n}" made a stage named "${stage.name}"`);
-        return stage;
+        if (stage.scope !== undefined && stage.scope !== 'article' && stage.scope !== 'book') throw pluginError(r.plugin, `stage "${n}": "scope" must be "article" or "book"`);
+        return stage.scope || !r.entry.scope ? stage : { ...stage, scope: r.entry.scope };
       }),
     );
   }

@@ -123,7 +123,23 @@ export function safeLink(href: string, base?: string): string | undefined {
   } catch {
     return undefined;
   }
-  return ['http:', 'https:', 'mailto:'].includes(url.protocol) ? url.href : undefined;
+  return ['http:', 'https:', 'mailto:'].includes(url.protocol) ? strictUri(url) : undefined;
+}
+
+/**
+ * The URL as RFC 3986 (what EPUBCheck checks) allows it: browsers leave `[`, `|`, `{`, `^`
+ * and a `%` that starts no escape as they are in a path or query; those are escaped here.
+ */
+function strictUri(url: URL): string {
+  const href = url.href;
+  const hostEnd = url.host ? href.indexOf(url.host) + url.host.length : url.protocol.length;
+  return (
+    href.slice(0, hostEnd) +
+    href
+      .slice(hostEnd)
+      .replace(/%(?![0-9A-Fa-f]{2})/g, '%25')
+      .replace(/[^A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]/g, (c) => encodeURIComponent(c))
+  );
 }
 
 function isoDate(value: string): string | undefined {

@@ -14,6 +14,8 @@ export interface StageEntry {
   /** The stage's `needs` and `after`, known without loading it (test/plugins.test.ts checks they match). */
   needs?: readonly string[];
   after?: readonly string[];
+  /** `book` (the default here): the stage handles a digest's articles itself; `article`: run once per article. */
+  scope?: 'article' | 'book';
   /** Its options schema (src/stages/options.ts). */
   options?: ZodType<Record<string, unknown>>;
   create(): Promise<Stage>;
@@ -23,7 +25,7 @@ export const builtinStages: Record<string, StageEntry> = {
   epub: { description: 'the accessible EPUB 3 book', default: true, options: epubOptions, needs: ['cover', 'images'], after: ['read-aloud'], create: async () => (await import('./epub.js')).epubStage() },
   cover: { description: 'the cover, drawn from templates/cover.svg or your own image', default: false, options: coverOptions, create: async () => (await import('./cover.js')).coverStage() },
   images: { description: 'figure images, normalised with sharp', default: false, create: async () => (await import('./images.js')).imagesStage() },
-  json: { description: 'the normalised article model as JSON', default: false, create: async () => jsonStage() },
+  json: { description: 'the normalised article model as JSON (in a digest, one per article)', default: false, scope: 'article', create: async () => jsonStage() },
   speech: { description: 'the narration script (<name>.speech.txt): what will be said', default: false, options: speechOptions, create: async () => (await import('./speech.js')).speechStage() },
   narration: { description: 'speech synthesis in parallel, with a resumable clip cache', default: false, options: narrationOptions, needs: ['speech'], create: async () => (await import('./narration.js')).narrationStage() },
   audio: { description: 'the narration as MP3 with chapters and cover (or WAV, M4B)', default: true, options: audioOptions, needs: ['narration', 'cover'], create: async () => (await import('./audio.js')).audioStage() },
@@ -52,6 +54,7 @@ export function lazyStage(name: string, load: () => Promise<Stage>): Stage {
   return {
     name,
     description: entry.description,
+    scope: entry.scope ?? 'book',
     ...(entry.needs ? { needs: [...entry.needs] } : {}),
     ...(entry.after ? { after: [...entry.after] } : {}),
     run: async (ctx) => (await (stage ??= load())).run(ctx),
