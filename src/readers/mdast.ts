@@ -423,7 +423,9 @@ export function listShape(list: List, inline: InlineConverter, diagnostics: Diag
         diagnostics.warn(`kept lists nested more than ${MAX_MD_LIST_DEPTH} levels deep as text of their item`, 'reader:nesting', positionOf(item));
         warned = true;
       }
-      const runs = text.length ? textRuns({ type: 'list', ordered: false, spread: false, children: [{ type: 'listItem', spread: false, children: text as never }] } as List, diagnostics) : [];
+      // Lists too deep to nest were reported once above: their flattening is not reported again.
+      const quiet = { warn: (m: string, rule: string, place?: Position) => (rule === 'reader:nesting' && warned ? undefined : diagnostics.warn(m, rule, place)) } as unknown as Diagnostics;
+      const runs = text.length ? textRuns({ type: 'list', ordered: false, spread: false, children: [{ type: 'listItem', spread: false, children: text as never }] } as List, quiet) : [];
       const inlines = runs.flatMap((run, i) => (i ? [{ type: 'text', value: ' ' } as Inline, ...inline.convert(run)] : inline.convert(run)));
       into.items.push(inlines);
       const index = into.items.length - 1;
