@@ -107,6 +107,16 @@ describe('the HTML reader on harder pages', () => {
     expect((await read('<h1>Hi</h1><p>Text.</p>', 'fragment.txt', 'html')).format).toBe('html');
   });
 
+  it('keeps text that stands beside the paragraphs of a quotation, and a footer naming the speaker as its attribution', async () => {
+    const { article } = await read(
+      page('<article><h1>H</h1><p>Before.</p><blockquote>Loose opening words. <p>First quoted paragraph.</p> <em>Loose</em> closing words.<p>Second quoted paragraph.</p><footer>— A. Speaker</footer></blockquote><p>After.</p></article>'),
+    );
+    const quote = article.blocks.find((b) => b.type === 'blockquote') as Extract<Block, { type: 'blockquote' }>;
+    expect(quote.paragraphs.map(plainText)).toEqual(['Loose opening words.', 'First quoted paragraph.', 'Loose closing words.', 'Second quoted paragraph.']);
+    expect(quote.attribution).toBe('A. Speaker');
+    expect(article.blocks.map((b) => b.type)).toEqual(['paragraph', 'blockquote', 'paragraph']);
+  });
+
   it('never lets scripts, handlers or unsafe URLs through', async () => {
     const hostile = page(`<article><h1>Hostile</h1>
 <p onclick="x()" onmouseover="y()">One <a href="JaVaScRiPt:alert(1)">two</a> <a href=" javascript:alert(2)">three</a> <a href="data:text/html,<script>alert(3)</script>">four</a> <a href="vbscript:msgbox">five</a> <a href="#top">six</a>.<script>alert(4)</script></p>

@@ -310,6 +310,10 @@ class HtmlConverter {
     if (!pull && [...el.children].some((c) => !['p', 'footer', 'cite', 'br'].includes(tagOf(c)) && !INLINE.has(tagOf(c)) && tagOf(c) !== 'math'))
       return this.mixedQuote(el, attribution);
     const ps = [...el.children].filter((c) => tagOf(c) === 'p');
+    // Paragraphs beside text of their own (a line of text, an inline element, a footer or
+    // cite naming the speaker): everything is kept, in order, as the mixed reading does.
+    if (!pull && ps.length && [...el.childNodes].some((n) => (n.nodeType === 3 || (n.nodeType === 1 && tagOf(n as Element) !== 'p' && !(n as Element).hasAttribute(SKIP_MARK))) && (n.textContent ?? '').trim()))
+      return this.mixedQuote(el, attribution);
     let paragraphs = (ps.length ? ps.map((p) => tidy(this.inline([...p.childNodes]))) : [tidy(this.inline([...el.childNodes]))]).filter((p) => p.length);
     const last = paragraphs[paragraphs.length - 1];
     if (!attribution && paragraphs.length > 1 && last && /^(?:—|―|--)\s*/.test(plainText(last))) {
@@ -618,6 +622,12 @@ class HtmlConverter {
     };
     const flushQuote = (last: boolean) => {
       flushLoose();
+      // "— Name" closing the quotation is its attribution, as in the plain reading.
+      const tail = paragraphs[paragraphs.length - 1];
+      if (last && !attribution && !lists.some((l) => l.after >= paragraphs.length) && paragraphs.length > 1 && tail && /^(?:—|―|--)\s*\S/.test(plainText(tail))) {
+        attribution = plainText(tail).replace(/^(?:—|―|--)\s*/, '').trim();
+        paragraphs = paragraphs.slice(0, -1);
+      }
       if (paragraphs.length || lists.length)
         this.blocks.push({ type: 'blockquote', position, paragraphs, ...(lists.length ? { lists } : {}), ...(last && attribution ? { attribution } : {}) });
       paragraphs = [];
