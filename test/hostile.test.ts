@@ -374,11 +374,13 @@ describe('signals at any time', () => {
   it('SIGTERM while sharp decodes a 48-megapixel image exits 130 promptly', async () => {
     const dir = tmpDir();
     const { default: sharp } = await import('sharp');
-    // Six different 48-megapixel images: several seconds of decoding, whatever the machine.
-    const colours = ['#8a6', '#a86', '#68a', '#6a8', '#86a', '#a68'];
-    for (const [i, background] of colours.entries()) await sharp({ create: { width: 8000, height: 6000, channels: 3, background } }).jpeg().toFile(path.join(dir, `big${i}.jpg`));
-    const file = write(dir, 'big.md', `---\nheadline: H\n---\n\n${colours.map((_, i) => `![A picture](big${i}.jpg)\n\nA caption. © Credit\n`).join('\n')}`);
-    const r = await signalAfter(['build', file, '-o', path.join(dir, 'out'), '-s', 'epub'], nodeStart() + 1500);
+    // Twelve different 48-megapixel PNGs (no shrink-on-load, unlike JPEG): about 3 s of
+    // decoding on an idle machine, so the signal lands while sharp works.
+    const colours = ['#8a6', '#a86', '#68a', '#6a8', '#86a', '#a68', '#7a6', '#a76', '#67a', '#6a7', '#76a', '#a67'];
+    for (const [i, background] of colours.entries()) await sharp({ create: { width: 8000, height: 6000, channels: 3, background } }).png().toFile(path.join(dir, `big${i}.png`));
+    const file = write(dir, 'big.md', `---\nheadline: H\n---\n\n${colours.map((_, i) => `![A picture](big${i}.png)\n\nA caption. © Credit\n`).join('\n')}`);
+    // A cache of its own: normalised images are cached, and a hit would finish the build before the signal.
+    const r = await signalAfter(['build', file, '-o', path.join(dir, 'out'), '-s', 'epub', '--cache-dir', tmpDir('lectern-cache-')], nodeStart() + 800);
     expect(r.code).toBe(130);
     expect(r.stopMs).toBeLessThan(3_000);
     expect(messages(r.stderr).at(-1)).toMatch(/interrupted by SIGTERM$/);
