@@ -192,6 +192,12 @@ export function slug(title: string): string {
   );
 }
 
+/** The registry and every stage's options, resolved once at the boundary; throws `LecternError` for a bad option. */
+function resolveBoundary(input: BuildInput): { registry: Registry; stageOptions: StageOptions } {
+  const registry = input.registry ?? buildRegistry(input);
+  return { registry, stageOptions: resolveStageOptions(registry, input.stageOptions) };
+}
+
 /**
  * Builds several articles into one digest: one EPUB with a section per article (each
  * keeping its language and metadata) and one narration with a chapter per article. An
@@ -204,8 +210,7 @@ export async function buildBundle(inputs: readonly string[], title: string, inpu
   let registry: Registry;
   let stageOptions: StageOptions;
   try {
-    registry = input.registry ?? buildRegistry(input);
-    stageOptions = resolveStageOptions(registry, input.stageOptions);
+    ({ registry, stageOptions } = resolveBoundary(input));
   } catch (e) {
     if (!(e instanceof LecternError)) throw e;
     const name = slug(title);
@@ -257,8 +262,7 @@ export async function build(inputs: readonly string[], input: BuildInput = {}): 
   let registry: Registry;
   let stageOptions: StageOptions;
   try {
-    registry = input.registry ?? buildRegistry(input);
-    stageOptions = resolveStageOptions(registry, input.stageOptions);
+    ({ registry, stageOptions } = resolveBoundary(input));
   } catch (e) {
     if (!(e instanceof LecternError)) throw e;
     return [failed(inputs[0] ?? 'options', e)];
