@@ -247,6 +247,9 @@ function englishRules(loc: Locale): ScanRule[] {
       const scale2 = s2 ? SCALES[s2] : w2;
       const perWords = per ? ` per ${PER[per] ?? unitWords(per, undefined, true)}` : '';
       if (!b) return money(cur!, a!, scale1, adjective) + perWords;
+      // "rose $2.15 to $84.60": two amounts, each said whole ("to" is a change, not a range),
+      // as is a range whose first end has cents.
+      if ((m[5] && /\sto\s/.test(m[0])) || (!scale1 && /\.\d*[1-9]/.test(a!))) return `${money(cur!, a!, scale1, false)} to ${money(m[5] ?? cur!, b, scale2, false)}${perWords}`;
       // "£3bn-£4bn", "£3-4bn": "three (billion) to four billion pounds".
       const first = scale1 ? `${num(a!)} ${scale1}` : num(a!);
       return `${first} to ${money(cur!, b, scale2 ?? scale1, false)}${perWords}`;
