@@ -120,6 +120,11 @@ describe('sentences', () => {
       'Yes.',
     ]);
   });
+
+  it('keep a clock time with its time zone, and split after it', () => {
+    const text = 'Call before 10:00 p.m. EST. The line closes at 9 a.m. Nobody answers.';
+    expect(sentenceRanges(text, 'en').map((r) => text.slice(r.start, r.end))).toEqual(['Call before 10:00 p.m. EST.', 'The line closes at 9 a.m.', 'Nobody answers.']);
+  });
 });
 
 describe('lexicons', () => {

@@ -32,7 +32,8 @@ export function sentenceRanges(text: string, lang: string): SentenceRange[] {
     const end = start + s.segment.length;
     const prev = ranges[ranges.length - 1];
     // After an abbreviation, or before a lower-case word ("“Is it over?” she asked"), the sentence goes on.
-    if (prev && (endsWithAbbreviation(masked, last.start, last.end) || /^\s*\p{Ll}/u.test(s.segment))) prev.end = end;
+    // So does a time followed by its zone ("10:00 p.m. EST").
+    if (prev && (endsWithAbbreviation(masked, last.start, last.end) || /^\s*\p{Ll}/u.test(s.segment) || timeBeforeZone(masked, last.end, s.segment))) prev.end = end;
     else ranges.push({ start, end });
     last = { start, end };
   }
@@ -41,6 +42,11 @@ export function sentenceRanges(text: string, lang: string): SentenceRange[] {
     .map(({ start, end }) => trim(text, start, end))
     .filter((r) => r.end > r.start)
     .flatMap((r) => splitLong(text, r));
+}
+
+/** Whether the text before `end` is a clock time's "a.m."/"p.m." and `next` starts with a time zone. */
+function timeBeforeZone(text: string, end: number, next: string): boolean {
+  return /\d\s?[ap]\.m\.\s*$/i.test(text.slice(Math.max(0, end - 12), end)) && /^\s*(?:EST|EDT|CST|CDT|MST|MDT|PST|PDT|AKST|HST|GMT|UTC|BST|CET|CEST|EET|JST|AEST|AEDT|ET|PT)(?![\p{L}\d])/u.test(next);
 }
 
 /** Longest text given to Intl.Segmenter at once. */
