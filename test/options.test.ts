@@ -62,7 +62,7 @@ describe('stage options', { timeout: 120_000 }, () => {
     expect([one.narration.engine, one.speech.engine]).toEqual(['say', 'say']);
     const defaults = resolveStageOptions(registry, {});
     expect(defaults.narration).toEqual({ engine: 'espeak', rate: 175 });
-    expect(defaults.audio).toEqual({ format: 'mp3' });
+    expect(defaults.audio).toEqual({ format: 'mp3', mp3Quality: 7 });
     expect(() => resolveStageOptions(registry, { speech: { engine: 'say' }, narration: { engine: 'espeak' } })).toThrow(
       'stageOptions.speech.engine: "say" differs from stageOptions.narration.engine "espeak"; give the engine once, as narration.engine',
     );
@@ -73,6 +73,8 @@ describe('stage options', { timeout: 120_000 }, () => {
     [{ narration: { rate: '175' } }, 'stageOptions.narration.rate: expected a number (got "175")'],
     [{ transcript: { srt: 'yes' } }, 'stageOptions.transcript.srt: expected a boolean (got "yes")'],
     [{ audio: { fromat: 'wav' } }, 'stageOptions.audio: unknown option "fromat"'],
+    [{ audio: { mp3Quality: 10 } }, 'stageOptions.audio.mp3Quality: expected number to be <=9 (got 10)'],
+    [{ audio: { mp3Quality: 2.5 } }, 'stageOptions.audio.mp3Quality: expected a whole number (got 2.5)'],
     [{ epub: { certifiedBy: 'Me' } }, 'stageOptions.epub.certifiedBy: needs conformsTo (the claim being certified) (got "Me")'],
     [{ nope: {} }, 'stageOptions.nope: there is no stage of this name (stages: epub, cover, images, json, speech, narration, audio, read-aloud, web, transcript)'],
     [{ audio: 'wav' }, 'stageOptions: expected { "stage-name": { option: value } }'],

@@ -10,7 +10,7 @@ import { encodeSegment, type EncodeJob } from './mp3.js';
 export function start(): TaskHandler {
   return async (payload) => {
     const { job, cacheDir } = payload as { job: EncodeJob; cacheDir: string };
-    const encoded = await encodeSegment({ items: job.items, sampleRate: job.sampleRate }, new ClipCache(cacheDir), { from: 0, to: job.length });
+    const encoded = await encodeSegment({ items: job.items, sampleRate: job.sampleRate }, new ClipCache(cacheDir), { from: 0, to: job.length }, job.quality);
     // A copy of our own to transfer: a small Buffer may share Node's pool.
     const data = new Uint8Array(encoded);
     return { result: data, transfer: [data.buffer] };

@@ -6,14 +6,16 @@
  * CHAP/CTOC chapters and the cover as APIC.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import NodeID3 from 'node-id3';
-import { createMp3Encoder, jsLibraryVersion } from 'wasm-media-encoders';
+import { createEncoder, createMp3Encoder, jsLibraryVersion } from 'wasm-media-encoders';
 import type { ClipCache } from '../tts/cache.js';
 import { WorkerPool, type TaskKind } from '../workers/pool.js';
+import { DEFAULT_MP3_QUALITY } from '../stages/options.js';
 import { timelineSamples } from './pcm.js';
 import type { Chapter, Timeline, TimelineItem } from './timeline.js';
 
@@ -25,6 +27,7 @@ import type { Chapter, Timeline, TimelineItem } from './timeline.js';
 export const MP3_DELAY_SAMPLES = 1105;
 /** Mono speech at 64 kb/s CBR: clear, and CBR keeps every player's duration exact. */
 export const MP3_BITRATE = 64;
+export { DEFAULT_MP3_QUALITY };
 /** Samples per frame at the MPEG-2 rates speech engines use (16, 22.05, 24 kHz). */
 const FRAME = 576;
 
@@ -69,7 +72,8 @@ const MIN_CUT_PAUSE = 2 * FRAME + 1500;
  * chapter. An edit then changes the segment it falls in, and at most the next one, and a
  * rebuild re-encodes only those.
  */
-export function planSegments(timeline: Timeline): Segment[] {
+export function planSegments(timeline: Timeline, quality: number = DEFAULT_MP3_QUALITY): Segment[] {
+  const encoder = encoderId(quality);
   const { utterances, items, sampleRate } = timeline;
   const mpeg2 = sampleRate <= 24000;
   const starts: number[] = [0];
@@ -96,24 +100,115 @@ export function planSegments(timeline: Timeline): Segment[] {
     const firstItem = utterances[first]?.items[0] ?? 0;
     const endItem = utterances[last - 1]?.items[1] ?? items.length;
     const content = items.slice(firstItem, endItem).map((it) => (it.kind === 'clip' ? it.key : `-${it.samples}`));
-    const key = createHash('sha256').update(JSON.stringify([ENCODER_ID, sampleRate, to - from, content])).digest('hex');
+    const key = createHash('sha256').update(JSON.stringify([encoder, sampleRate, to - from, content])).digest('hex');
     return { from, to, key, items: [firstItem, endItem] };
   });
 }
 
-/** What shapes the bytes of an encoded segment, besides its samples. */
-const ENCODER_ID = `wasm-media-encoders@${jsLibraryVersion()}-lame:${MP3_BITRATE}k-cbr-mono`;
+/**
+ * What shapes the bytes of an encoded segment, besides its samples: a changed library,
+ * bitrate or quality never reuses old segments. The quality named is the one LAME runs at
+ * (3 when the module could not be patched, see `lameWasm`).
+ */
+export function encoderId(quality: number = DEFAULT_MP3_QUALITY): string {
+  const wasm = lameWasm(quality);
+  return `wasm-media-encoders@${jsLibraryVersion()}-lame:${MP3_BITRATE}k-cbr-mono-q${wasm.quality}${wasm.patched ? '' : '-unpatched'}`;
+}
+
+/**
+ * The bytes of `lame_init_params`'s "if (gfp->quality < 0) gfp->quality = 3;" on the CBR
+ * path, as wasm: `local.get 0; i32.load offset=44 (quality); i32.const -1; i32.le_s; if;
+ * local.get 0; i32.const 3; i32.store offset=44; end`. wasm-media-encoders sets bitrate and
+ * rate but never the quality, so LAME runs at this default; the byte after `0x41` at
+ * `QUALITY_AT` is the 3.
+ */
+const QUALITY_SITE = Uint8Array.from([0x20, 0x00, 0x28, 0x02, 0x2c, 0x41, 0x7f, 0x4c, 0x04, 0x40, 0x20, 0x00, 0x41, 0x03, 0x36, 0x02, 0x2c, 0x0b]);
+const QUALITY_AT = 13;
+/** LAME's own default quality, what the unpatched module runs at. */
+export const LAME_DEFAULT_QUALITY = 3;
+
+export interface LameWasm {
+  /** The module's bytes, patched for `quality`; undefined when the package's file could not be read. */
+  bytes?: Uint8Array;
+  /** The quality LAME runs at with these bytes. */
+  quality: number;
+  patched: boolean;
+  /** Why the module is not patched, when it is not. */
+  problem?: string;
+}
+
+/** Every place `pattern` occurs in `bytes`. */
+function occurrences(bytes: Uint8Array, pattern: Uint8Array): number[] {
+  const found: number[] = [];
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = buf.indexOf(pattern); i >= 0; i = buf.indexOf(pattern, i + 1)) found.push(i);
+  return found;
+}
+
+/**
+ * LAME's module with its default quality set to `quality`: one byte changed, the size the
+ * same. A package whose module does not hold the site exactly once (another version) is
+ * used unpatched, at quality 3, and says so (`problem`, and the segments' key).
+ */
+export function patchLameQuality(original: Uint8Array, quality: number): LameWasm {
+  if (!Number.isInteger(quality) || quality < 0 || quality > 9) throw new RangeError(`LAME quality must be a whole number 0 to 9 (got ${quality})`);
+  const sites = occurrences(original, QUALITY_SITE);
+  if (sites.length !== 1)
+    return { bytes: original, quality: LAME_DEFAULT_QUALITY, patched: false, problem: `LAME's quality default was found ${sites.length} times in its module, not once` };
+  const bytes = original.slice();
+  bytes[sites[0]! + QUALITY_AT] = quality;
+  return { bytes, quality, patched: true };
+}
+
+let lameOriginal: Uint8Array | string | undefined;
+const lameByQuality = new Map<number, LameWasm>();
+
+/** The package's MP3 module (a file beside its JavaScript), read once per thread. */
+function lameOriginalBytes(): Uint8Array | string {
+  if (lameOriginal === undefined) {
+    try {
+      lameOriginal = new Uint8Array(readFileSync(createRequire(import.meta.url).resolve('wasm-media-encoders/wasm/mp3')));
+    } catch (e) {
+      lameOriginal = `could not read LAME's module (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
+    }
+  }
+  return lameOriginal;
+}
+
+/** LAME's module for `quality` (see `patchLameQuality`), made once per thread and quality. */
+export function lameWasm(quality: number): LameWasm {
+  let wasm = lameByQuality.get(quality);
+  if (!wasm) {
+    const original = lameOriginalBytes();
+    wasm = typeof original === 'string' ? { quality: LAME_DEFAULT_QUALITY, patched: false, problem: original } : patchLameQuality(original, quality);
+    lameByQuality.set(quality, wasm);
+  }
+  return wasm;
+}
+
+/** An MP3 encoder running LAME at `quality` (the package's own, unpatched, if it cannot be). */
+export function createLame(quality: number): ReturnType<typeof createMp3Encoder> {
+  const { bytes } = lameWasm(quality);
+  return bytes ? createEncoder('audio/mpeg', bytes) : createMp3Encoder();
+}
 
 /** Encodes one segment of the timeline. */
-export async function encodeSegment(timeline: Pick<Timeline, 'items' | 'sampleRate'>, cache: ClipCache, segment: Pick<Segment, 'from' | 'to'>): Promise<Buffer> {
+export async function encodeSegment(
+  timeline: Pick<Timeline, 'items' | 'sampleRate'>,
+  cache: ClipCache,
+  segment: Pick<Segment, 'from' | 'to'>,
+  quality: number = DEFAULT_MP3_QUALITY,
+): Promise<Buffer> {
   // One LAME module per thread, reused: creating one costs 16 MB and 80 ms. `configure`
   // starts a fresh encoder inside it, so every segment encodes exactly as with a new one.
-  // One segment at a time per thread: they share the encoder.
+  // One segment at a time per thread: they share the encoder. Another quality (rare: one
+  // per build) replaces it.
   const previous = encoding;
   let release!: () => void;
   encoding = new Promise<void>((r) => (release = r));
   await previous;
-  const ready = (lame ??= createMp3Encoder());
+  if (lame?.quality !== quality) lame = { quality, encoder: createLame(quality) };
+  const ready = lame.encoder;
   try {
     const encoder = await ready;
     encoder.configure({ sampleRate: timeline.sampleRate as 22050, channels: 1, bitrate: MP3_BITRATE });
@@ -128,14 +223,14 @@ export async function encodeSegment(timeline: Pick<Timeline, 'items' | 'sampleRa
     return Buffer.concat(out);
   } catch (e) {
     // A failure may leave the encoder mid-segment: the next segment gets a new one.
-    if (lame === ready) lame = undefined;
+    if (lame?.encoder === ready) lame = undefined;
     throw e;
   } finally {
     release();
   }
 }
 
-let lame: ReturnType<typeof createMp3Encoder> | undefined;
+let lame: { quality: number; encoder: ReturnType<typeof createMp3Encoder> } | undefined;
 let encoding = Promise.resolve();
 
 /** The MP3 task kind of the worker pool: encodes one segment (`mp3-task.ts`). */
@@ -202,10 +297,12 @@ export interface EncodeJob {
   items: TimelineItem[];
   sampleRate: number;
   length: number;
+  /** LAME's quality, as in the segment's key. */
+  quality: number;
 }
 
-export function encodeJob(timeline: Pick<Timeline, 'items' | 'sampleRate'>, segment: Segment): EncodeJob {
-  return { key: segment.key, items: timeline.items.slice(segment.items[0], segment.items[1]), sampleRate: timeline.sampleRate, length: segment.to - segment.from };
+export function encodeJob(timeline: Pick<Timeline, 'items' | 'sampleRate'>, segment: Segment, quality: number = DEFAULT_MP3_QUALITY): EncodeJob {
+  return { key: segment.key, items: timeline.items.slice(segment.items[0], segment.items[1]), sampleRate: timeline.sampleRate, length: segment.to - segment.from, quality };
 }
 
 export interface EncodeStats {
@@ -234,8 +331,10 @@ export async function encodeMp3Segments(
   signal?: AbortSignal,
   /** The build's worker threads, when it has them. */
   pool?: WorkerPool,
+  /** LAME's quality, 0 (best) to 9 (fastest). */
+  quality: number = DEFAULT_MP3_QUALITY,
 ): Promise<Mp3Segments> {
-  const segments = planSegments(timeline);
+  const segments = planSegments(timeline, quality);
   const store = segmentCache(cache);
   const state = await Promise.all(segments.map((s) => store.check(s.key)));
   const todo = segments.map((s, i) => ({ s, i })).filter(({ i }) => state[i] !== 'hit');
@@ -249,7 +348,7 @@ export async function encodeMp3Segments(
     signal?.addEventListener('abort', stop, { once: true });
     const aborted = new Promise<void>((resolve) => (signal?.aborted ? resolve() : signal?.addEventListener('abort', () => resolve(), { once: true })));
     try {
-      const jobs = Promise.all(todo.map(({ s }) => threads.run(mp3Task, { job: encodeJob(timeline, s), cacheDir: cache.dir }).then(write(s.key))));
+      const jobs = Promise.all(todo.map(({ s }) => threads.run(mp3Task, { job: encodeJob(timeline, s, quality), cacheDir: cache.dir }).then(write(s.key))));
       jobs.catch(() => {});
       await Promise.race([jobs, aborted]);
     } finally {
@@ -259,7 +358,7 @@ export async function encodeMp3Segments(
   } else {
     for (const { s } of todo) {
       if (signal?.aborted) break;
-      await write(s.key)(await encodeSegment(timeline, cache, s));
+      await write(s.key)(await encodeSegment(timeline, cache, s, quality));
     }
   }
   if (signal?.aborted) throw signal.reason ?? new Error('aborted');
@@ -274,9 +373,9 @@ export async function* mp3Chunks(segments: Mp3Segments): AsyncGenerator<Uint8Arr
 }
 
 /** The whole narration as one MP3 in memory (for short narrations and tests). */
-export async function encodeMp3(timeline: Timeline, cache: ClipCache, workers?: number, stats?: EncodeStats): Promise<Buffer> {
+export async function encodeMp3(timeline: Timeline, cache: ClipCache, workers?: number, stats?: EncodeStats, quality: number = DEFAULT_MP3_QUALITY): Promise<Buffer> {
   const parts: Uint8Array[] = [];
-  for await (const chunk of mp3Chunks(await encodeMp3Segments(timeline, cache, workers, stats))) parts.push(chunk);
+  for await (const chunk of mp3Chunks(await encodeMp3Segments(timeline, cache, workers, stats, undefined, undefined, quality))) parts.push(chunk);
   return Buffer.concat(parts);
 }
 

@@ -27,6 +27,7 @@ export interface BuildFlags extends ConfigurableFlags {
   lexicon: string[];
   readPullquotes: boolean;
   audio: 'mp3' | 'wav' | 'm4b';
+  mp3Quality?: number;
   srt: boolean;
   overlays: boolean;
   web: boolean;
@@ -141,6 +142,7 @@ export async function prepareBuild(cliFlags: BuildFlags, command?: Command): Pro
   set('voice', 'narration', 'voice', flags.voice);
   set('workers', 'narration', 'workers', flags.workers && Math.round(flags.workers));
   set('audio', 'audio', 'format', flags.audio);
+  set('mp3Quality', 'audio', 'mp3Quality', flags.mp3Quality);
   set('srt', 'transcript', 'srt', flags.srt);
   set('conformsTo', 'epub', 'conformsTo', flags.conformsTo);
   set('certifiedBy', 'epub', 'certifiedBy', flags.certifiedBy);

@@ -39,6 +39,12 @@ function nonEmpty(what: string): (value: string) => string {
   };
 }
 
+function parseMp3Quality(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 9) throw new InvalidArgumentError('expected a whole number, 0 (best) to 9 (fastest)');
+  return n;
+}
+
 function parsePort(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number, 0 to 65535');
@@ -72,6 +78,7 @@ function buildOptions(command: Command): Command {
     .option('--no-web', 'do not write the web edition (<name>.web/)')
     .option('--bundle <title>', 'build all the articles into one digest: one EPUB with a section per article, one narration with a chapter per article', nonEmpty('a title'))
     .addOption(new Option('--audio <format>', 'audio format').choices(['mp3', 'wav', 'm4b']).default('mp3'))
+    .option('--mp3-quality <0-9>', "LAME's quality for the MP3: 0 best and slowest, 9 fastest (default: 7; LAME's own is 3)", parseMp3Quality)
     .option('--srt', 'also write the transcript as SubRip (.srt)', false)
     .option('--cache-dir <dir>', 'cache folder for clips, MP3 segments and covers (default: $XDG_CACHE_HOME/lectern)', nonEmpty('a path'))
     .option('--no-cache', 'synthesise everything afresh and keep no clips')

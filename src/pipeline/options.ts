@@ -57,7 +57,7 @@ export function optionIssue(where: string, value: unknown, error: z.ZodError): s
     case 'invalid_value':
       return `${path}: expected one of ${issue.values.map(String).join(', ')} (got ${shown(got)})`;
     case 'invalid_type':
-      return `${path}: expected ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`} (got ${shown(got)})`;
+      return `${path}: expected ${issue.expected === 'array' ? 'a list' : issue.expected === 'int' ? 'a whole number' : `a ${issue.expected}`} (got ${shown(got)})`;
     case 'too_small':
     case 'too_big':
       return `${path}: ${issue.message.replace(/^Too (small|big): /, '')} (got ${shown(got)})`;

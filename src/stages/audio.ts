@@ -5,11 +5,11 @@ import path from 'node:path';
 import { LecternError } from '../article/diagnostics.js';
 import type { Stage, StageContext } from '../pipeline/stage.js';
 import { chapters } from '../audio/timeline.js';
-import { encodeMp3Segments, id3Tag, mp3Chunks, MP3_DELAY_SAMPLES, type Mp3Segments } from '../audio/mp3.js';
+import { encodeMp3Segments, id3Tag, lameWasm, mp3Chunks, MP3_DELAY_SAMPLES, type Mp3Segments } from '../audio/mp3.js';
 import { wavChunks } from '../audio/pcm.js';
 import { editionFront } from './edition.js';
 
-import type { AudioFormat } from './options.js';
+import { DEFAULT_MP3_QUALITY, type AudioFormat } from './options.js';
 export { AUDIO_FORMATS } from './options.js';
 export type { AudioFormat, AudioOptions } from './options.js';
 
@@ -25,6 +25,22 @@ export function narrationWorkers(ctx: StageContext): number | undefined {
 
 export function audioFormat(ctx: StageContext): AudioFormat {
   return ctx.options.stageOptions.audio.format;
+}
+
+/** LAME's quality for the build's MP3 (`audio.mp3Quality`, `--mp3-quality`). */
+export function mp3Quality(ctx: StageContext): number {
+  return ctx.options.stageOptions.audio?.mp3Quality ?? DEFAULT_MP3_QUALITY;
+}
+
+/**
+ * LAME's quality for the MP3 about to be encoded; a warning when the module could not be
+ * set to it (another wasm-media-encoders), so the MP3 is made at LAME's default.
+ */
+export function checkedMp3Quality(ctx: StageContext): number {
+  const quality = mp3Quality(ctx);
+  const lame = lameWasm(quality);
+  if (lame.problem && lame.quality !== quality) ctx.diagnostics.warn(`${lame.problem}; the MP3 is encoded at LAME's quality ${lame.quality}, not ${quality}`, 'audio:mp3-quality');
+  return quality;
 }
 
 declare module '../pipeline/stage.js' {
@@ -65,7 +81,7 @@ export function audioStage(): Stage {
         await ctx.output.writeChunks(name, wavChunks(n.timeline, n.cache));
       } else if (format === 'mp3') {
         const cover = ctx.artifacts.cover;
-        mp3 = await encodeMp3Segments(n.timeline, n.cache, narrationWorkers(ctx), encodeStats, ctx.signal, n.threads);
+        mp3 = await encodeMp3Segments(n.timeline, n.cache, narrationWorkers(ctx), encodeStats, ctx.signal, n.threads, checkedMp3Quality(ctx));
         if (encodeStats.repaired) ctx.diagnostics.warn(`${encodeStats.repaired} cached MP3 segment(s) were damaged; encoded them again`, 'cache:corrupt');
         const tag = id3Tag({
           title: a.headline,

@@ -5,7 +5,7 @@ import { LecternError } from '../article/diagnostics.js';
 import type { Stage, StageContext } from '../pipeline/stage.js';
 import { buildTimeline, speechParts, type Timeline } from '../audio/timeline.js';
 import { encodeJob, mp3Task, planSegments, segmentCache, type EncodeJob } from '../audio/mp3.js';
-import { audioFormat } from './audio.js';
+import { audioFormat, mp3Quality } from './audio.js';
 import { ClipCache, clipKey } from '../tts/cache.js';
 import { sweepCacheTemporaries } from '../util/cache-file.js';
 import { defaultWorkers, SynthesisPool, synthesizeAll } from '../tts/pool.js';
@@ -165,6 +165,7 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
   // prefix of the narration gives the same segments, but for its last, as the whole.
   const mp3Wanted = ctx.stages.includes('read-aloud') || (ctx.stages.includes('audio') && audioFormat(ctx) === 'mp3');
   const preencode = engine.capabilities.workerSafe && mp3Wanted && todo.length > 0;
+  const quality = mp3Quality(ctx);
   const store = segmentCache(cache);
   const queued = new Set<string>();
   const encodeQueue: EncodeJob[] = [];
@@ -180,10 +181,10 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
         parts.slice(0, prefix).map((ps) => ps.map((p) => ({ key: p.key, samples: samplesOf.get(p.key)! }))),
         sampleRate,
       );
-      for (const segment of planSegments(partial).slice(0, -1)) {
+      for (const segment of planSegments(partial, quality).slice(0, -1)) {
         if (queued.has(segment.key)) continue;
         queued.add(segment.key);
-        if (!(await store.has(segment.key))) encodeQueue.push(encodeJob(partial, segment));
+        if (!(await store.has(segment.key))) encodeQueue.push(encodeJob(partial, segment, quality));
       }
     }));
   await advance();

@@ -14,6 +14,13 @@ export type AudioFormat = (typeof AUDIO_FORMATS)[number];
 
 export const DEFAULT_ENGINE = 'espeak';
 export const DEFAULT_RATE = 175;
+/**
+ * LAME's quality for the MP3 (its `-q`: 0 best and slowest, 9 fastest): how hard it
+ * searches for quantisation and noise shaping, at the same 64 kb/s. 7 was chosen by
+ * measurement on speech (README, "Performance"): about half the encoding CPU of LAME's
+ * own default (3), for a loss against the source far smaller than the bitrate's own.
+ */
+export const DEFAULT_MP3_QUALITY = 7;
 
 export const speechOptions = z.strictObject({
   /** The engine whose phoneme syntax the lexicon may use: always the narration's (give it as `narration.engine`). */
@@ -38,6 +45,11 @@ export const narrationOptions = z.strictObject({
 export const audioOptions = z.strictObject({
   /** Output format. Default: `mp3`. M4B needs ffmpeg on PATH. */
   format: z.enum(AUDIO_FORMATS).default('mp3'),
+  /**
+   * LAME's quality for the MP3 (and the read-aloud book's audio), 0 (best, slowest) to 9
+   * (fastest); LAME's own default is 3. Default: 7 (see README, "Performance").
+   */
+  mp3Quality: z.number().int().min(0).max(9).default(DEFAULT_MP3_QUALITY),
 });
 
 export const transcriptOptions = z.strictObject({

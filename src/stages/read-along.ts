@@ -10,7 +10,7 @@ import { LecternError } from '../article/diagnostics.js';
 import { encodeMp3Segments, type Mp3Segments } from '../audio/mp3.js';
 import { overlayClips, wrapSentences, type OverlayClip } from '../epub/overlays.js';
 import type { RenderHooks } from '../epub/render.js';
-import { audioOffsetSeconds, narrationWorkers } from './audio.js';
+import { audioOffsetSeconds, checkedMp3Quality, narrationWorkers } from './audio.js';
 
 export interface ReadAlongClip extends OverlayClip {
   /** The utterance's id, which is also its WebVTT cue id. */
@@ -50,7 +50,7 @@ async function compute(ctx: StageContext): Promise<ReadAlong> {
   if (!n || !audio) throw new LecternError('the read-along timeline needs the narration and audio stages', 'stage:order');
   const sr = n.timeline.sampleRate;
   // Reuse the audio stage's MP3 encoding when it made one, else encode.
-  const mp3 = audio.mp3 ?? (await encodeMp3Segments(n.timeline, n.cache, narrationWorkers(ctx), undefined, ctx.signal, n.threads));
+  const mp3 = audio.mp3 ?? (await encodeMp3Segments(n.timeline, n.cache, narrationWorkers(ctx), undefined, ctx.signal, n.threads, checkedMp3Quality(ctx)));
   const offset = audioOffsetSeconds('mp3', sr);
   const seconds = n.timeline.length / sr + offset;
   const clips = overlayClips(n.timeline.utterances, sr, offset, seconds).map((c, k) => {
