@@ -13,7 +13,13 @@ import { pickVoice, type Synthesis, type SynthesisRequest, type TtsEngine, type 
 const require = createRequire(import.meta.url);
 
 interface EmscriptenModule {
-  FS: { readFile(path: string): Uint8Array; writeFile(path: string, data: string | Uint8Array): void; unlink(path: string): void };
+  FS: {
+    readFile(path: string): Uint8Array;
+    writeFile(path: string, data: string | Uint8Array): void;
+    unlink(path: string): void;
+    symlink(target: string, path: string): void;
+    analyzePath(path: string): { exists: boolean };
+  };
 }
 type Factory = (opts: Record<string, unknown>) => Promise<EmscriptenModule>;
 interface Exports {
@@ -73,9 +79,21 @@ class EspeakProgram {
         if (!s.startsWith('program exited')) output.stderr.push(s);
       },
       instantiateWasm(imports: WebAssembly.Imports, ok: (i: WebAssembly.Instance, m: WebAssembly.Module) => void) {
+        // Files opened by the last run, counted (see `lastRunOpens`).
+        const env = imports['env'] as Record<string, (...a: number[]) => number>;
+        const openat = env['__syscall_openat'];
+        if (openat) env['__syscall_openat'] = (...a: number[]) => (opens++, openat(...a));
         void WebAssembly.instantiate(module, imports).then((i) => {
           instance = i;
-          ok(i, module);
+          // Mounting the voice data meets a few hundred expected errors (a folder that
+          // exists already, ...), each of which would capture and demangle a stack trace.
+          const limit = Error.stackTraceLimit;
+          Error.stackTraceLimit = 0;
+          try {
+            ok(i, module);
+          } finally {
+            Error.stackTraceLimit = limit;
+          }
         });
         return {};
       },
@@ -83,7 +101,11 @@ class EspeakProgram {
     const exports = instance!.exports as unknown as Exports;
     // Keep only up to the last non-zero byte: the rest of the initial memory is zeros (about half of it).
     const memory = new Uint8Array(exports.memory.buffer);
-    let end = memory.length;
+    // Word by word, then byte by byte within the last non-zero word (the memory's length is a multiple of 64 KB).
+    const words = new Uint32Array(exports.memory.buffer);
+    let w = words.length;
+    while (w > 0 && words[w - 1] === 0) w--;
+    let end = w * 4;
     while (end > 0 && memory[end - 1] === 0) end--;
     const writable = writableRanges(exports, end);
     // Only what a run may change is kept: a few hundred KB, not the 18 MB of voice data.
@@ -105,8 +127,25 @@ class EspeakProgram {
     memory.fill(0, this.end, Math.max(this.end, Math.min(top, memory.length)));
   }
 
+  /**
+   * Makes `lang/<file>` findable by its lower-case name. eSpeak lower-cases a voice name
+   * before it looks for the file, so a voice file with capitals ("gmw/en-US") is never found
+   * directly: eSpeak then lists and reads every voice file (about 370 opens) on every run to
+   * find it by name. A lower-case link to the file lets it load the voice directly. The link
+   * lives in the JavaScript file system, which memory restores leave alone.
+   */
+  aliasVoiceFile(file: string): void {
+    const lower = file.toLowerCase();
+    if (lower === file) return;
+    const FS = this.mod.FS;
+    const target = `${DATA_DIR}/lang/${file}`;
+    const link = `${DATA_DIR}/lang/${lower}`;
+    if (FS.analyzePath(target).exists && !FS.analyzePath(link).exists) FS.symlink(target, link);
+  }
+
   run(args: string[], files: Record<string, string> = {}, outputFile?: string): { code: number; stdout: string[]; stderr: string[]; output?: Uint8Array } {
     const { exports: ex, mod } = this;
+    opens = 0;
     this.restore();
     ex.stackRestore(this.stack);
     this.output.stdout.length = 0;
@@ -198,12 +237,22 @@ function findHeapTop(exports: Exports, writable: [number, number][], snapshot: U
   return found.length === 1 ? found[0] : undefined;
 }
 
+let opens = 0;
+/** How many files the last run of eSpeak NG on this thread opened (its data, the voice, the text, the output). */
+export function lastRunOpens(): number {
+  return opens;
+}
+
+/** Where the npm package's build keeps eSpeak NG's data in its virtual file system. */
+const DATA_DIR = '/usr/local/share/espeak-ng-data';
+
 /** One program per thread, made on first use. */
 let program: Promise<EspeakProgram> | undefined;
-async function run(args: string[], files: Record<string, string> = {}, outputFile?: string) {
+async function run(args: string[], files: Record<string, string> = {}, outputFile?: string, voiceFile?: string) {
   program ??= EspeakProgram.create();
   const p = await program;
   try {
+    if (voiceFile) p.aliasVoiceFile(voiceFile);
     return p.run(args, files, outputFile);
   } catch (e) {
     // A trap leaves the instance unusable: the next call makes a new one.
@@ -277,7 +326,8 @@ export function createEspeak(): TtsEngine {
       // voice file to find it, on every run (a third of its time). The sound is the same.
       voiceFiles ??= voiceTableLines().then(parseVoiceFiles);
       const file = (await voiceFiles).get(req.voice) ?? req.voice;
-      const r = await run(['-v', file, '-s', String(Math.round(req.rate)), '-f', '/in.txt', '-w', '/out.wav'], { '/in.txt': req.text }, '/out.wav');
+      // The voice table was read before (voiceFiles), so the link never shows in it.
+      const r = await run(['-v', file, '-s', String(Math.round(req.rate)), '-f', '/in.txt', '-w', '/out.wav'], { '/in.txt': req.text }, '/out.wav', file);
       if (r.code !== 0 || !r.output) throw new LecternError(`espeak-ng failed for voice "${req.voice}": ${r.stderr.join(' ').trim() || `exit ${r.code}`}`, 'tts:failed');
       return decodeWav(r.output);
     },
