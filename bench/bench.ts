@@ -23,7 +23,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const projectFile = (...parts: string[]) => path.join(ROOT, ...parts);
 
-const CLI = projectFile('dist', 'lib', 'cli', 'main.js');
+/** The command users run: package.json's `bin` (the bundle, dist/bin/cli/main.js). */
+const CLI = projectFile((JSON.parse(readFileSync(projectFile('package.json'), 'utf8')) as { bin: { lectern: string } }).bin.lectern);
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const CLK_TCK = 100;
 

@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
-export const CLI = path.join(ROOT, 'dist/lib/cli/main.js');
+/** The `lectern` command as installed: package.json's `bin` (the bundle in dist/bin/, see scripts/bundle.mjs). */
+export const BIN = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { bin: { lectern: string } }).bin.lectern;
+export const CLI = path.join(ROOT, BIN);
 export const SHARED = path.resolve(ROOT, '../shared');
 export const SEED = path.join(SHARED, 'samples/ft-iran-backchannels.md');
 export const hasSeed = existsSync(SEED);

@@ -9,7 +9,7 @@ import JSZip from 'jszip';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createNeural, splitText } from '../src/tts/neural.js';
 import { inspectVoiceFolder, MANIFEST } from '../src/tts/voice-store.js';
-import { lectern, listFiles, ROOT, SAMPLE, tmpDir } from './helpers.js';
+import { BIN, lectern, listFiles, ROOT, SAMPLE, tmpDir } from './helpers.js';
 import { decode, decodeSamples, hasFfmpeg, parseVtt } from './audio-tools.js';
 import { ace, epubcheck, hasAce, hasEpubcheck } from './validators.js';
 import { SAMPLES_PER_TOKEN, TINY_SAMPLE_RATE, tinyTokenIds, tinyWaveform, writeEspeakData, writeTinyKokoro, writeTinyVoice, type TinyVoiceOptions } from './tiny-voice.js';
@@ -247,7 +247,7 @@ describe('where sherpa-onnx-node is not installed (it is an optional dependency)
 
   it('builds with eSpeak NG as before, and --engine neural says how to get the package, then falls back', () => {
     const dir = installWithoutSherpa();
-    const cli = path.join(dir, 'dist/lib/cli/main.js');
+    const cli = path.join(dir, BIN);
     const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, XDG_DATA_HOME: home } });
     const out = tmpDir();
     const plain = run(['build', SAMPLE, '-o', out, '-s', 'speech,narration,audio', '--audio', 'wav']);

@@ -233,8 +233,8 @@ export async function encodeSegment(
 let lame: { quality: number; encoder: ReturnType<typeof createMp3Encoder> } | undefined;
 let encoding = Promise.resolve();
 
-/** The MP3 task kind of the worker pool: encodes one segment (`mp3-task.ts`). */
-export const mp3Task: TaskKind = { name: 'mp3', url: new URL('./mp3-task.js', import.meta.url).href };
+/** The MP3 task kind of the worker pool: encodes one segment (`mp3-task.ts`; from the parent folder, so the URL holds in the bundle too). */
+export const mp3Task: TaskKind = { name: 'mp3', url: new URL('../audio/mp3-task.js', import.meta.url).href };
 
 /** Encoded segments, kept beside the clips: `<cache>/mp3/<key>.seg` = SHA-256 of the MP3 | MP3. */
 export class SegmentCache {

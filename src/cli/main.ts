@@ -10,8 +10,10 @@ import './signals.js';
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { LecternError } from '../article/diagnostics.js';
+import { projectFile } from '../util/paths.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+// From lectern's folder, not this file's: the same from dist/lib/cli/ and the bundle in dist/bin/cli/.
+const pkg = JSON.parse(readFileSync(projectFile('package.json'), 'utf8')) as { version: string };
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 

@@ -65,7 +65,9 @@ type LecternEPubClass = new (...args: ConstructorParameters<typeof EPubBase>) =>
 let LecternEPub: LecternEPubClass | undefined;
 async function lecternEPub(): Promise<LecternEPubClass> {
   if (LecternEPub) return LecternEPub;
-  const { EPub } = await import('epub-gen-memory');
+  // A CommonJS package: Node finds its named exports, a bundler may offer only `default`.
+  const mod = (await import('epub-gen-memory')) as typeof import('epub-gen-memory') & { default?: typeof import('epub-gen-memory') };
+  const EPub = mod.EPub ?? mod.default!.EPub;
   LecternEPub = class extends EPub {
     // Never fetch anything: every file is added by `pack` from memory.
     override async render(): Promise<this> {

@@ -1,8 +1,14 @@
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { analyse } from 'chardet';
-import iconv from 'iconv-lite';
+import { createRequire } from 'node:module';
 import { errors, LecternError } from '../article/diagnostics.js';
+
+// chardet and iconv-lite (0.7 MB of code) serve only web pages in a legacy encoding: they load
+// on first use, so reading a UTF-8 article (every Markdown, JSON and seed file) never pays for them.
+const load = createRequire(import.meta.url);
+let iconvModule: typeof import('iconv-lite') | undefined;
+const iconv = () => (iconvModule ??= load('iconv-lite') as typeof import('iconv-lite'));
+const analyse = (bytes: Uint8Array) => (load('chardet') as typeof import('chardet')).analyse(bytes);
 
 /** Default upper bound on an article file's size: 8 MiB is far above any real article. */
 export const DEFAULT_MAX_INPUT_BYTES = 8 * 1024 * 1024;
@@ -138,7 +144,7 @@ export function decodePage(file: string, bytes: Uint8Array, httpCharset?: string
   const finish = (encoding: string, note: DecodedPage['note']): DecodedPage => {
     // Node's TextDecoder decodes windows-1252 as Latin-1 (0x93 becomes a control character,
     // not a curly quote), so iconv-lite decodes what it knows and TextDecoder the rest.
-    const decoded = iconv.encodingExists(encoding) ? iconv.decode(Buffer.from(bytes), encoding) : new TextDecoder(encoding).decode(bytes);
+    const decoded = iconv().encodingExists(encoding) ? iconv().decode(Buffer.from(bytes), encoding) : new TextDecoder(encoding).decode(bytes);
     const text = decoded.replace(/\r\n?/g, '\n');
     if (text.trim() === '') throw errors.empty(file);
     return { text, encoding, note };

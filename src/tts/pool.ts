@@ -18,7 +18,8 @@ import { defaultRegistry } from '../plugins/builtin.js';
  */
 export function speechTask(engine: string | EngineRef): TaskKind {
   const ref = typeof engine === 'string' ? defaultRegistry().engineRef(engine) : engine;
-  return { name: `tts:${ref.id}:${ref.module}#${ref.export}`, url: new URL('./task.js', import.meta.url).href, data: { engine: ref } };
+  // From the parent folder: right in dist/lib/ and in the bundle (dist/bin/), where this code may sit in a shared chunk.
+  return { name: `tts:${ref.id}:${ref.module}#${ref.export}`, url: new URL('../tts/task.js', import.meta.url).href, data: { engine: ref } };
 }
 
 /**

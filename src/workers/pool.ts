@@ -39,9 +39,10 @@ export function compiledUrl(url: string | URL): string {
   return pathToFileURL(projectFile('dist', 'lib', rel.replace(/\.ts$/, '.js'))).href;
 }
 
+/** From the parent folder: right in dist/lib/ and in the bundle (dist/bin/), where this code may sit in a shared chunk. */
 function threadFile(): string {
   const here = fileURLToPath(import.meta.url);
-  return here.endsWith('.ts') ? projectFile('dist', 'lib', 'workers', 'thread.js') : fileURLToPath(new URL('./thread.js', import.meta.url));
+  return here.endsWith('.ts') ? projectFile('dist', 'lib', 'workers', 'thread.js') : fileURLToPath(new URL('../workers/thread.js', import.meta.url));
 }
 
 interface Task {

@@ -7,7 +7,7 @@
  *   node test/golden/same-bytes.mjs snapshot <lectern checkout> <out dir>
  *   node test/golden/same-bytes.mjs compare <out dir A> <out dir B>
  *
- * `snapshot` runs `<checkout>/dist/lib/cli/main.js` (build it first) and writes
+ * `snapshot` runs the checkout's `lectern` command (package.json's `bin`; build it first) and writes
  * `<out dir>/manifest.json`; `compare` exits 1 and names every file that differs.
  * Each snapshot uses its own fresh clip cache, so every clip is synthesised again.
  */
@@ -32,7 +32,7 @@ function files(dir, base = dir) {
 }
 
 function snapshot(checkout, out) {
-  const cli = path.resolve(checkout, 'dist/lib/cli/main.js');
+  const cli = path.resolve(checkout, JSON.parse(readFileSync(path.join(checkout, 'package.json'), 'utf8')).bin.lectern);
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   const cache = path.join(out, '.cache');
