@@ -4,6 +4,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { digest } from '../util/hash.js';
+import { fitAsIs } from './fit.js';
 import type { Sharp, SharpOptions } from 'sharp';
 
 /**
@@ -18,6 +19,11 @@ export function loadSharp(): Promise<(input?: Buffer, options?: SharpOptions) =>
     return m.default;
   });
   return loaded;
+}
+
+/** Whether this process has asked for sharp yet (a build that needs no image work never does). */
+export function sharpLoaded(): boolean {
+  return loaded !== undefined;
 }
 
 /** The installed sharp's version, which pins its libvips, read without loading it (for cache keys). */
@@ -51,11 +57,18 @@ export interface NormalisedImage {
 }
 
 /**
- * Auto-orients, bounds the long edge, strips metadata (sharp drops EXIF/XMP/ICC unless
- * asked to keep them) and re-encodes: PNG when the image has transparency, JPEG otherwise.
- * Throws sharp's error for corrupt data or a pixel count over the limit.
+ * An image already fit for the book (a JPEG or PNG within the bounds, with no metadata to
+ * strip, no orientation to apply, in a form every e-reader draws: see `fitAsIs`) is kept
+ * byte for byte, without loading sharp: no time spent, and no second generation of JPEG
+ * loss. Any other image is auto-oriented, bounded on its long edge, stripped of metadata
+ * (sharp drops EXIF/XMP/ICC unless asked to keep them) and re-encoded: PNG when it has
+ * transparency, JPEG otherwise. Throws sharp's error for corrupt data or a pixel count
+ * over the limit.
  */
 export async function normaliseImage(input: Buffer, cacheRoot?: string | false): Promise<NormalisedImage> {
+  // Reading the headers costs less than reading the cache: kept images are not cached.
+  const fit = fitAsIs(input, { maxEdge: MAX_EDGE, maxPixels: MAX_INPUT_PIXELS });
+  if (fit) return { data: input, ...fit };
   // The same image normalises to the same bytes: kept in memory for a long-running build,
   // and in the cache folder (with a checksum) for the next build.
   const key = digest(JSON.stringify([digest(input), `sharp@${sharpVersion()}`, NORMALISE_SETTINGS]), 32);
@@ -71,7 +84,9 @@ export async function normaliseImage(input: Buffer, cacheRoot?: string | false):
 }
 
 /** What shapes a normalised image besides its source and sharp: change it when `normalise` changes. */
-const NORMALISE_SETTINGS = `edge ${MAX_EDGE} jpeg q82 mozjpeg, png c9`;
+// "fit kept": images fit as they are no longer go through sharp, so an entry made before
+// for one is never wanted again; a new key leaves the old entries to the cache's pruning.
+const NORMALISE_SETTINGS = `edge ${MAX_EDGE} jpeg q82 mozjpeg, png c9, fit kept`;
 const remembered = new Map<string, NormalisedImage>();
 
 /** `<file>.json`: the image's facts and the SHA-256 of `<file>.bin`; anything amiss is a miss. */
