@@ -1,0 +1,14 @@
+import { performance } from 'node:perf_hooks';
+const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+let t = cpu(); let w = performance.now();
+const lap = (label) => { const c = cpu(), n = performance.now(); console.log(label.padEnd(40), (c - t).toFixed(0), 'ms cpu', (n - w).toFixed(0), 'ms wall'); t = c; w = n; };
+const { default: sharp } = await import('sharp'); sharp.cache(false);
+lap('import sharp');
+const { drawCover } = await import('./dist/lib/stages/cover.js');
+lap('import cover');
+const article = { headline: 'Tidal lagoon approved after a decade of argument over fish and power', kicker: 'Energy', byline: { authors: ['Jane Doe'], location: 'Swansea', dateline: 'June 3, 2024' }, source: { publisher: 'The Sample Times' } };
+const j1 = await drawCover(article, false);
+lap('drawCover #1 (cold: fonts)');
+const j2 = await drawCover(article, false);
+lap('drawCover #2 (warm)');
+console.log(j1.length, j1.equals(j2));

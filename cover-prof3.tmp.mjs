@@ -1,0 +1,15 @@
+const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const variant = process.argv[2];
+const { readFileSync } = await import('node:fs');
+const svgT = readFileSync('templates/cover.svg', 'utf8');
+const fields = { accent: '#9e2a2b', kicker: 'ENERGY', headlineSize: '118', headlineLines: '<tspan x="120" y="598">Tidal lagoon approved</tspan><tspan x="120" y="737">after a decade of</tspan><tspan x="120" y="876">argument over fish</tspan><tspan x="120" y="1015">and power</tspan>', ruleY: '1125', bylineY: '1245', byline: 'By Jane Doe, Swansea', datelineY: '1325', dateline: 'June 3, 2024', publisher: 'The Sample Times' };
+const svg = Buffer.from(svgT.replace(/\{\{(\w+)\}\}/g, (_, k) => fields[k] ?? ''));
+const t0 = cpu();
+const { default: sharp } = await import('sharp'); sharp.cache(false);
+if (variant.includes('c1')) sharp.concurrency(1);
+const t1 = cpu();
+let out;
+if (variant.startsWith('old')) out = await sharp(svg, { density: 72 }).resize(1600, 2560).jpeg({ quality: 85, optimiseCoding: true }).toBuffer();
+else out = await sharp(svg, { density: 72 }).removeAlpha().jpeg({ quality: 85, optimiseCoding: true }).toBuffer();
+const t2 = cpu();
+console.log(variant, 'load', (t1 - t0).toFixed(0), 'draw', (t2 - t1).toFixed(0), out.length);
