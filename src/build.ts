@@ -2,6 +2,7 @@
  * `build()`: the library's front door. Reads each article, resolves options once, plans
  * the stages and runs them. Never prints, never exits: everything comes back in the result.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Diagnostics, LecternError } from './article/diagnostics.js';
 import type { Article } from './article/model.js';
@@ -15,6 +16,9 @@ import type { LecternPlugin } from './plugin.js';
 import { createRegistry, defaultRegistry } from './plugins/builtin.js';
 import { pluginError, type Registry } from './plugins/registry.js';
 import { resolveStageOptions, type StageOptions, type StageOptionsInput } from './pipeline/options.js';
+import { prestartPool } from './workers/pool.js';
+import { builtinStages } from './stages/index.js';
+import { defaultWorkers, speechTask } from './tts/pool.js';
 
 export interface BuildInput {
   /** Output folder. Default: `"dist"`. */
@@ -113,16 +117,64 @@ export async function buildArticle(file: string, input: BuildInput = {}): Promis
     const registry = input.registry ?? buildRegistry(input);
     const names = stageSelection(registry, input.stages);
     const stageOptions = resolveStageOptions(registry, input.stageOptions);
-    const read = await readArticle(file, { from: input.from, diagnostics, maxInputBytes: input.maxInputBytes, repair: input.repair, signal: input.signal, registry });
-    result.article = read.article;
-    result.format = read.format;
-    const options = bookOptions(input, stageOptions, outputBaseName(file), [file], resolveSourceDateEpoch(read.article, input.sourceDateEpoch));
-    await runBook(result, names, [read.article], options, input, registry);
+    // Not awaited: the threads start as soon as the plan is known, while the article is read.
+    const early = prestartNarration(registry, names, stageOptions, input);
+    try {
+      const read = await readArticle(file, { from: input.from, diagnostics, maxInputBytes: input.maxInputBytes, repair: input.repair, signal: input.signal, registry });
+      result.article = read.article;
+      result.format = read.format;
+      const options = bookOptions(input, stageOptions, outputBaseName(file), [file], resolveSourceDateEpoch(read.article, input.sourceDateEpoch));
+      await runBook(result, names, [read.article], options, input, registry);
+    } finally {
+      await (await early)();
+    }
   } catch (e) {
     if (e instanceof LecternError || e instanceof StageError) result.error = e;
     else throw e;
   }
   return result;
+}
+
+/**
+ * Starts the narration's worker threads as the build starts, so that each thread's start
+ * and its engine's (eSpeak NG: about 0.2 s) overlap reading the article and making its
+ * speech script instead of following them. With a clip cache already made, one thread
+ * (a rebuild mostly finds its clips there; the narration adds threads if it needs them),
+ * else one per worker. Nothing starts for a build without narration, or for an engine
+ * that runs outside lectern's threads. Returns what stops the threads if the build never
+ * used them.
+ */
+async function prestartNarration(registry: Registry, names: readonly string[], stageOptions: StageOptions, input: BuildInput): Promise<() => Promise<void>> {
+  const none = async () => {};
+  try {
+    if (!needsNarration(names)) return none;
+    const opts = stageOptions['narration'] as { engine: string; workers?: number };
+    const ref = registry.engineRef(opts.engine);
+    const engine = await registry.loadEngine(ref.id);
+    // An engine that may hand over to another (neural -> eSpeak NG) starts its threads when it knows which.
+    if (!engine.capabilities.workerSafe || engine.fallback) return none;
+    const workers = opts.workers ?? defaultWorkers();
+    const clips = input.cacheDir === false ? undefined : path.join(path.resolve(input.cacheDir ?? defaultCacheRoot()), 'clips');
+    const task = speechTask(ref);
+    return prestartPool(task.name, clips && existsSync(clips) ? 1 : workers, [task]);
+  } catch {
+    // Whatever is wrong (an unknown engine, ...) is reported by the stage that meets it.
+    return none;
+  }
+}
+
+/** Whether the stages need the narration, by the built-in stages' declared needs (nothing is loaded to know). */
+function needsNarration(names: readonly string[]): boolean {
+  const needs = builtinStages as Record<string, { needs?: readonly string[] }>;
+  const seen = new Set<string>();
+  const todo = [...names];
+  while (todo.length) {
+    const n = todo.pop()!;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    todo.push(...(needs[n]?.needs ?? []));
+  }
+  return seen.has('narration');
 }
 
 /** The options every stage sees, resolved once: for one article, or for the articles of a digest. */
@@ -241,7 +293,12 @@ export async function buildBundle(inputs: readonly string[], title: string, inpu
     const names = stageSelection(registry, input.stages);
     const epoch = Math.max(...articles.map((a) => resolveSourceDateEpoch(a.article, input.sourceDateEpoch)));
     const options = { ...bookOptions(input, stageOptions, name, articles.map((a) => a.file), epoch), bundle: { title } };
-    await runBook(digest, names, articles.map((a) => a.article), options, input, registry);
+    const stopEarlyThreads = await prestartNarration(registry, names, stageOptions, input);
+    try {
+      await runBook(digest, names, articles.map((a) => a.article), options, input, registry);
+    } finally {
+      await stopEarlyThreads();
+    }
   } catch (e) {
     if (e instanceof LecternError || e instanceof StageError) digest.error = e;
     else throw e;

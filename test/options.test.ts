@@ -62,7 +62,7 @@ describe('stage options', { timeout: 120_000 }, () => {
     expect([one.narration.engine, one.speech.engine]).toEqual(['say', 'say']);
     const defaults = resolveStageOptions(registry, {});
     expect(defaults.narration).toEqual({ engine: 'espeak', rate: 175 });
-    expect(defaults.audio).toEqual({ format: 'mp3', mp3Quality: 7 });
+    expect(defaults.audio).toEqual({ format: 'mp3', mp3Quality: 5 });
     expect(() => resolveStageOptions(registry, { speech: { engine: 'say' }, narration: { engine: 'espeak' } })).toThrow(
       'stageOptions.speech.engine: "say" differs from stageOptions.narration.engine "espeak"; give the engine once, as narration.engine',
     );

@@ -14,7 +14,7 @@ import path from 'node:path';
 import NodeID3 from 'node-id3';
 import { createEncoder, createMp3Encoder, jsLibraryVersion } from 'wasm-media-encoders';
 import type { ClipCache } from '../tts/cache.js';
-import { WorkerPool, type TaskKind } from '../workers/pool.js';
+import { claimPrestarted, WorkerPool, type TaskKind } from '../workers/pool.js';
 import { DEFAULT_MP3_QUALITY } from '../stages/options.js';
 import { timelineSamples } from './pcm.js';
 import type { Chapter, Timeline, TimelineItem } from './timeline.js';
@@ -340,10 +340,12 @@ export async function encodeMp3Segments(
   const todo = segments.map((s, i) => ({ s, i })).filter(({ i }) => state[i] !== 'hit');
   if (stats) Object.assign(stats, { segments: segments.length, encoded: todo.length, repaired: state.filter((c) => c === 'corrupt').length });
   const write = (key: string) => (data: unknown) => store.write(key, data as Uint8Array);
-  if (todo.length && (pool || (todo.length > 1 && workers > 1))) {
+  // Threads the build started early and the narration did not need (its clips were all cached).
+  const early = !pool && todo.length ? claimPrestarted(Math.min(workers, todo.length)) : undefined;
+  if (todo.length && (pool || early || (todo.length > 1 && workers > 1))) {
     // On the build's threads when it has them (warm: LAME already loaded), else on threads of our own.
-    const own = pool ? undefined : new WorkerPool(Math.min(workers, todo.length));
-    const threads = pool ?? own!;
+    const own = pool || early ? undefined : new WorkerPool(Math.min(workers, todo.length));
+    const threads = pool ?? early?.pool ?? own!;
     const stop = () => void own?.close(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
     signal?.addEventListener('abort', stop, { once: true });
     const aborted = new Promise<void>((resolve) => (signal?.aborted ? resolve() : signal?.addEventListener('abort', () => resolve(), { once: true })));
@@ -354,6 +356,7 @@ export async function encodeMp3Segments(
     } finally {
       signal?.removeEventListener('abort', stop);
       await own?.close();
+      await early?.release();
     }
   } else {
     for (const { s } of todo) {

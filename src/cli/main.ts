@@ -80,7 +80,7 @@ function buildOptions(command: Command): Command {
     .option('--no-web', 'do not write the web edition (<name>.web/)')
     .option('--bundle <title>', 'build all the articles into one digest: one EPUB with a section per article, one narration with a chapter per article', nonEmpty('a title'))
     .addOption(new Option('--audio <format>', 'audio format').choices(['mp3', 'wav', 'm4b']).default('mp3'))
-    .option('--mp3-quality <0-9>', "LAME's quality for the MP3: 0 best and slowest, 9 fastest (default: 7; LAME's own is 3)", parseMp3Quality)
+    .option('--mp3-quality <0-9>', "LAME's quality for the MP3: 0 best and slowest, 9 fastest (default: 5; LAME's own is 3)", parseMp3Quality)
     .option('--srt', 'also write the transcript as SubRip (.srt)', false)
     .option('--cache-dir <dir>', 'cache folder for clips, MP3 segments and covers (default: $XDG_CACHE_HOME/lectern)', nonEmpty('a path'))
     .option('--no-cache', 'synthesise everything afresh and keep no clips')

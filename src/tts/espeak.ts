@@ -8,6 +8,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { LecternError } from '../article/diagnostics.js';
+import { sharedWasmModule } from '../workers/shared-wasm.js';
 import { pickVoice, type Synthesis, type SynthesisRequest, type TtsEngine, type Voice } from './engine.js';
 
 const require = createRequire(import.meta.url);
@@ -38,7 +39,8 @@ function load() {
   compiled ??= (async () => {
     const entry = require.resolve('espeak-ng');
     const factory = ((await import(entry)) as { default: Factory }).default;
-    const module = await WebAssembly.compile(readFileSync(entry.replace(/espeak-ng\.js$/, 'espeak-ng.wasm')));
+    // Compiled once per process and shared by the threads (see shared-wasm.ts).
+    const module = await sharedWasmModule(entry.replace(/espeak-ng\.js$/, 'espeak-ng.wasm'));
     return { factory, module };
   })();
   return compiled;
@@ -112,16 +114,18 @@ class EspeakProgram {
     const snapshot = writable.map(([from, to]) => memory.slice(from, to));
     const heapTop = findHeapTop(exports, writable, snapshot);
     const program = new EspeakProgram(mod, exports, snapshot, writable, end, heapTop, exports.stackSave(), output);
-    program.restore(true);
+    // Undoes the probe's allocation. Only the heap below its top is zeroed: the memory above
+    // was never written, and zeroing it would make 15 MB of untouched pages resident.
+    program.restore();
     return program;
   }
 
-  /** Puts memory back as a new instance has it. `all`: zero the whole heap, not just what was used. */
-  private restore(all = false): void {
+  /** Puts memory back as a new instance has it. */
+  private restore(): void {
     const ex = this.exports;
     let memory = new Uint8Array(ex.memory.buffer);
     // The heap's top before the data is put back: below it is all a run can have dirtied.
-    const top = !all && this.heapTop !== undefined ? new Uint32Array(ex.memory.buffer)[this.heapTop >> 2]! : memory.length;
+    const top = this.heapTop !== undefined ? new Uint32Array(ex.memory.buffer)[this.heapTop >> 2]! : memory.length;
     this.writable.forEach(([from], i) => memory.set(this.snapshot[i]!, from));
     memory = new Uint8Array(ex.memory.buffer);
     memory.fill(0, this.end, Math.max(this.end, Math.min(top, memory.length)));

@@ -13,6 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type Transferable } from 'node:worker_threads';
 import { LecternError } from '../article/diagnostics.js';
 import { projectFile } from '../util/paths.js';
+import { answerSharedWasm, POOL_THREAD } from './shared-wasm.js';
 
 /** A kind of task: the module that handles it (`export function start(data): TaskHandler`), and its start-up data. */
 export interface TaskKind {
@@ -67,32 +68,45 @@ export class WorkerPool {
   private stopped?: Error;
 
   /** `eager` kinds start on every thread as it starts (e.g. the speech engine), side by side. */
-  constructor(size: number, eager: readonly TaskKind[] = []) {
-    for (let i = 0; i < Math.max(1, size); i++) {
-      const worker = new Worker(threadFile());
-      const thread: Thread = { worker, id: 0 };
-      for (const k of eager) worker.postMessage({ load: { name: k.name, url: compiledUrl(k.url), data: k.data } });
-      worker.on('message', (m: { id?: number; result?: unknown; error?: string; code?: string }) => {
-        if (m.id === undefined || m.id !== thread.id || !thread.task) return;
-        const task = thread.task;
-        thread.task = undefined;
-        if (m.error !== undefined) task.reject(new LecternError(m.error, m.code ?? 'worker:failed'));
-        else task.resolve(m.result);
-        this.dispatch();
-      });
-      const die = (error: Error) => {
-        const at = this.threads.indexOf(thread);
-        if (at < 0) return;
-        this.threads.splice(at, 1);
-        thread.task?.reject(this.stopped ?? error);
-        thread.task = undefined;
-        // No thread left: nothing queued can ever run.
-        if (!this.threads.length) for (const t of this.queue.splice(0)) t.reject(this.stopped ?? error);
-      };
-      worker.on('error', (e) => die(e instanceof Error ? e : new Error(String(e))));
-      worker.on('exit', (code) => die(new LecternError(`a worker thread stopped (exit ${code})`, 'worker:thread')));
-      this.threads.push(thread);
-    }
+  constructor(
+    size: number,
+    private readonly eager: readonly TaskKind[] = [],
+  ) {
+    this.grow(size);
+  }
+
+  /** Starts threads until there are `size` (a pool started early with one thread grows when the work is known). */
+  grow(size: number): void {
+    while (this.threads.length < Math.max(1, size) && !this.stopped) this.addThread();
+  }
+
+  private addThread(): void {
+    const worker = new Worker(threadFile(), { workerData: { [POOL_THREAD]: true } });
+    const thread: Thread = { worker, id: 0 };
+    for (const k of this.eager) worker.postMessage({ load: { name: k.name, url: compiledUrl(k.url), data: k.data } });
+    worker.on('message', (m: { id?: number; result?: unknown; error?: string; code?: string; sharedWasm?: string; request?: number }) => {
+      if (m.sharedWasm !== undefined) return answerSharedWasm(worker, m.sharedWasm, m.request!);
+      if (m.id === undefined || m.id !== thread.id || !thread.task) return;
+      const task = thread.task;
+      thread.task = undefined;
+      if (m.error !== undefined) task.reject(new LecternError(m.error, m.code ?? 'worker:failed'));
+      else task.resolve(m.result);
+      this.dispatch();
+    });
+    const die = (error: Error) => {
+      const at = this.threads.indexOf(thread);
+      if (at < 0) return;
+      this.threads.splice(at, 1);
+      thread.task?.reject(this.stopped ?? error);
+      thread.task = undefined;
+      // No thread left: nothing queued can ever run.
+      if (!this.threads.length) for (const t of this.queue.splice(0)) t.reject(this.stopped ?? error);
+    };
+    worker.on('error', (e) => die(e instanceof Error ? e : new Error(String(e))));
+    worker.on('exit', (code) => die(new LecternError(`a worker thread stopped (exit ${code})`, 'worker:thread')));
+    this.threads.push(thread);
+    // A thread added to a busy pool takes queued work at once.
+    this.dispatch();
   }
 
   /** Threads still running. */
@@ -157,10 +171,49 @@ export function keepPoolsWarm(on: boolean): void {
 }
 
 /**
- * A pool for `key` (its eager kinds and size): a warm one when pools are kept and it still
- * runs, else a new one. `release` closes it unless pools are kept warm.
+ * A pool started before its build knew what it would need (see `prestartPool`): threads
+ * and their engine start while the article is read and its speech script made, instead of
+ * after. Claimed by the first `acquirePool` of the same key, or by `claimPrestarted`.
+ */
+let prestarted: { key: string; pool: WorkerPool } | undefined;
+
+/**
+ * Starts a pool for `key` now, for a build about to need it. Does nothing when a warm pool
+ * or a pool started early already serves the key. Returns a function that stops the pool
+ * if nothing claimed it (call it when the build ends, whatever happened).
+ */
+export function prestartPool(key: string, size: number, eager: readonly TaskKind[]): () => Promise<void> {
+  const warmPool = keepWarm ? warm.get(key) : undefined;
+  if ((warmPool && !warmPool.closed) || (prestarted && !prestarted.pool.closed)) return async () => {};
+  const mine = { key, pool: new WorkerPool(size, eager) };
+  prestarted = mine;
+  return async () => {
+    if (prestarted !== mine) return;
+    prestarted = undefined;
+    await mine.pool.close();
+  };
+}
+
+/** The pool started early, whatever its key, grown to `size` (for work any thread can do, such as MP3 segments). */
+export function claimPrestarted(size: number): { pool: WorkerPool; release(): Promise<void> } | undefined {
+  const p = prestarted;
+  if (!p || p.pool.closed) return undefined;
+  prestarted = undefined;
+  p.pool.grow(size);
+  if (keepWarm) warm.set(p.key, p.pool);
+  return { pool: p.pool, release: async () => (keepWarm && warm.get(p.key) === p.pool ? undefined : p.pool.close()) };
+}
+
+/**
+ * A pool for `key` (its eager kinds and size): the one started early for this key, or a
+ * warm one when pools are kept and it still runs, else a new one. `release` closes it
+ * unless pools are kept warm.
  */
 export function acquirePool(key: string, size: number, eager: readonly TaskKind[]): { pool: WorkerPool; release(): Promise<void> } {
+  if (prestarted?.key === key) {
+    const early = claimPrestarted(size);
+    if (early) return early;
+  }
   const id = key;
   let pool = keepWarm ? warm.get(id) : undefined;
   // A warm pool serves any build that wants no more threads than it has.
