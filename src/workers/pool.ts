@@ -62,6 +62,9 @@ interface Thread {
 
 let nextTaskId = 1;
 
+/** The young generation of a pool thread's heap, in MB (see `addThread`). */
+const THREAD_YOUNG_GENERATION_MB = 2;
+
 export class WorkerPool {
   private readonly threads: Thread[] = [];
   private readonly queue: Task[] = [];
@@ -81,7 +84,10 @@ export class WorkerPool {
   }
 
   private addThread(): void {
-    const worker = new Worker(threadFile(), { workerData: { [POOL_THREAD]: true } });
+    // A small young generation: a thread's JavaScript makes little garbage (its audio lives
+    // in typed arrays and WebAssembly memory), and V8's default would let each thread's
+    // nursery grow to tens of MB before collecting it (about 25 MB of peak memory per build).
+    const worker = new Worker(threadFile(), { workerData: { [POOL_THREAD]: true }, resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB } });
     const thread: Thread = { worker, id: 0 };
     for (const k of this.eager) worker.postMessage({ load: { name: k.name, url: compiledUrl(k.url), data: k.data } });
     worker.on('message', (m: { id?: number; result?: unknown; error?: string; code?: string; sharedWasm?: string; request?: number }) => {
