@@ -112,6 +112,7 @@ const cli = await build({
   ...common,
   entryPoints: ['src/cli/main.ts'],
   format: 'cjs',
+  charset: 'ascii',
   write: false,
   outfile: path.join(out, 'cli/main.cjs'),
   // Heavy CommonJS packages that only some commands use (the audio's ID3 tags and encoder,
@@ -127,7 +128,12 @@ mkdirSync(path.join(out, 'cli'), { recursive: true });
 // own in Node 20 ("A dynamic import callback was not specified"): what it imports at run
 // time (a plugin, a config file, sharp) goes through lectern.js's. The same holds for
 // comments (harmless); esbuild writes no such text in a string.
-for (const f of cli.outputFiles) writeFileSync(f.path, f.text.replace(/^#!.*\n/, '').replace(/(?<![\w$.])import\(/g, '__lecternShared.import('));
+//
+// ASCII only, so lectern.js reads it as Latin-1 (no UTF-8 decoding of 2 MB): esbuild escapes
+// strings, templates and names, and leaves comments and regular expressions, where `\uXXXX`
+// (a surrogate pair for a character beyond the BMP) means the same, with or without `u`.
+const ascii = (text) => text.replace(/[^\x00-\x7f]/gu, (c) => Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''));
+for (const f of cli.outputFiles) writeFileSync(f.path, ascii(f.text.replace(/^#!.*\n/, '').replace(/(?<![\w$.])import\(/g, '__lecternShared.import(')));
 copyFileSync(path.join(root, 'scripts/lectern-bin.mjs'), path.join(out, 'lectern.js'));
 
 // The code cache: what compiling the command and an EPUB build's modules leaves (V8 keeps

@@ -21,7 +21,8 @@ try {
   // No cache: compile as usual.
 }
 // One line for the wrapper, so line numbers in a stack trace are the file's own.
-const source = `(function (exports, require, module, __filename, __dirname, __lecternShared) {${readFileSync(file, 'utf8')}\n})`;
+// The file is ASCII (scripts/bundle.mjs): read as Latin-1, without decoding UTF-8.
+const source = `(function (exports, require, module, __filename, __dirname, __lecternShared) {${readFileSync(file, 'latin1')}\n})`;
 const script = new vm.Script(source, { filename: file, cachedData });
 // `npm run build` writes the cache after one build of the sample EPUB (scripts/bundle.mjs).
 if (process.env.LECTERN_WRITE_CODE_CACHE === '1') process.once('exit', () => writeFileSync(cacheFile, script.createCachedData()));
