@@ -11,11 +11,10 @@ import { createRequire } from 'node:module';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import NodeID3 from 'node-id3';
 import { createEncoder, createMp3Encoder, jsLibraryVersion } from 'wasm-media-encoders';
 import type { ClipCache } from '../tts/cache.js';
 import { claimPrestarted, WorkerPool, type TaskKind } from '../workers/pool.js';
-import { DEFAULT_MP3_QUALITY } from '../stages/options.js';
+import { DEFAULT_MP3_QUALITY } from './quality.js';
 import { timelineSamples } from './pcm.js';
 import type { Chapter, Timeline, TimelineItem } from './timeline.js';
 
@@ -401,6 +400,9 @@ export function id3Tag(tags: Mp3Tags): Buffer {
 }
 
 export function tagMp3(mp3: Buffer, tags: Mp3Tags): Buffer {
+  // node-id3 (and the iconv-lite it brings, 0.6 MB) loads here, on the main thread only: the
+  // worker threads that import this module to encode segments never tag.
+  const NodeID3 = createRequire(import.meta.url)('node-id3') as typeof import('node-id3');
   const ids = tags.chapters.map((_, i) => `chp${i}`);
   const result = NodeID3.write(
     {
