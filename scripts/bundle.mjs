@@ -16,7 +16,7 @@
  */
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,8 +57,9 @@ function shared(format) {
  * uses none but the English default (its option messages are its own). The book's bytes
  * are the same (test/golden/same-bytes.mjs).
  */
-const EGM_UTIL = path.join(root, 'node_modules/epub-gen-memory/dist/lib/util');
-const ZOD = path.join(root, 'node_modules/zod');
+// Real paths, as esbuild gives them (node_modules may be a link).
+const EGM_UTIL = realpathSync(path.join(root, 'node_modules/epub-gen-memory/dist/lib/util'));
+const ZOD = realpathSync(path.join(root, 'node_modules/zod'));
 const lighter = {
   name: 'lectern-lighter',
   setup(b) {
