@@ -1,86 +1,152 @@
 /**
- * The bundled command (`npm run build` runs it after tsc): the CLI and every module a worker
- * thread loads by URL, bundled with their dependencies into dist/bin/, so a build reads a
- * handful of files instead of several hundred.
+ * The bundled command (`npm run build` runs it after tsc), in dist/bin/:
+ *
+ * - `cli/main.cjs`: the whole command with its dependencies, one CommonJS script, run by
+ *   `lectern.js` (package.json's `bin`, from scripts/lectern-bin.mjs) with V8's code cache
+ *   `cli/main.cjs.cache`, made here by building the sample EPUB once. Node 20 offers a code
+ *   cache to scripts only, not to ES modules: compiling is most of a short build's start.
+ *   Modules imported with `import()` stay lazy: they are compiled (from the cache) but run
+ *   only when imported.
+ * - `workers/thread.js`, `tts/task.js`, `audio/mp3-task.js` and the built-in engines
+ *   (`tts/espeak.js`, ...): ES modules with shared chunks in `chunks/`, which worker threads
+ *   (and the main thread, for an engine that runs there) load by URL.
+ *
+ * Every output sits one folder below dist/bin/, like their sources below src/, so a URL
+ * written `new URL('../tts/task.js', import.meta.url)` holds in dist/lib/ and here alike.
  */
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const out = path.join(root, 'dist/bin');
 
 /**
  * Modules whose classes a plugin shares with lectern: a plugin imports `LecternError` from
  * 'lectern' (dist/lib/index.js), and `instanceof` must hold in the bundled command too, so
- * the bundle imports them from dist/lib rather than carry its own copy. Every output file
- * sits one folder below dist/bin/, so one relative path serves them all.
+ * the bundle uses dist/lib's module rather than a copy of its own: the ES modules import it
+ * (one relative path serves every output file), and the command's script gets it from
+ * lectern.js, which imports it before running the script.
  */
-const SHARED = { 'src/article/diagnostics.ts': '../../lib/article/diagnostics.js' };
-const shared = {
-  name: 'lectern-shared',
-  setup(b) {
-    b.onResolve({ filter: /diagnostics\.js$/ }, (args) => {
-      const rel = path.relative(root, path.resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')));
-      return SHARED[rel] ? { path: SHARED[rel], external: true } : undefined;
-    });
-  },
-};
+const SHARED = { 'src/article/diagnostics.ts': { esm: '../../lib/article/diagnostics.js', cjs: 'module.exports = __lecternShared.diagnostics;' } };
+function shared(format) {
+  return {
+    name: 'lectern-shared',
+    setup(b) {
+      b.onResolve({ filter: /diagnostics\.js$/ }, (args) => {
+        const rel = path.relative(root, path.resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')));
+        if (!SHARED[rel]) return undefined;
+        return format === 'esm' ? { path: SHARED[rel].esm, external: true } : { path: rel, namespace: 'lectern-shared' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'lectern-shared' }, (args) => ({ loader: 'js', contents: SHARED[args.path].cjs }));
+    },
+  };
+}
+
 /**
  * epub-gen-memory, as lectern uses it (src/epub/book.ts), never fetches (its `render` is
  * replaced), gets no HTML to normalise (chapter content is empty; the body reaches our
  * templates as data) and only options lectern builds itself. Its modules for those jobs
  * (node-fetch, css-select and htmlparser2, ow) cost a third of the packer's loading: the
  * bundle takes the package's own light variants instead (its browser builds' `fetchable`
- * and `predicates-nop`) and a normaliser that accepts only the empty content it gets. The
- * book's bytes are the same (test/golden/same-bytes.mjs).
+ * and `predicates-nop`) and a normaliser that accepts only the empty content it gets.
+ * Likewise zod's messages in every language (the `z.locales` namespace): lectern's command
+ * uses none but the English default (its option messages are its own). The book's bytes
+ * are the same (test/golden/same-bytes.mjs).
  */
 const EGM_UTIL = path.join(root, 'node_modules/epub-gen-memory/dist/lib/util');
-const packerParts = {
-  name: 'lectern-packer-parts',
+const ZOD = path.join(root, 'node_modules/zod');
+const lighter = {
+  name: 'lectern-lighter',
   setup(b) {
     b.onResolve({ filter: /^\.\/(fetchable|predicates|html-parse)$/ }, (args) => {
       if (path.resolve(args.resolveDir) !== EGM_UTIL) return undefined;
       if (args.path === './fetchable') return { path: path.join(EGM_UTIL, 'fetchable-browser.js') };
       if (args.path === './predicates') return { path: path.join(EGM_UTIL, 'predicates-nop.js') };
-      return { path: 'html-parse', namespace: 'lectern-packer-parts' };
+      return { path: 'html-parse', namespace: 'lectern-lighter' };
     });
-    // zod's messages in every language, for the `z.locales` namespace: lectern's command uses
-    // none (its option messages are its own, src/pipeline/options.ts) but the English default.
-    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {
-      if (!args.resolveDir.startsWith(path.join(root, 'node_modules/zod/'))) return undefined;
-      return { path: 'zod-locales', namespace: 'lectern-packer-parts' };
-    });
-    b.onLoad({ filter: /^zod-locales$/, namespace: 'lectern-packer-parts' }, () => ({
-      loader: 'js',
-      resolveDir: path.join(root, 'node_modules/zod/v4/locales'),
-      contents: `export { default as en } from './en.js';`,
-    }));
-    b.onLoad({ filter: /^html-parse$/, namespace: 'lectern-packer-parts' }, () => ({
+    b.onLoad({ filter: /^html-parse$/, namespace: 'lectern-lighter' }, () => ({
       loader: 'js',
       contents: `exports.fixHTML = function (index, html) {
   if (html !== '') throw new Error('lectern: epub-gen-memory was given chapter HTML (content[' + index + ']); lectern passes the body to its templates');
   return '';
 };`,
     }));
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {
+      if (!args.resolveDir.startsWith(ZOD + path.sep)) return undefined;
+      return { path: 'zod-locales', namespace: 'lectern-lighter' };
+    });
+    b.onLoad({ filter: /^zod-locales$/, namespace: 'lectern-lighter' }, () => ({
+      loader: 'js',
+      resolveDir: path.join(ZOD, 'v4/locales'),
+      contents: `export { default as en } from './en.js';`,
+    }));
   },
 };
 
-import { rmSync } from 'node:fs';
-rmSync(path.join(root, 'dist/bin'), { recursive: true, force: true });
+// Native or data-carrying packages load from node_modules as they are.
+const external = ['sharp', 'sherpa-onnx-node', 'speech-rule-engine', 'espeak-ng'];
+const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', external, logLevel: 'warning' };
+
+rmSync(out, { recursive: true, force: true });
+
+// What worker threads load by URL: ES modules.
 await build({
-  absWorkingDir: root,
-  entryPoints: ['src/cli/main.ts', 'src/workers/thread.ts', 'src/tts/task.ts', 'src/audio/mp3-task.ts', 'src/tts/espeak.ts', 'src/tts/say.ts', 'src/tts/neural.ts'],
+  ...common,
+  entryPoints: ['src/workers/thread.ts', 'src/tts/task.ts', 'src/audio/mp3-task.ts', 'src/tts/espeak.ts', 'src/tts/say.ts', 'src/tts/neural.ts'],
   outbase: 'src',
-  outdir: 'dist/bin',
+  outdir: out,
   entryNames: '[dir]/[name]',
   chunkNames: 'chunks/[name]-[hash]',
-  bundle: true,
   splitting: true,
   format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  external: ['sharp', 'sherpa-onnx-node', 'speech-rule-engine', 'espeak-ng'],
   banner: { js: "import { createRequire as __lecternRequire } from 'node:module';\nconst require = __lecternRequire(import.meta.url);" },
-  plugins: [shared, packerParts],
-  logLevel: 'warning',
+  plugins: [shared('esm'), lighter],
 });
+
+// The command: one script (lectern.js runs it as a function of these parameters).
+const cli = await build({
+  ...common,
+  entryPoints: ['src/cli/main.ts'],
+  format: 'cjs',
+  charset: 'ascii',
+  write: false,
+  outfile: path.join(out, 'cli/main.cjs'),
+  // Heavy CommonJS packages that only some commands use (the audio's ID3 tags and encoder,
+  // the HTML reader, voice archives) load from node_modules when first used: every command
+  // would otherwise read their compiled code from the cache.
+  external: [...external, 'node-id3', 'wasm-media-encoders', '@mozilla/readability', 'htmlparser2', 'linkedom', 'yauzl', 'tar-stream'],
+  define: { 'import.meta.url': '__lecternUrl' },
+  banner: { js: "const __lecternUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [shared('cjs'), lighter],
+});
+mkdirSync(path.join(out, 'cli'), { recursive: true });
+// A script compiled from V8's code cache made by another process has no `import()` of its
+// own in Node 20 ("A dynamic import callback was not specified"): what it imports at run
+// time (a plugin, a config file, sharp) goes through lectern.js's. The same holds for
+// comments (harmless); esbuild writes no such text in a string.
+//
+// ASCII only, so lectern.js reads it as Latin-1 (no UTF-8 decoding of 2 MB): esbuild escapes
+// strings, templates and names, and leaves comments and regular expressions, where `\uXXXX`
+// (a surrogate pair for a character beyond the BMP) means the same, with or without `u`.
+const ascii = (text) => text.replace(/[^\x00-\x7f]/gu, (c) => Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''));
+for (const f of cli.outputFiles) writeFileSync(f.path, ascii(f.text.replace(/^#!.*\n/, '').replace(/(?<![\w$.])import\(/g, '__lecternShared.import(')));
+copyFileSync(path.join(root, 'scripts/lectern-bin.mjs'), path.join(out, 'lectern.js'));
+
+// The code cache: what compiling the command and an EPUB build's modules leaves (V8 keeps
+// the functions a run compiled). A Node.js other than this one rejects it, and lectern.js
+// then compiles as usual.
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'lectern-bundle-'));
+try {
+  const run = spawnSync(
+    process.execPath,
+    [path.join(out, 'lectern.js'), 'build', path.join(root, 'assets/sample/article.md'), '-s', 'epub', '-o', tmp, '--cache-dir', path.join(tmp, 'cache'), '--no-config', '-q'],
+    { cwd: tmp, encoding: 'utf8', env: { ...process.env, LECTERN_WRITE_CODE_CACHE: '1', SOURCE_DATE_EPOCH: '1700000000' } },
+  );
+  if (run.status !== 0) console.warn(`bundle: no code cache (building the sample failed: ${(run.stderr || run.error?.message || '').trim().split('\n')[0]})`);
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}

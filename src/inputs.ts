@@ -4,7 +4,6 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { glob, isDynamicPattern } from 'tinyglobby';
 import { LecternError } from './article/diagnostics.js';
 
 /** Files a folder contributes with the built-in readers (a plugin's readers add their own extensions). */
@@ -50,10 +49,14 @@ export async function expandInputs(args: readonly string[], cwd = process.cwd(),
         .sort();
       if (!files.length) out.push({ file: arg, error: new LecternError(`is a folder with no article files (${extensions.join(', ')})`, 'input:empty-folder', { file: arg }) });
       files.forEach((name) => add(path.join(arg, name)));
-    } else if (!info && isDynamicPattern(arg)) {
-      const files = (await glob(arg, { cwd, onlyFiles: true, expandDirectories: false })).sort();
-      if (!files.length) out.push({ file: arg, error: new LecternError('no files match this pattern', 'input:no-match', { file: arg }) });
-      files.forEach((f) => add(path.isAbsolute(arg) ? path.resolve(cwd, f) : f));
+    } else if (!info) {
+      // tinyglobby (with picomatch and fdir) loads only for an argument that names no file.
+      const { glob, isDynamicPattern } = await import('tinyglobby');
+      if (isDynamicPattern(arg)) {
+        const files = (await glob(arg, { cwd, onlyFiles: true, expandDirectories: false })).sort();
+        if (!files.length) out.push({ file: arg, error: new LecternError('no files match this pattern', 'input:no-match', { file: arg }) });
+        files.forEach((f) => add(path.isAbsolute(arg) ? path.resolve(cwd, f) : f));
+      } else add(arg);
     } else add(arg);
   }
   return out;

@@ -11,11 +11,10 @@ import { createRequire } from 'node:module';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import NodeID3 from 'node-id3';
 import { createEncoder, createMp3Encoder, jsLibraryVersion } from 'wasm-media-encoders';
 import type { ClipCache } from '../tts/cache.js';
 import { claimPrestarted, WorkerPool, type TaskKind } from '../workers/pool.js';
-import { DEFAULT_MP3_QUALITY } from '../stages/options.js';
+import { DEFAULT_MP3_QUALITY } from './quality.js';
 import { timelineSamples } from './pcm.js';
 import type { Chapter, Timeline, TimelineItem } from './timeline.js';
 
@@ -50,10 +49,14 @@ export interface Segment {
   items: [number, number];
 }
 
-/** Segments hold at least this much audio, so the start-up of an encoder stays small beside its work. */
-const MIN_SEGMENT_SECONDS = 12;
-/** Past this length, any paragraph end is a cut, so one edit never re-encodes much. */
-const MAX_SEGMENT_SECONDS = 30;
+/**
+ * Segments hold at least this much audio. Reusing one LAME per thread made a segment's
+ * start-up small (a `configure`), so segments can be short: a rebuild after an edit
+ * re-encodes a few seconds, not half a minute.
+ */
+const MIN_SEGMENT_SECONDS = 3;
+/** Past this length, any sentence end with a pause long enough is a cut, so one edit never re-encodes much. */
+const MAX_SEGMENT_SECONDS = 10;
 /** A cut needs a pause that holds the encoder's padding (1152 samples) with room to spare. */
 const MIN_CUT_PAUSE = 2 * FRAME + 1500;
 
@@ -67,10 +70,10 @@ const MIN_CUT_PAUSE = 2 * FRAME + 1500;
  * padding take the place of the last 1152 samples of the pause, which are silence. Sample
  * i of the timeline therefore decodes at i + MP3_DELAY_SAMPLES, whatever the segments.
  *
- * Cuts are chosen mostly from the content, not from positions: after a paragraph whose id
- * hashes to an even number (or any paragraph once a segment is 30 s long), and before a
+ * Cuts are chosen mostly from the content, not from positions: after a sentence whose id
+ * hashes to an even number (or any sentence once a segment is 10 s long), and before a
  * chapter. An edit then changes the segment it falls in, and at most the next one, and a
- * rebuild re-encodes only those.
+ * rebuild re-encodes only those: a few seconds of audio.
  */
 export function planSegments(timeline: Timeline, quality: number = DEFAULT_MP3_QUALITY): Segment[] {
   const encoder = encoderId(quality);
@@ -84,9 +87,8 @@ export function planSegments(timeline: Timeline, quality: number = DEFAULT_MP3_Q
       since += u.end - u.start;
       const pause = u.items[1] > u.items[0] && items[u.items[1] - 1]!.kind === 'silence' ? items[u.items[1] - 1]!.samples : 0;
       const next = utterances[i + 1]!.utterance;
-      const paragraphEnd = u.utterance.pauseAfterMs >= 700;
       const chosen = createHash('sha256').update(u.utterance.id).digest()[0]! % 2 === 0 || since >= MAX_SEGMENT_SECONDS * sampleRate;
-      const boundary = next.chapter !== undefined || (paragraphEnd && chosen);
+      const boundary = next.chapter !== undefined || chosen;
       if (boundary && pause >= MIN_CUT_PAUSE && since >= MIN_SEGMENT_SECONDS * sampleRate && u.end % FRAME === 0) {
         starts.push(i + 1);
         since = 0;
@@ -398,6 +400,9 @@ export function id3Tag(tags: Mp3Tags): Buffer {
 }
 
 export function tagMp3(mp3: Buffer, tags: Mp3Tags): Buffer {
+  // node-id3 (and the iconv-lite it brings, 0.6 MB) loads here, on the main thread only: the
+  // worker threads that import this module to encode segments never tag.
+  const NodeID3 = createRequire(import.meta.url)('node-id3') as typeof import('node-id3');
   const ids = tags.chapters.map((_, i) => `chp${i}`);
   const result = NodeID3.write(
     {

@@ -237,12 +237,15 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-process.exitCode = await main(process.argv);
-// An interrupted build has discarded its outputs and printed its report; a stage that
-// does not watch its signal (an MP3 encode) may still be busy, so do not wait for it.
-// A stage's native work (sharp, a blocked read) may hold libuv's threads, and with them the
-// write callback: exit after a short wait whatever happens.
-if (process.exitCode === EXIT.interrupted) {
-  process.stdout.write('', () => process.exit(EXIT.interrupted));
-  setTimeout(() => process.exit(EXIT.interrupted), 200);
-}
+// No top-level await: the bundled command (scripts/bundle.mjs) is a CommonJS script.
+void main(process.argv).then((code) => {
+  process.exitCode = code;
+  // An interrupted build has discarded its outputs and printed its report; a stage that
+  // does not watch its signal (an MP3 encode) may still be busy, so do not wait for it.
+  // A stage's native work (sharp, a blocked read) may hold libuv's threads, and with them the
+  // write callback: exit after a short wait whatever happens.
+  if (code === EXIT.interrupted) {
+    process.stdout.write('', () => process.exit(EXIT.interrupted));
+    setTimeout(() => process.exit(EXIT.interrupted), 200);
+  }
+});

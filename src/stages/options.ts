@@ -8,20 +8,15 @@
  * (for its phoneme syntax), so the engine is given once.
  */
 import { z } from 'zod';
+import { DEFAULT_MP3_QUALITY } from '../audio/quality.js';
 
 export const AUDIO_FORMATS = ['mp3', 'wav', 'm4b'] as const;
 export type AudioFormat = (typeof AUDIO_FORMATS)[number];
 
 export const DEFAULT_ENGINE = 'espeak';
 export const DEFAULT_RATE = 175;
-/**
- * LAME's quality for the MP3 (its `-q`: 0 best and slowest, 9 fastest): how hard it
- * searches for quantisation and noise shaping, at the same 64 kb/s. 5 was chosen by
- * measurement on the sample's narration (README, "MP3 quality"): it encodes with 15% less
- * CPU than LAME's own default (3) and scores as well as 3 on every measure taken; 7 halves
- * the CPU but loses the detail of s, sh and f (4–9.5 kHz) as 48 kb/s does.
- */
-export const DEFAULT_MP3_QUALITY = 5;
+/** LAME's quality default (src/audio/quality.ts). */
+export { DEFAULT_MP3_QUALITY };
 
 export const speechOptions = z.strictObject({
   /** The engine whose phoneme syntax the lexicon may use: always the narration's (give it as `narration.engine`). */
