@@ -5,7 +5,8 @@ import zlib from 'node:zlib';
 import sharp from 'sharp';
 import JSZip from 'jszip';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lectern, listFiles, ROOT, tmpDir } from './helpers.js';
+import { hasCommand, lectern, listFiles, ROOT, tmpDir } from './helpers.js';
+import { ffmpegJpeg } from './image-samples.js';
 import { fitAsIs } from '../dist/lib/images/fit.js';
 
 /**
@@ -98,6 +99,10 @@ beforeAll(async () => {
   write('fit-palette.png', await sharp(pic).png({ palette: true, colours: 256, dither: 0 }).toBuffer());
   write('fit-palette-4bit.png', await sharp(pic).png({ palette: true, colours: 16 }).toBuffer());
   write('fit-interlaced.png', await sharp(pic).png({ progressive: true }).toBuffer());
+  if (hasCommand('ffmpeg')) {
+    write('fit-restarts.jpg', ffmpegJpeg(pic, 'yuvj420p'));
+    write('fit-restarts-444.jpg', ffmpegJpeg(pic, 'yuvj444p'));
+  }
   write('big.jpg', await sharp(await picture(2400, 1200)).jpeg({ quality: 80 }).toBuffer());
   write('gps.jpg', await sharp(pic).jpeg({ quality: 80 }).withExif({ IFD0: { Make: 'PhoneCo' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '51/1 30/1 0/1', GPSLongitudeRef: 'W', GPSLongitude: '0/1 7/1 0/1' } }).toBuffer());
   write('rotated.jpg', await sharp(pic).jpeg({ quality: 80 }).withMetadata({ orientation: 6 }).toBuffer());
@@ -123,10 +128,12 @@ describe('images already fit for the book', () => {
     ['fit-palette.png', 'image/png', 'png'],
     ['fit-palette-4bit.png', 'image/png', 'png'],
     ['fit-interlaced.png', 'image/png', 'png'],
+    ...(hasCommand('ffmpeg') ? [['fit-restarts.jpg', 'image/jpeg', 'jpg'], ['fit-restarts-444.jpg', 'image/jpeg', 'jpg']] : []),
   ])('%s is kept byte for byte, and sharp is not loaded', async (name, mediaType, ext) => {
     const meta = await sharp(readFileSync(files[name]!)).metadata();
     // What each case stands for (sharp's own view of the file).
     expect(meta.depth).toBe('uchar');
+    if (name.includes('restarts')) expect(readFileSync(files[name]!).includes(Buffer.from([0xff, 0xd1]))).toBe(true);
     expect(meta.isProgressive).toBe(name.includes('progressive') || name.includes('interlaced'));
     expect(meta.bitsPerSample ?? 8).toBe(name.endsWith('4bit.png') ? 4 : 8);
     expect(meta.hasAlpha).toBe(name === 'fit-rgba.png');
@@ -207,6 +214,19 @@ describe('images that still go through sharp', () => {
     const r = normaliseInFreshProcess(files['bad-crc.png']!);
     expect(r.kept).toBe(false);
     expect(r.sharpLoaded).toBe(true);
+  });
+
+  it('a JPEG whose coded data is damaged (codes not in its Huffman tables) goes to sharp, as before', async () => {
+    // 48 one-bits (0xFF data bytes, stuffed) in the middle of the coded data: no Huffman
+    // code is all ones, so a decoder meets a code that is not in its table. libvips, as
+    // lectern asks it, conceals this one (it refuses some such damage, not all): the image
+    // is re-encoded as it was before images could be kept.
+    const jpg = readFileSync(files['fit.jpg']!);
+    const at = Math.floor(jpg.length / 2);
+    const damaged = Buffer.concat([jpg.subarray(0, at), Buffer.from([0xff, 0, 0xff, 0, 0xff, 0, 0xff, 0, 0xff, 0, 0xff, 0]), jpg.subarray(at + 12)]);
+    expect(fitAsIs(damaged, BOUNDS)).toBeUndefined();
+    const r = normaliseInFreshProcess(write('glitch.jpg', damaged) && files['glitch.jpg']!);
+    expect(r).toMatchObject({ kept: false, sharpLoaded: true, mediaType: 'image/jpeg', width: 800, height: 600 });
   });
 
   it('a truncated JPEG fails the build with one line naming it, as before', () => {

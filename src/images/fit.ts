@@ -1,10 +1,18 @@
 import * as zlib from 'node:zlib';
 import { inflateSync } from 'node:zlib';
+import { huffman, walkScan, type Huffman, type ScanComponent } from './jpeg-scan.js';
+
+/** A frame component: id, sampling, quantisation table, the progression so far, and its size in blocks. */
+interface FrameComponent extends ScanComponent {
+  id: number;
+  tq: number;
+  bits: Int8Array;
+}
 
 /**
- * Is an image already fit for the book as it is? A reader of JPEG and PNG headers (no
- * decoding, no sharp) that answers yes only when re-encoding could change nothing a reader
- * sees or should not see: the image is within the book's bounds, in a form every e-reader
+ * Is an image already fit for the book as it is? A reader of JPEG and PNG structure (no
+ * pixels decoded, no sharp) that answers yes only when re-encoding could change nothing a
+ * reader sees or should not see: the image is within the book's bounds, in a form every e-reader
  * draws, and carries nothing `normalise` would strip (EXIF/XMP with their GPS and
  * orientation, ICC profiles, IPTC, comments, text chunks, trailing data). Anything it does
  * not recognise, or that does not walk cleanly from start to end, is "no": sharp decides.
@@ -25,13 +33,16 @@ export interface FitBounds {
 
 /** The image's facts when its bytes can go into the book unchanged; undefined otherwise. */
 export function fitAsIs(data: Buffer, bounds: FitBounds): FitImage | undefined {
-  const size = isJpeg(data) ? jpegFit(data) : isPng(data) ? pngFit(data) : undefined;
+  // The bounds are checked as soon as the frame or IHDR gives the size: a large image is
+  // not walked or inflated only to be resized.
+  const size = isJpeg(data) ? jpegFit(data, bounds) : isPng(data) ? pngFit(data, bounds) : undefined;
   if (!size) return undefined;
   const { width, height } = size;
-  if (width < 1 || height < 1 || width > bounds.maxEdge || height > bounds.maxEdge || width * height > bounds.maxPixels) return undefined;
+  if (!within(width, height, bounds)) return undefined;
   return isJpeg(data) ? { mediaType: 'image/jpeg', ext: 'jpg', width, height } : { mediaType: 'image/png', ext: 'png', width, height };
 }
 
+const within = (width: number, height: number, b: FitBounds) => width >= 1 && height >= 1 && width <= b.maxEdge && height <= b.maxEdge && width * height <= b.maxPixels;
 const isJpeg = (d: Buffer) => d.length > 4 && d[0] === 0xff && d[1] === 0xd8 && d[2] === 0xff;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const isPng = (d: Buffer) => d.length > 8 && d.subarray(0, 8).equals(PNG_SIGNATURE);
@@ -42,12 +53,21 @@ const isPng = (d: Buffer) => d.length > 8 && d.subarray(0, 8).equals(PNG_SIGNATU
  * and scans, each scan's entropy-coded data running to the next marker; EOI as the last two
  * bytes. Refused (left to sharp): APP1 (EXIF, XMP: orientation, GPS), APP2 (ICC), APP13
  * (IPTC), APP14 (Adobe: CMYK, YCCK, RGB), any other APPn, comments, arithmetic coding,
- * lossless or hierarchical frames, 12-bit samples, 4 components, data after EOI.
+ * lossless or hierarchical frames, 12-bit samples, 4 components, data after EOI. The
+ * headers are held to what libjpeg checks before it decodes (tables defined before they
+ * are used and well-formed, scans naming the frame's components, valid progression
+ * parameters), and each scan's coded data is walked code by code (`walkScan`): an image
+ * kept here is one a decoder reads without an error or a warning.
  */
-function jpegFit(d: Buffer): { width: number; height: number } | undefined {
+function jpegFit(d: Buffer, bounds: FitBounds): { width: number; height: number } | undefined {
   let at = 2;
-  let frame: { width: number; height: number; components: number } | undefined;
+  let frame: { width: number; height: number; maxH: number; maxV: number; progressive: boolean; components: FrameComponent[] } | undefined;
   let scans = 0;
+  // Bit n set: quantisation table n (0-3) defined.
+  let quant = 0;
+  const dc: (Huffman | undefined)[] = [];
+  const ac: (Huffman | undefined)[] = [];
+  let restartInterval = 0;
   for (;;) {
     if (at + 2 > d.length || d[at] !== 0xff) return undefined;
     // Fill bytes (0xFF) may precede a marker.
@@ -65,20 +85,25 @@ function jpegFit(d: Buffer): { width: number; height: number } | undefined {
     switch (marker) {
       case 0xe0: {
         // APP0: JFIF only (JFXX carries a thumbnail), before the frame, with no thumbnail.
-        if (frame || length < 16 || d.toString('latin1', body, body + 5) !== 'JFIF\0') return undefined;
-        const thumbW = d[body + 12]!;
-        const thumbH = d[body + 13]!;
-        if (thumbW !== 0 || thumbH !== 0 || length !== 16) return undefined;
+        if (frame || scans || length !== 16 || d.toString('latin1', body, body + 5) !== 'JFIF\0') return undefined;
+        if (d[body + 12] !== 0 || d[body + 13] !== 0) return undefined;
         break;
       }
-      case 0xdb:
-        if (!dqtFit(d, body, end)) return undefined;
+      case 0xdb: {
+        const ids = dqtFit(d, body, end);
+        if (ids === undefined) return undefined;
+        quant |= ids;
         break;
-      case 0xc4:
-        if (!dhtFit(d, body, end)) return undefined;
+      }
+      case 0xc4: {
+        const defined = dhtFit(d, body, end);
+        if (defined === undefined) return undefined;
+        for (const t of defined) (t.cls === 0 ? dc : ac)[t.id] = t.table;
         break;
+      }
       case 0xdd: // DRI
         if (length !== 4) return undefined;
+        restartInterval = d.readUInt16BE(body);
         break;
       case 0xc0: // SOF0 baseline
       case 0xc1: // SOF1 extended sequential, Huffman
@@ -88,31 +113,68 @@ function jpegFit(d: Buffer): { width: number; height: number } | undefined {
         const precision = d[body]!;
         const height = d.readUInt16BE(body + 1);
         const width = d.readUInt16BE(body + 3);
-        const components = d[body + 5]!;
-        if (precision !== 8 || (components !== 1 && components !== 3) || length !== 8 + 3 * components) return undefined;
-        // Component ids R, G, B mark an RGB (not YCbCr) JPEG, which some readers draw wrong.
-        if (components === 3 && d[body + 6] === 0x52 && d[body + 9] === 0x47 && d[body + 12] === 0x42) return undefined;
+        const count = d[body + 5]!;
+        if (precision !== 8 || (count !== 1 && count !== 3) || length !== 8 + 3 * count) return undefined;
         // A height of 0 is given later by a DNL marker: not something to pass on.
-        if (height === 0 || width === 0) return undefined;
-        frame = { width, height, components };
+        if (height === 0 || width === 0 || !within(width, height, bounds)) return undefined;
+        const components = [];
+        for (let i = 0; i < count; i++) {
+          const c = body + 6 + 3 * i;
+          // bits[k]: the point transform coefficient k was last coded to (-1: not yet).
+          components.push({ id: d[c]!, h: d[c + 1]! >> 4, v: d[c + 1]! & 15, tq: d[c + 2]!, bits: new Int8Array(64).fill(-1), blocksWide: 0, blocksHigh: 0 });
+        }
+        if (new Set(components.map((c) => c.id)).size !== count || components.some((c) => c.tq > 3)) return undefined;
+        // Component ids R, G, B mark an RGB (not YCbCr) JPEG, which some readers draw wrong.
+        if (count === 3 && components.map((c) => String.fromCharCode(c.id)).join('') === 'RGB') return undefined;
+        // Sampling factors of 1 or 2 (4:4:4, 4:2:2, 4:4:0, 4:2:0, as cameras and encoders
+        // write them); 3 and 4, which some decoders do not handle, go to sharp.
+        if (components.some((c) => c.h < 1 || c.h > 2 || c.v < 1 || c.v > 2)) return undefined;
+        const maxH = Math.max(...components.map((c) => c.h));
+        const maxV = Math.max(...components.map((c) => c.v));
+        for (const c of components) {
+          c.blocksWide = Math.ceil((width * c.h) / (8 * maxH));
+          c.blocksHigh = Math.ceil((height * c.v) / (8 * maxV));
+        }
+        frame = { width, height, maxH, maxV, progressive: marker === 0xc2, components };
         break;
       }
       case 0xda: {
-        // SOS: its header, then entropy-coded data up to the next marker that is not a
-        // stuffed byte (FF00) or a restart marker (FFD0-FFD7).
+        // SOS: its header, then the entropy-coded data, walked block by block.
         if (!frame || length < 6) return undefined;
         const count = d[body]!;
-        if (count < 1 || count > frame.components || length !== 6 + 2 * count) return undefined;
-        scans++;
-        let next = end;
-        for (;;) {
-          next = d.indexOf(0xff, next);
-          if (next < 0 || next + 1 >= d.length) return undefined;
-          const after = d[next + 1]!;
-          if (after === 0x00 || (after >= 0xd0 && after <= 0xd7)) next += 2;
-          else if (after === 0xff) next += 1;
-          else break;
+        if (count < 1 || count > frame.components.length || length !== 6 + 2 * count) return undefined;
+        const [ss, se, approx] = [d[body + 1 + 2 * count]!, d[body + 2 + 2 * count]!, d[body + 3 + 2 * count]!];
+        const [ah, al] = [approx >> 4, approx & 15];
+        const dcScan = ss === 0;
+        const seen = new Set<number>();
+        const inScan: ScanComponent[] = [];
+        let blocks = 0;
+        for (let i = 0; i < count; i++) {
+          const id = d[body + 1 + 2 * i]!;
+          const td = d[body + 2 + 2 * i]! >> 4;
+          const ta = d[body + 2 + 2 * i]! & 15;
+          const c = frame.components.find((x) => x.id === id);
+          if (!c || seen.has(id) || td > 3 || ta > 3 || !(quant & (1 << c.tq))) return undefined;
+          seen.add(id);
+          blocks += count > 1 ? c.h * c.v : 1;
+          // The Huffman tables this scan decodes with must be defined.
+          const needsDc = frame.progressive ? dcScan && ah === 0 : true;
+          const needsAc = frame.progressive ? !dcScan : true;
+          if ((needsDc && !dc[td]) || (needsAc && !ac[ta])) return undefined;
+          if (frame.progressive && !progressionFits(c.bits, ss, se, ah, al)) return undefined;
+          if (frame.progressive && !dcScan) c.nonzero ??= new Uint32Array(c.blocksWide * c.blocksHigh * 2);
+          inScan.push(Object.assign(c, { dc: needsDc ? dc[td] : undefined, ac: needsAc ? ac[ta] : undefined }));
         }
+        if (blocks > 10) return undefined;
+        if (frame.progressive) {
+          // A DC scan (possibly of several components) or an AC band of one component;
+          // a refinement scan lowers the point transform by one.
+          if (dcScan ? se !== 0 : se < ss || se > 63 || count !== 1) return undefined;
+          if ((ah !== 0 && al !== ah - 1) || al > 13) return undefined;
+        } else if (ss !== 0 || se !== 63 || approx !== 0) return undefined;
+        scans++;
+        const next = walkScan(d, end, inScan, { width: frame.width, height: frame.height, maxH: frame.maxH, maxV: frame.maxV, progressive: frame.progressive, ss, se, ah, al, restartInterval });
+        if (next === undefined) return undefined;
         at = next;
         continue;
       }
@@ -125,28 +187,70 @@ function jpegFit(d: Buffer): { width: number; height: number } | undefined {
   }
 }
 
-/** DQT: tables back to back, each a precision/id byte (id 0-3) and 64 values of 8 or 16 bits, filling the segment. */
-function dqtFit(d: Buffer, at: number, end: number): boolean {
-  if (at >= end) return false;
-  while (at < end) {
-    const precision = d[at]! >> 4;
-    if (precision > 1 || (d[at]! & 15) > 3) return false;
-    at += 1 + (precision ? 128 : 64);
+/**
+ * A progressive scan continues what earlier scans coded, as libjpeg checks (it warns, and
+ * libvips then refuses the image): AC bands only after the DC, and each refinement (Ah)
+ * picks up where the last scan of those coefficients stopped (Al). Records the scan.
+ */
+function progressionFits(bits: Int8Array, ss: number, se: number, ah: number, al: number): boolean {
+  if (ss > 0 && bits[0]! < 0) return false;
+  for (let k = ss; k <= se; k++) {
+    if (ah !== Math.max(bits[k]!, 0)) return false;
+    bits[k] = al;
   }
-  return at === end;
+  return true;
 }
 
-/** DHT: tables back to back, each a class/id byte (class 0-1, id 0-3), 16 code counts and that many symbols (at most 256), filling the segment. */
-function dhtFit(d: Buffer, at: number, end: number): boolean {
-  if (at >= end) return false;
+/**
+ * DQT: tables back to back, each a precision/id byte (id 0-3) and 64 values of 8 or 16
+ * bits, none zero, filling the segment. Returns the ids defined (bit n for table n).
+ */
+function dqtFit(d: Buffer, at: number, end: number): number | undefined {
+  if (at >= end) return undefined;
+  let ids = 0;
   while (at < end) {
-    if (d[at]! >> 4 > 1 || (d[at]! & 15) > 3 || at + 17 > end) return false;
+    const precision = d[at]! >> 4;
+    if (precision > 1 || (d[at]! & 15) > 3) return undefined;
+    const size = precision ? 128 : 64;
+    if (at + 1 + size > end) return undefined;
+    for (let i = 0; i < 64; i++) if ((precision ? d.readUInt16BE(at + 1 + 2 * i) : d[at + 1 + i]!) === 0) return undefined;
+    ids |= 1 << (d[at]! & 15);
+    at += 1 + size;
+  }
+  return at === end ? ids : undefined;
+}
+
+/**
+ * DHT: tables back to back, each a class/id byte (class 0-1, id 0-3), 16 code counts and
+ * that many symbols, filling the segment; as libjpeg builds its decoding tables, the codes
+ * must fit their lengths (no more codes of a length than the code space leaves) and a DC
+ * table's symbols must be at most 15 (11 for 8-bit samples, but libjpeg allows up to 15).
+ * Returns the tables defined, for decoding.
+ */
+function dhtFit(d: Buffer, at: number, end: number): { cls: number; id: number; table: Huffman }[] | undefined {
+  if (at >= end) return undefined;
+  const defined: { cls: number; id: number; table: Huffman }[] = [];
+  while (at < end) {
+    const cls = d[at]! >> 4;
+    const id = d[at]! & 15;
+    if (cls > 1 || id > 3 || at + 17 > end) return undefined;
     let symbols = 0;
-    for (let i = 1; i <= 16; i++) symbols += d[at + i]!;
-    if (symbols === 0 || symbols > 256) return false;
+    let code = 0;
+    for (let length = 1; length <= 16; length++) {
+      const n = d[at + length]!;
+      symbols += n;
+      code += n;
+      // Codes of this length run up to `code`: they must fit in `length` bits, the all-ones
+      // code left free (libjpeg's check, at every length).
+      if (code >= 1 << length) return undefined;
+      code <<= 1;
+    }
+    if (symbols === 0 || symbols > 256 || at + 17 + symbols > end) return undefined;
+    if (cls === 0) for (let i = 0; i < symbols; i++) if (d[at + 17 + i]! > 15) return undefined;
+    defined.push({ cls, id, table: huffman(d.subarray(at + 1, at + 17), d.subarray(at + 17, at + 17 + symbols)) });
     at += 17 + symbols;
   }
-  return at === end;
+  return at === end ? defined : undefined;
 }
 
 /** PNG chunks a kept image may have: the image itself, its palette and transparency, and two that change nothing drawn. */
@@ -161,10 +265,11 @@ const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
  * where one is needed, IDAT chunks in one run that inflate to exactly the bytes the image
  * needs, IEND as the last 12 bytes.
  */
-function pngFit(d: Buffer): { width: number; height: number } | undefined {
+function pngFit(d: Buffer, bounds: FitBounds): { width: number; height: number } | undefined {
   let at = 8;
   let header: { width: number; height: number; colour: number; depth: number; interlace: number } | undefined;
-  let palette = false;
+  /** Entries in the palette (0: none yet). */
+  let palette = 0;
   const idat: Buffer[] = [];
   let idatDone = false;
   for (;;) {
@@ -186,15 +291,23 @@ function pngFit(d: Buffer): { width: number; height: number } | undefined {
         const packed = (colour === 0 || colour === 3) && (depth === 1 || depth === 2 || depth === 4);
         if ((depth !== 8 && !packed) || PNG_CHANNELS[colour] === undefined || compression !== 0 || filter !== 0 || interlace > 1) return undefined;
         header = { width: data.readUInt32BE(0), height: data.readUInt32BE(4), colour, depth, interlace };
+        if (!within(header.width, header.height, bounds)) return undefined;
         break;
       }
       case 'PLTE':
         // Only for a palette image (a suggested palette for RGB is something sharp drops).
-        if (header!.colour !== 3 || palette || idat.length || length === 0 || length % 3 !== 0 || length > 768) return undefined;
-        palette = true;
+        if (header!.colour !== 3 || palette || idat.length || length === 0 || length % 3 !== 0 || length / 3 > 1 << header!.depth) return undefined;
+        palette = length / 3;
         break;
       case 'tRNS':
-        if (idat.length || header!.colour === 4 || header!.colour === 6 || (header!.colour === 3 && !palette)) return undefined;
+        // One alpha per palette entry at most; one grey or RGB value otherwise.
+        if (idat.length || (header!.colour === 3 ? !palette || length > palette : length !== (header!.colour === 0 ? 2 : header!.colour === 2 ? 6 : -1))) return undefined;
+        break;
+      case 'pHYs':
+        if (length !== 9 || data[8]! > 1 || idat.length) return undefined;
+        break;
+      case 'sRGB':
+        if (length !== 1 || data[0]! > 3 || idat.length) return undefined;
         break;
       case 'IDAT':
         if (idatDone) return undefined;
