@@ -31,12 +31,17 @@ const out = path.join(root, 'dist/bin');
  * (one relative path serves every output file), and the command's script gets it from
  * lectern.js, which imports it before running the script.
  */
-const SHARED = { 'src/article/diagnostics.ts': { esm: '../../lib/article/diagnostics.js', cjs: 'module.exports = __lecternShared.diagnostics;' } };
+const SHARED = {
+  'src/article/diagnostics.ts': { esm: '../../lib/article/diagnostics.js', cjs: 'module.exports = __lecternShared.diagnostics;' },
+  // Imported by lectern.js before it reads the script, so a signal is handled from the very
+  // start (src/cli/signals.ts); one copy only, or each would stand aside for the other.
+  'src/cli/signals.ts': { esm: '../../lib/cli/signals.js', cjs: '' },
+};
 function shared(format) {
   return {
     name: 'lectern-shared',
     setup(b) {
-      b.onResolve({ filter: /diagnostics\.js$/ }, (args) => {
+      b.onResolve({ filter: /(diagnostics|signals)\.js$/ }, (args) => {
         const rel = path.relative(root, path.resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')));
         if (!SHARED[rel]) return undefined;
         return format === 'esm' ? { path: SHARED[rel].esm, external: true } : { path: rel, namespace: 'lectern-shared' };

@@ -9,6 +9,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
+// First: SIGINT and SIGTERM end the command in one line even while the script loads.
+import '../lib/cli/signals.js';
 // The one copy a plugin's `import { LecternError } from 'lectern'` gets too.
 import * as diagnostics from '../lib/article/diagnostics.js';
 
