@@ -2,7 +2,7 @@
  * The bundled command (`npm run build` runs it after tsc), in dist/bin/:
  *
  * - `cli/main.cjs`: the whole command with its dependencies, one CommonJS script, run by
- *   `lectern.js` (package.json's `bin`, from scripts/lectern-bin.mjs) with V8's code cache
+ *   `lectern.cjs` (package.json's `bin`, from scripts/lectern-bin.cjs) with V8's code cache
  *   `cli/main.cjs.cache`, made here by building the sample EPUB once. Node 20 offers a code
  *   cache to scripts only, not to ES modules: compiling is most of a short build's start.
  *   Modules imported with `import()` stay lazy: they are compiled (from the cache) but run
@@ -16,7 +16,7 @@
  */
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,31 +25,19 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'dist/bin');
 
 /**
- * Modules whose classes a plugin shares with lectern: a plugin imports `LecternError` from
- * 'lectern' (dist/lib/index.js), and `instanceof` must hold in the bundled command too, so
- * the bundle uses dist/lib's module rather than a copy of its own: the ES modules import it
- * (one relative path serves every output file), and the command's script gets it from
- * lectern.js, which imports it before running the script.
+ * src/cli/signals.ts runs once, in lectern.cjs, before the command's script is read, so a
+ * signal is handled from the very start; the script's own import of it is empty (two copies
+ * would each stand aside for the other). lectern's error classes need no single copy:
+ * `instanceof` recognises them by brand (src/article/diagnostics.ts).
  */
-const SHARED = {
-  'src/article/diagnostics.ts': { esm: '../../lib/article/diagnostics.js', cjs: 'module.exports = __lecternShared.diagnostics;' },
-  // Imported by lectern.js before it reads the script, so a signal is handled from the very
-  // start (src/cli/signals.ts); one copy only, or each would stand aside for the other.
-  'src/cli/signals.ts': { esm: '../../lib/cli/signals.js', cjs: '' },
+const SIGNALS = path.join(root, 'src/cli/signals.ts');
+const signalsOnce = {
+  name: 'lectern-signals-once',
+  setup(b) {
+    b.onResolve({ filter: /signals\.js$/ }, (args) => (path.resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')) === SIGNALS ? { path: 'signals', namespace: 'lectern-signals-once' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'lectern-signals-once' }, () => ({ loader: 'js', contents: '' }));
+  },
 };
-function shared(format) {
-  return {
-    name: 'lectern-shared',
-    setup(b) {
-      b.onResolve({ filter: /(diagnostics|signals)\.js$/ }, (args) => {
-        const rel = path.relative(root, path.resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')));
-        if (!SHARED[rel]) return undefined;
-        return format === 'esm' ? { path: SHARED[rel].esm, external: true } : { path: rel, namespace: 'lectern-shared' };
-      });
-      b.onLoad({ filter: /.*/, namespace: 'lectern-shared' }, (args) => ({ loader: 'js', contents: SHARED[args.path].cjs }));
-    },
-  };
-}
 
 /**
  * epub-gen-memory, as lectern uses it (src/epub/book.ts), never fetches (its `render` is
@@ -110,10 +98,10 @@ await build({
   splitting: true,
   format: 'esm',
   banner: { js: "import { createRequire as __lecternRequire } from 'node:module';\nconst require = __lecternRequire(import.meta.url);" },
-  plugins: [shared('esm'), lighter],
+  plugins: [lighter],
 });
 
-// The command: one script (lectern.js runs it as a function of these parameters).
+// The command: one script (lectern.cjs runs it as a function of these parameters).
 const cli = await build({
   ...common,
   entryPoints: ['src/cli/main.ts'],
@@ -127,29 +115,30 @@ const cli = await build({
   external: [...external, 'node-id3', 'wasm-media-encoders', '@mozilla/readability', 'htmlparser2', 'linkedom', 'yauzl', 'tar-stream'],
   define: { 'import.meta.url': '__lecternUrl' },
   banner: { js: "const __lecternUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [shared('cjs'), lighter],
+  plugins: [signalsOnce, lighter],
 });
 mkdirSync(path.join(out, 'cli'), { recursive: true });
 // A script compiled from V8's code cache made by another process has no `import()` of its
 // own in Node 20 ("A dynamic import callback was not specified"): what it imports at run
-// time (a plugin, a config file, sharp) goes through lectern.js's. The same holds for
+// time (a plugin, a config file, sharp) goes through lectern.cjs's. The same holds for
 // comments (harmless); esbuild writes no such text in a string.
 //
-// ASCII only, so lectern.js reads it as Latin-1 (no UTF-8 decoding of 2 MB): esbuild escapes
+// ASCII only, so lectern.cjs reads it as Latin-1 (no UTF-8 decoding of 2 MB): esbuild escapes
 // strings, templates and names, and leaves comments and regular expressions, where `\uXXXX`
 // (a surrogate pair for a character beyond the BMP) means the same, with or without `u`.
 const ascii = (text) => text.replace(/[^\x00-\x7f]/gu, (c) => Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''));
 for (const f of cli.outputFiles) writeFileSync(f.path, ascii(f.text.replace(/^#!.*\n/, '').replace(/(?<![\w$.])import\(/g, '__lecternShared.import(')));
-copyFileSync(path.join(root, 'scripts/lectern-bin.mjs'), path.join(out, 'lectern.js'));
+// The entry: the loader, with src/cli/signals.ts inside.
+await build({ ...common, entryPoints: ['scripts/lectern-bin.cjs'], outfile: path.join(out, 'lectern.cjs'), format: 'cjs' });
 
 // The code cache: what compiling the command and an EPUB build's modules leaves (V8 keeps
-// the functions a run compiled). A Node.js other than this one rejects it, and lectern.js
+// the functions a run compiled). A Node.js other than this one rejects it, and lectern.cjs
 // then compiles as usual.
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'lectern-bundle-'));
 try {
   const run = spawnSync(
     process.execPath,
-    [path.join(out, 'lectern.js'), 'build', path.join(root, 'assets/sample/article.md'), '-s', 'epub', '-o', tmp, '--cache-dir', path.join(tmp, 'cache'), '--no-config', '-q'],
+    [path.join(out, 'lectern.cjs'), 'build', path.join(root, 'assets/sample/article.md'), '-s', 'epub', '-o', tmp, '--cache-dir', path.join(tmp, 'cache'), '--no-config', '-q'],
     { cwd: tmp, encoding: 'utf8', env: { ...process.env, LECTERN_WRITE_CODE_CACHE: '1', SOURCE_DATE_EPOCH: '1700000000' } },
   );
   if (run.status !== 0) console.warn(`bundle: no code cache (building the sample failed: ${(run.stderr || run.error?.message || '').trim().split('\n')[0]})`);

@@ -17,6 +17,23 @@ describe("import ... from 'lectern'", () => {
       expect(((lectern as Record<string, unknown>)[name] as () => Stage)().name).toBe(name.replace(/Stage$/, ''));
   });
 
+  it("recognises lectern's errors from another copy of lectern (the bundled command's, a plugin's own)", async () => {
+    // A second instance of the module, as a plugin with its own install (or the command's bundle) has.
+    const other = (await import(`${path.join(ROOT, 'dist/lib/article/diagnostics.js')}?copy`)) as typeof lectern;
+    expect(other.LecternError).not.toBe(LecternError);
+    const error = new other.LecternError('bad input', 'input:bad');
+    const failed = new other.StageError('epub', error);
+    expect(error).toBeInstanceOf(LecternError);
+    expect(error).toBeInstanceOf(lectern.Diagnostic);
+    expect(failed).toBeInstanceOf(lectern.StageError);
+    expect(error).not.toBeInstanceOf(lectern.StageError);
+    expect(new Error('plain')).not.toBeInstanceOf(LecternError);
+    // A plugin's own subclass keeps the ordinary test.
+    class PluginError extends LecternError {}
+    expect(new LecternError('x', 'y')).not.toBeInstanceOf(PluginError);
+    expect(new PluginError('x', 'y')).toBeInstanceOf(other.LecternError);
+  });
+
   it('builds the sample with a built-in and a third-party stage, printing nothing', async () => {
     const writes = [vi.spyOn(process.stdout, 'write'), vi.spyOn(process.stderr, 'write'), ...(['log', 'info', 'warn', 'error'] as const).map((m) => vi.spyOn(console, m))];
     const seen: string[] = [];

@@ -53,6 +53,25 @@ export class Diagnostic extends Error {
   }
 }
 
+/**
+ * lectern's error classes answer `instanceof` by a brand (a registered symbol on their
+ * prototype) as well as by identity: a plugin's `LecternError` comes from the lectern it
+ * imports (`dist/lib/`, or a copy of its own), the command's from its bundle (`dist/bin/`),
+ * and each must recognise the other's. A subclass without a brand of its own keeps the
+ * ordinary test.
+ */
+function brand(cls: abstract new (...args: never[]) => object, name: string): void {
+  const key = Symbol.for(`lectern:${name}`);
+  Object.defineProperty(cls.prototype, key, { value: true });
+  Object.defineProperty(cls, Symbol.hasInstance, {
+    value(this: unknown, x: unknown): boolean {
+      if (Function.prototype[Symbol.hasInstance].call(this, x)) return true;
+      return this === cls && typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[key] === true;
+    },
+  });
+}
+brand(Diagnostic, 'Diagnostic');
+
 export function formatPlace(place: Place): string {
   if (!place.file) return '';
   let s = place.file;
@@ -96,6 +115,7 @@ export class LecternError extends Diagnostic {
     super('error', message, code, place, options);
   }
 }
+brand(LecternError, 'LecternError');
 
 /**
  * A stage's failure: a LecternError at the build's file, its message starting with the
@@ -116,6 +136,7 @@ export class StageError extends LecternError {
     super(text, inner?.code ?? 'stage:failed', { ...(file ? { file } : {}), ...inner?.place }, { cause });
   }
 }
+brand(StageError, 'StageError');
 
 /** Error factories: one per code, so every message is written once. */
 export const errors = {

@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+/**
+ * The `lectern` command as installed (bundled by scripts/bundle.mjs into dist/bin/lectern.cjs,
+ * package.json's `bin`): runs the bundled command, cli/main.cjs, compiled with V8's code
+ * cache beside it, which saves most of the compiling a short build would otherwise start
+ * with. A CommonJS script, like the command: an ES module entry would start Node's module
+ * loader (about 5 ms) before the first line of lectern runs.
+ */
+'use strict';
+// First: SIGINT and SIGTERM end the command in one line even while the script loads.
+require('../src/cli/signals.ts');
+const { readFileSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const path = require('node:path');
+const vm = require('node:vm');
+
+const file = path.join(__dirname, 'cli', 'main.cjs');
+const cacheFile = `${file}.cache`;
+let cachedData;
+try {
+  cachedData = readFileSync(cacheFile);
+} catch {
+  // No cache: compile as usual.
+}
+// The file is ASCII (scripts/bundle.mjs): read as Latin-1, without decoding UTF-8. One line
+// for the wrapper, so line numbers in a stack trace are the file's own.
+const source = `(function (exports, require, module, __filename, __dirname, __lecternShared) {${readFileSync(file, 'latin1')}\n})`;
+const script = new vm.Script(source, { filename: file, cachedData });
+// `npm run build` writes the cache after one build of the sample EPUB (scripts/bundle.mjs).
+if (process.env.LECTERN_WRITE_CODE_CACHE === '1') process.once('exit', () => writeFileSync(cacheFile, script.createCachedData()));
+const commandModule = { exports: {}, filename: file, id: file, loaded: false };
+// The script's `import()`s (scripts/bundle.mjs): plugins, config files, sharp, by URL or package name.
+const shared = { import: (specifier) => import(specifier) };
+script.runInThisContext()(commandModule.exports, createRequire(file), commandModule, file, path.dirname(file), shared);
