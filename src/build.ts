@@ -16,9 +16,7 @@ import type { LecternPlugin } from './plugin.js';
 import { createRegistry, defaultRegistry } from './plugins/builtin.js';
 import { pluginError, type Registry } from './plugins/registry.js';
 import { resolveStageOptions, type StageOptions, type StageOptionsInput } from './pipeline/options.js';
-import { prestartPool } from './workers/pool.js';
 import { builtinStages } from './stages/index.js';
-import { defaultWorkers, speechTask } from './tts/pool.js';
 
 export interface BuildInput {
   /** Output folder. Default: `"dist"`. */
@@ -148,6 +146,8 @@ async function prestartNarration(registry: Registry, names: readonly string[], s
   const none = async () => {};
   try {
     if (!needsNarration(names)) return none;
+    // The pools (and node:worker_threads) load only for a build with narration.
+    const [{ prestartPool }, { defaultWorkers, speechTask }] = await Promise.all([import('./workers/pool.js'), import('./tts/pool.js')]);
     const opts = stageOptions['narration'] as { engine: string; workers?: number };
     const ref = registry.engineRef(opts.engine);
     const engine = await registry.loadEngine(ref.id);

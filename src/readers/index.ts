@@ -114,7 +114,7 @@ export async function parseArticle(text: string, file: string, options: ReadOpti
       import('../transforms/alt.js'),
       import('../transforms/nesting.js'),
       import('../transforms/text.js'),
-      import('./json.js'),
+      import('./zod-issue.js'),
     ]);
     // Bounded nesting and text every output can hold, before anything else looks at it.
     draft = sanitiseText({ ...draft, blocks: flattenDeepInlines(draft.blocks, diagnostics) }, diagnostics, text);

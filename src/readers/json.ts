@@ -93,14 +93,8 @@ function checkAuthorIds(ids: readonly (string | undefined)[], file: string): voi
   });
 }
 
-/** The first problem zod found, as a dotted field path and a message. */
-export function zodIssue(error: z.ZodError): { path: string; message: string } {
-  const issue = error.issues[0]!;
-  const path = issue.path.map(String).join('.');
-  let message = issue.message;
-  if (issue.code === 'unrecognized_keys') message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  return { path, message };
-}
+import { zodIssue } from './zod-issue.js';
+export { zodIssue };
 
 const rich = (r: string | z.infer<typeof Inline>[]) => (typeof r === 'string' ? (r ? [{ type: 'text' as const, value: r }] : []) : r);
 

@@ -18,7 +18,7 @@ import { errors } from '../article/diagnostics.js';
 import { Byline, Cover, Source, plainText } from '../article/model.js';
 import type { DraftArticle, DraftBlock } from './draft.js';
 import { InlineConverter, convertBody, positionOf, splitCredit } from './mdast.js';
-import { zodIssue } from './json.js';
+import { zodIssue } from './zod-issue.js';
 
 export const FrontMatter = z.strictObject({
   lang: z.string().optional(),
