@@ -54,9 +54,9 @@ export interface Segment {
  * start-up small (a `configure`), so segments can be short: a rebuild after an edit
  * re-encodes a few seconds, not half a minute.
  */
-const MIN_SEGMENT_SECONDS = 3;
+const MIN_SEGMENT_SECONDS = 2;
 /** Past this length, any sentence end with a pause long enough is a cut, so one edit never re-encodes much. */
-const MAX_SEGMENT_SECONDS = 10;
+const MAX_SEGMENT_SECONDS = 6;
 /** A cut needs a pause that holds the encoder's padding (1152 samples) with room to spare. */
 const MIN_CUT_PAUSE = 2 * FRAME + 1500;
 
@@ -71,7 +71,7 @@ const MIN_CUT_PAUSE = 2 * FRAME + 1500;
  * i of the timeline therefore decodes at i + MP3_DELAY_SAMPLES, whatever the segments.
  *
  * Cuts are chosen mostly from the content, not from positions: after a sentence whose id
- * hashes to an even number (or any sentence once a segment is 10 s long), and before a
+ * hashes to an even number (or any sentence once a segment is 6 s long), and before a
  * chapter. An edit then changes the segment it falls in, and at most the next one, and a
  * rebuild re-encodes only those: a few seconds of audio.
  */
