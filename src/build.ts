@@ -150,14 +150,11 @@ async function prestartNarration(registry: Registry, names: readonly string[], s
     const [{ prestartPool }, { defaultWorkers, speechTask }] = await Promise.all([import('./workers/pool.js'), import('./tts/pool.js')]);
     const opts = stageOptions['narration'] as { engine: string; workers?: number };
     const ref = registry.engineRef(opts.engine);
-    // lectern's own eSpeak NG runs on the threads and hands over to no other engine: known
-    // without loading it here (its module is loaded by the threads, and by the narration later).
-    const espeak = defaultRegistry().engineRef('espeak');
-    if (ref.module !== espeak.module || ref.export !== espeak.export) {
-      const engine = await registry.loadEngine(ref.id);
-      // An engine that may hand over to another (neural -> eSpeak NG) starts its threads when it knows which.
-      if (!engine.capabilities.workerSafe || engine.fallback) return none;
-    }
+    // Loaded here first, though the threads load it again: starting them earlier than this
+    // measured slower and larger (their start competes with lectern's own on two cores).
+    const engine = await registry.loadEngine(ref.id);
+    // An engine that may hand over to another (neural -> eSpeak NG) starts its threads when it knows which.
+    if (!engine.capabilities.workerSafe || engine.fallback) return none;
     const workers = opts.workers ?? defaultWorkers();
     const clips = input.cacheDir === false ? undefined : path.join(path.resolve(input.cacheDir ?? defaultCacheRoot()), 'clips');
     const task = speechTask(ref);

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { SynthesisPool, speechTask } from '../src/tts/pool.js';
 import { acquirePool, claimPrestarted, prestartPool, WorkerPool } from '../src/workers/pool.js';
+import { modulesCompiledHere } from '../src/workers/shared-wasm.js';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { projectFile } from '../src/util/paths.js';
 import { mp3Task } from '../src/audio/mp3.js';
 
 const requests = Array.from({ length: 20 }, (_, i) => ({ text: `Sentence number ${i} is here.`, voice: 'en-gb', rate: 175 }));
@@ -64,7 +68,7 @@ describe('the worker pool', () => {
   }, 30_000);
 });
 
-describe('threads started early', () => {
+describe('threads started early and shared modules', () => {
   it('hands the pool started early to the first build step that asks for its key, grown to the size it needs', async () => {
     const task = speechTask('espeak');
     const stop = prestartPool(task.name, 1, [task]);
@@ -87,5 +91,23 @@ describe('threads started early', () => {
     const stop = prestartPool(task.name, 1, [task]);
     await stop();
     expect(claimPrestarted(1)).toBeUndefined();
+  }, 30_000);
+
+  it('compiles a WebAssembly file once, on the main thread, for every thread of the pool', async () => {
+    const wasm = createRequire(import.meta.url).resolve('espeak-ng').replace(/espeak-ng\.js$/, 'espeak-ng.wasm');
+    const kind = { name: 'test:shared-wasm', url: pathToFileURL(projectFile('test/fixtures/workers/shared-wasm-task.mjs')).href, data: { sharedWasm: projectFile('dist/lib/workers/shared-wasm.js') } };
+    const pool = new WorkerPool(2);
+    const before = modulesCompiledHere();
+    try {
+      const answers = await Promise.all([pool.run<{ exports: number; compiledHere: number }>(kind, wasm), pool.run<{ exports: number; compiledHere: number }>(kind, wasm)]);
+      for (const a of answers) {
+        expect(a.exports).toBeGreaterThan(5);
+        expect(a.compiledHere).toBe(0);
+      }
+      // The main thread compiled it, once (or had it already).
+      expect(modulesCompiledHere() - before).toBeLessThanOrEqual(1);
+    } finally {
+      await pool.close();
+    }
   }, 30_000);
 });

@@ -82,6 +82,8 @@ export function audioStage(): Stage {
       } else if (format === 'mp3') {
         const cover = ctx.artifacts.cover;
         mp3 = await encodeMp3Segments(n.timeline, n.cache, narrationWorkers(ctx), encodeStats, ctx.signal, n.threads, checkedMp3Quality(ctx));
+        // Nothing after this runs on the narration's threads.
+        await n.releaseThreads?.();
         if (encodeStats.repaired) ctx.diagnostics.warn(`${encodeStats.repaired} cached MP3 segment(s) were damaged; encoded them again`, 'cache:corrupt');
         const tag = id3Tag({
           title: a.headline,
@@ -100,6 +102,7 @@ export function audioStage(): Stage {
       } else {
         await ctx.output.write(name, await m4b(ctx, marks));
       }
+      await n.releaseThreads?.();
       const duration = n.timeline.length / n.timeline.sampleRate + offset;
       ctx.artifacts.audio = { format, offsetSeconds: offset, durationSeconds: duration, ...(mp3 ? { mp3, encodeStats } : {}) };
     },

@@ -30,6 +30,12 @@ export interface NarrationResult {
   stats: { clips: number; synthesised: number; cached: number; repaired: number };
   /** The build's worker threads, when it started them: the audio stage encodes MP3 segments on them. */
   threads?: WorkerPool;
+  /**
+   * Stops the threads (unless kept warm between builds) once nothing more will run on them:
+   * the audio stage calls it when its MP3 is encoded, so the book and the web edition are
+   * packed without two idle engines and encoders in memory. The build's end stops them anyway.
+   */
+  releaseThreads(): Promise<void>;
 }
 
 declare module '../pipeline/stage.js' {
@@ -226,5 +232,6 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
     parts.map((ps) => ps.map((p) => ({ key: p.key, samples: samplesOf.get(p.key)! }))),
     sampleRate,
   );
-  return { engine: engine.id, engineVersion, voice, voices: [...new Set(voices)], rate, timeline, cache, stats, ...(pool ? { threads: pool.workers } : {}) };
+  const threads = pool;
+  return { engine: engine.id, engineVersion, voice, voices: [...new Set(voices)], rate, timeline, cache, stats, ...(threads ? { threads: threads.workers } : {}), releaseThreads: async () => threads?.close() };
 }

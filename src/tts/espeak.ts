@@ -6,9 +6,9 @@
  * an argument.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { LecternError } from '../article/diagnostics.js';
+import { sharedWasmModule } from '../workers/shared-wasm.js';
 import { pickVoice, type Synthesis, type SynthesisRequest, type TtsEngine, type Voice } from './engine.js';
 
 const require = createRequire(import.meta.url);
@@ -39,10 +39,8 @@ function load() {
   compiled ??= (async () => {
     const entry = require.resolve('espeak-ng');
     const factory = ((await import(entry)) as { default: Factory }).default;
-    // Each thread compiles the module; V8's native module cache finds the same bytes
-    // compiled already and shares the code (asking the main thread for its module measured
-    // no less memory or CPU, and waited on a busy main thread).
-    const module = await WebAssembly.compile(await readFile(entry.replace(/espeak-ng\.js$/, 'espeak-ng.wasm')));
+    // Compiled once per process and shared by the threads (see shared-wasm.ts).
+    const module = await sharedWasmModule(entry.replace(/espeak-ng\.js$/, 'espeak-ng.wasm'));
     return { factory, module };
   })();
   return compiled;

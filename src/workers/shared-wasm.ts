@@ -1,0 +1,63 @@
+/**
+ * One compiled WebAssembly module per process, shared by every thread of the worker pool.
+ * A thread that compiles a module of its own keeps its own copy of the bytes and of the
+ * machine code V8 makes for it (for eSpeak NG, 18 MB of bytes, most of them voice data,
+ * and as much again of optimised code), and repeats the compilation. A thread of the pool
+ * asks the main thread instead, which compiles each file once and sends the module (the
+ * compiled code is shared, not copied).
+ */
+import { readFile } from 'node:fs/promises';
+import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
+
+/** `workerData` key marking a thread started by the pool, whose main thread answers for modules. */
+export const POOL_THREAD = 'lectern-pool-thread';
+
+const modules = new Map<string, Promise<WebAssembly.Module>>();
+const waiting = new Map<number, { resolve(m: WebAssembly.Module): void; reject(e: Error): void }>();
+let requests = 0;
+let compiled = 0;
+
+/** How many modules this thread compiled itself (a pool thread: none; it asks the main thread). */
+export function modulesCompiledHere(): number {
+  return compiled;
+}
+
+/** The compiled module of a `.wasm` file, compiled once per process. */
+export function sharedWasmModule(file: string): Promise<WebAssembly.Module> {
+  let module = modules.get(file);
+  if (!module) {
+    const inPool = !isMainThread && parentPort && (workerData as Record<string, unknown> | null)?.[POOL_THREAD] === true;
+    module = inPool ? ask(file) : readFile(file).then((bytes) => (compiled++, WebAssembly.compile(bytes)));
+    // A failure is not kept: the next caller tries again.
+    module.catch(() => modules.delete(file));
+    modules.set(file, module);
+  }
+  return module;
+}
+
+function ask(file: string): Promise<WebAssembly.Module> {
+  if (!waiting.size && !listening) {
+    listening = true;
+    parentPort!.on('message', (m: { sharedWasmReply?: number; module?: WebAssembly.Module; error?: string }) => {
+      if (m.sharedWasmReply === undefined) return;
+      const w = waiting.get(m.sharedWasmReply);
+      waiting.delete(m.sharedWasmReply);
+      if (m.module) w?.resolve(m.module);
+      else w?.reject(new Error(m.error ?? 'no module'));
+    });
+  }
+  const request = ++requests;
+  return new Promise((resolve, reject) => {
+    waiting.set(request, { resolve, reject });
+    parentPort!.postMessage({ sharedWasm: file, request });
+  });
+}
+let listening = false;
+
+/** The main thread's side: compiles (or finds) the module a pool thread asked for and sends it. */
+export function answerSharedWasm(worker: Worker, file: string, request: number): void {
+  sharedWasmModule(file).then(
+    (module) => worker.postMessage({ sharedWasmReply: request, module }),
+    (e: unknown) => worker.postMessage({ sharedWasmReply: request, error: e instanceof Error ? e.message : String(e) }),
+  );
+}
