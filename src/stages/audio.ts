@@ -102,6 +102,7 @@ export function audioStage(): Stage {
       } else {
         await ctx.output.write(name, await m4b(ctx, marks));
       }
+      // WAV and M4B are made on this thread: the narration's threads are not needed either.
       await n.releaseThreads?.();
       const duration = n.timeline.length / n.timeline.sampleRate + offset;
       ctx.artifacts.audio = { format, offsetSeconds: offset, durationSeconds: duration, ...(mp3 ? { mp3, encodeStats } : {}) };
