@@ -258,3 +258,30 @@ describe('Markdown and JSON', () => {
     validate(path.join(out, 'article.epub'), false);
   }, 300_000);
 });
+
+describe('links', () => {
+  it('keep their words when sentences split them, and a piece with no words (the space between two sentences of one link) is no link, so every link in the book has a name', async () => {
+    const dir = tmpDir();
+    const page = path.join(dir, 'links.html');
+    writeFileSync(
+      page,
+      `<!doctype html><html lang="en"><head><title>Links on a page</title></head><body><article><h1>Links on a page</h1>
+<p>The council published its review of the harbour works on Tuesday, and the review runs to forty pages with maps.</p>
+<p>Read <a href="https://example.org/review">the full review</a> or the <a href="https://example.org/empty"> </a> summary, which the council says is shorter.</p>
+<p>The maps are separate. <a href="https://example.org/maps">Harbour works, vol. two. Maps and plans</a> is the second volume.</p>
+</article></body></html>`,
+    );
+    const out = tmpDir();
+    // Sentence spans for read-aloud: the EPUB's text split at every sentence.
+    const r = lectern(['build', page, '-o', out, '--stages', 'epub,read-aloud', '--no-cache'], { env: EPOCH });
+    expect(r.status, r.stderr).toBe(0);
+    const xhtml = (await (await JSZip.loadAsync(readFileSync(path.join(out, 'links.epub')))).file('OEBPS/article.xhtml')!.async('string'))!;
+    expect(xhtml).toContain('<a href="https://example.org/review">the full review</a>');
+    // Every link has words: none is only white space.
+    expect(xhtml).not.toMatch(/<a [^>]*>\s*<\/a>/);
+    const maps = [...xhtml.matchAll(/<a href="https:\/\/example\.org\/maps">([^<]*)<\/a>/g)].map((m) => m[1]).join(' ');
+    expect(maps.replace(/\s+/g, ' ')).toBe('Harbour works, vol. two. Maps and plans');
+    expect(xhtml).not.toContain('https://example.org/empty');
+    expect(xhtml).toMatch(/or the\s+summary, which the council says is shorter\./);
+  }, 60_000);
+});

@@ -34,7 +34,9 @@ export function renderInlines(nodes: readonly Inline[]): string {
         case 'strong':
           return `<strong>${renderInlines(n.children)}</strong>`;
         case 'link':
-          return /^(https?:|mailto:)/i.test(n.url) ? `<a href="${esc(n.url)}">${renderInlines(n.children)}</a>` : renderInlines(n.children);
+          // A link needs words to be named by (a screen reader reads them; WCAG 2.4.4): one
+          // with none (a saved page's "<a href=...> </a>") is only its content.
+          return /^(https?:|mailto:)/i.test(n.url) && plainText(n.children).trim() ? `<a href="${esc(n.url)}">${renderInlines(n.children)}</a>` : renderInlines(n.children);
         case 'math':
           return renderMath(n.mathml, n.alt ?? n.tex, n.display);
       }
