@@ -252,6 +252,16 @@ function resolveBoundary(input: BuildInput): { registry: Registry; stageOptions:
   return { registry, stageOptions: resolveStageOptions(registry, input.stageOptions) };
 }
 
+/** `resolveBoundary`, or the failed result (at `file`) of a build whose options are wrong. */
+function boundaryOrFailure(input: BuildInput, file: string): { registry: Registry; stageOptions: StageOptions } | ArticleBuildResult {
+  try {
+    return resolveBoundary(input);
+  } catch (e) {
+    if (!(e instanceof LecternError)) throw e;
+    return { file, ok: false, files: [], diagnostics: new Diagnostics(file), timings: {}, error: e };
+  }
+}
+
 /**
  * Builds several articles into one digest: one EPUB with a section per article (each
  * keeping its language and metadata) and one narration with a chapter per article. An
@@ -261,15 +271,9 @@ function resolveBoundary(input: BuildInput): { registry: Registry; stageOptions:
 export async function buildBundle(inputs: readonly string[], title: string, input: BuildInput = {}): Promise<ArticleBuildResult[]> {
   const results: ArticleBuildResult[] = [];
   const articles: { file: string; article: Article }[] = [];
-  let registry: Registry;
-  let stageOptions: StageOptions;
-  try {
-    ({ registry, stageOptions } = resolveBoundary(input));
-  } catch (e) {
-    if (!(e instanceof LecternError)) throw e;
-    const name = slug(title);
-    return [{ file: name, ok: false, files: [], diagnostics: new Diagnostics(name), timings: {}, error: e }];
-  }
+  const boundary = boundaryOrFailure(input, slug(title));
+  if ('ok' in boundary) return [boundary];
+  const { registry, stageOptions } = boundary;
   for (const { file, error } of await expandInputs(inputs, process.cwd(), registry.extensions)) {
     const diagnostics = new Diagnostics(file);
     if (error) {
@@ -318,14 +322,9 @@ export async function build(inputs: readonly string[], input: BuildInput = {}): 
   const results: ArticleBuildResult[] = [];
   const outputsOf = new Map<string, string>();
   const failed = (file: string, error: LecternError): ArticleBuildResult => ({ file, ok: false, files: [], diagnostics: new Diagnostics(file), timings: {}, error });
-  let registry: Registry;
-  let stageOptions: StageOptions;
-  try {
-    ({ registry, stageOptions } = resolveBoundary(input));
-  } catch (e) {
-    if (!(e instanceof LecternError)) throw e;
-    return [failed(inputs[0] ?? 'options', e)];
-  }
+  const boundary = boundaryOrFailure(input, inputs[0] ?? 'options');
+  if ('ok' in boundary) return [boundary];
+  const { registry, stageOptions } = boundary;
   for (const { file, error } of await expandInputs(inputs, process.cwd(), registry.extensions)) {
     if (input.signal?.aborted) break;
     if (error) {
