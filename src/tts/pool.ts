@@ -78,10 +78,7 @@ export class SynthesisPool {
     signal?.addEventListener('abort', abort, { once: true });
     const lane = async () => {
       while (!stopped()) {
-        // Other work only while clips remain to be made, to overlap them: what is left at
-        // the end goes to the audio stage, which spreads it over every thread (a rebuild's
-        // one clip would otherwise leave its segments to one thread, one after another).
-        const extra = next < requests.length ? side?.take() : undefined;
+        const extra = side?.take();
         try {
           if (extra) {
             await extra.done(await this.workers.run(extra.kind, extra.payload, { priority: 1 }));
