@@ -31,6 +31,14 @@ export interface FitBounds {
   maxPixels: number;
 }
 
+/**
+ * The version of `fitAsIs`'s verdicts, part of the key of a verdict kept in the cache
+ * (src/images/normalise.ts): a new version never reuses an old verdict. Raise it whenever
+ * this file or jpeg-scan.ts changes; test/images-fit-cache.test.ts holds a checksum of
+ * both and fails until the version and the checksum are recorded together.
+ */
+export const FIT_CHECK_VERSION = 1;
+
 /** The image's facts when its bytes can go into the book unchanged; undefined otherwise. */
 export function fitAsIs(data: Buffer, bounds: FitBounds): FitImage | undefined {
   // The bounds are checked as soon as the frame or IHDR gives the size: a large image is

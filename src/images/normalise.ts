@@ -4,7 +4,8 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { digest } from '../util/hash.js';
-import { fitAsIs } from './fit.js';
+import { FIT_CHECK_VERSION, fitAsIs, type FitImage } from './fit.js';
+import { readCacheFile, writeCacheFile } from '../util/cache-file.js';
 import type { Sharp, SharpOptions } from 'sharp';
 
 type SharpFn = ((input?: Buffer, options?: SharpOptions) => Sharp) & typeof import('sharp');
@@ -69,15 +70,15 @@ export interface NormalisedImage {
  * loss. Any other image is auto-oriented, bounded on its long edge, stripped of metadata
  * (sharp drops EXIF/XMP/ICC unless asked to keep them) and re-encoded: PNG when it has
  * transparency, JPEG otherwise. Throws sharp's error for corrupt data or a pixel count
- * over the limit.
+ * over the limit. A damaged cache entry is reported to `onDamaged` and made again.
  */
-export async function normaliseImage(input: Buffer, cacheRoot?: string | false): Promise<NormalisedImage> {
-  // Reading the headers costs less than reading the cache: kept images are not cached.
-  const fit = fitAsIs(input, { maxEdge: MAX_EDGE, maxPixels: MAX_INPUT_PIXELS });
+export async function normaliseImage(input: Buffer, cacheRoot?: string | false, onDamaged?: (reason: string) => void): Promise<NormalisedImage> {
+  const sum = digest(input);
+  const fit = await fitVerdict(input, sum, cacheRoot, onDamaged);
   if (fit) return { data: input, ...fit };
   // The same image normalises to the same bytes: kept in memory for a long-running build,
   // and in the cache folder (with a checksum) for the next build.
-  const key = digest(JSON.stringify([digest(input), `sharp@${sharpVersion()}`, NORMALISE_SETTINGS]), 32);
+  const key = digest(JSON.stringify([sum, `sharp@${sharpVersion()}`, NORMALISE_SETTINGS]), 32);
   const known = remembered.get(key);
   if (known) return known;
   const file = cacheRoot ? path.join(cacheRoot, 'images', key) : undefined;
@@ -87,6 +88,63 @@ export async function normaliseImage(input: Buffer, cacheRoot?: string | false):
   remembered.set(key, result);
   if (remembered.size > 64) remembered.delete(remembered.keys().next().value!);
   return result;
+}
+
+const FIT_BOUNDS = { maxEdge: MAX_EDGE, maxPixels: MAX_INPUT_PIXELS } as const;
+/** Verdicts this process has reached or read, by key (`undefined`: not fit). */
+const verdicts = new Map<string, FitImage | undefined>();
+
+/**
+ * `fitAsIs`'s verdict on the image, remembered in the cache folder: walking a JPEG's coded
+ * data costs about 15 ms per 100 KB, reading a verdict well under one. The entry,
+ * `images/<key>.fit`, is keyed by the image's SHA-256, the checker's version and the
+ * bounds, so a changed image (or checker) is checked afresh; it is checked whole
+ * (src/util/cache-file.ts) and must name the same image and version, else it is not
+ * trusted: the image is checked again and the entry written anew.
+ */
+async function fitVerdict(input: Buffer, sum: string, cacheRoot: string | false | undefined, onDamaged?: (reason: string) => void): Promise<FitImage | undefined> {
+  const key = digest(JSON.stringify([sum, FIT_CHECK_VERSION, FIT_BOUNDS]), 32);
+  if (verdicts.has(key)) return verdicts.get(key);
+  const file = cacheRoot ? path.join(cacheRoot, 'images', `${key}.fit`) : undefined;
+  if (file) {
+    const read = await readCacheFile(file);
+    const verdict = read.kind === 'hit' ? verdictOf(read.data, input, sum) : undefined;
+    if (verdict && typeof verdict !== 'string') return remember(key, verdict.fit);
+    const damage = read.kind === 'corrupt' ? read.reason : verdict;
+    if (damage) onDamaged?.(`cached image check ${key.slice(0, 12)} was damaged (${damage}); checking the image again`);
+  }
+  const fit = fitAsIs(input, FIT_BOUNDS);
+  // A cache that cannot be written (a full disk) costs only the next build's time.
+  if (file) await writeCacheFile(file, Buffer.from(JSON.stringify({ image: sum, check: FIT_CHECK_VERSION, fit: fit ?? null }))).catch(() => {});
+  return remember(key, fit);
+}
+
+function remember(key: string, fit: FitImage | undefined): FitImage | undefined {
+  verdicts.set(key, fit);
+  if (verdicts.size > 256) verdicts.delete(verdicts.keys().next().value!);
+  return fit;
+}
+
+/**
+ * A cached verdict, read back: `{ fit }` when it is whole and about this image, else what
+ * is wrong with it. A "fit" verdict must also agree with the image's signature and the bounds.
+ */
+function verdictOf(payload: Buffer, input: Buffer, sum: string): { fit: FitImage | undefined } | string {
+  let entry: { image?: unknown; check?: unknown; fit?: unknown };
+  try {
+    entry = JSON.parse(payload.toString('utf8')) as typeof entry;
+  } catch {
+    return 'not JSON';
+  }
+  if (typeof entry !== 'object' || entry === null || entry.image !== sum || entry.check !== FIT_CHECK_VERSION) return 'another image or check';
+  if (entry.fit === null) return { fit: undefined };
+  const f = entry.fit as Partial<FitImage> | undefined;
+  const jpeg = input.length > 3 && input[0] === 0xff && input[1] === 0xd8 && input[2] === 0xff;
+  const png = input.length > 8 && input.readUInt32BE(0) === 0x89504e47 && input.readUInt32BE(4) === 0x0d0a1a0a;
+  const kind = f && f.mediaType === 'image/jpeg' && f.ext === 'jpg' && jpeg ? 'jpeg' : f && f.mediaType === 'image/png' && f.ext === 'png' && png ? 'png' : undefined;
+  const size = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= FIT_BOUNDS.maxEdge;
+  if (!f || !kind || !size(f.width) || !size(f.height) || f.width * f.height > FIT_BOUNDS.maxPixels) return 'a verdict that does not fit the image';
+  return { fit: { mediaType: f.mediaType!, ext: f.ext!, width: f.width, height: f.height } };
 }
 
 /** What shapes a normalised image besides its source and sharp: change it when `normalise` changes. */

@@ -64,7 +64,7 @@ export function imagesStage(): Stage {
         }
         let img: NormalisedImage;
         try {
-          img = await normaliseImage(loaded.data, ctx.options.cacheDir);
+          img = await normaliseImage(loaded.data, ctx.options.cacheDir, (reason) => ctx.diagnostics.warn(reason, 'cache:corrupt'));
         } catch (e) {
           const msg = e instanceof Error ? e.message : String(e);
           const reason = e instanceof ImageRefused ? msg : /pixel limit/i.test(msg) ? `declares more than ${MAX_INPUT_PIXELS} pixels` : `is not a readable image (${msg.split('\n')[0]})`;
