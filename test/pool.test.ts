@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SynthesisPool, speechTask } from '../src/tts/pool.js';
 import { acquirePool, claimPrestarted, prestartPool, WorkerPool } from '../src/workers/pool.js';
-import { modulesCompiledHere } from '../src/workers/shared-wasm.js';
+import { compileSharedWasmNow, modulesCompiledHere } from '../src/workers/shared-wasm.js';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { projectFile } from '../src/util/paths.js';
@@ -106,6 +106,25 @@ describe('threads started early and shared modules', () => {
       }
       // The main thread compiled it, once (or had it already).
       expect(modulesCompiledHere() - before).toBeLessThanOrEqual(1);
+    } finally {
+      await pool.close();
+    }
+  }, 30_000);
+
+  it('gives a thread started after the module was compiled the module at once, without asking for it', async () => {
+    const wasm = createRequire(import.meta.url).resolve('espeak-ng').replace(/espeak-ng\.js$/, 'espeak-ng.wasm');
+    const kind = { name: 'test:shared-wasm', url: pathToFileURL(projectFile('test/fixtures/workers/shared-wasm-task.mjs')).href, data: { sharedWasm: projectFile('dist/lib/workers/shared-wasm.js') } };
+    compileSharedWasmNow(wasm);
+    const compiled = modulesCompiledHere();
+    const pool = new WorkerPool(1);
+    try {
+      const a = await pool.run<{ exports: number; compiledHere: number; asked: number }>(kind, wasm);
+      expect(a.exports).toBeGreaterThan(5);
+      expect(a.compiledHere).toBe(0);
+      expect(a.asked).toBe(0);
+      // Compiled already: not again.
+      compileSharedWasmNow(wasm);
+      expect(modulesCompiledHere()).toBe(compiled);
     } finally {
       await pool.close();
     }

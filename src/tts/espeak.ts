@@ -8,17 +8,23 @@
 import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { LecternError } from '../article/diagnostics.js';
-import { sharedWasmModule } from '../workers/shared-wasm.js';
+import { compileSharedWasmNow, sharedWasmModule } from '../workers/shared-wasm.js';
 import { pickVoice, type Synthesis, type SynthesisRequest, type TtsEngine, type Voice } from './engine.js';
 
 const require = createRequire(import.meta.url);
 
-interface EmscriptenModule {
+export interface EmscriptenModule {
   FS: {
     readFile(path: string): Uint8Array;
     writeFile(path: string, data: string | Uint8Array): void;
     unlink(path: string): void;
     symlink(target: string, path: string): void;
+    mkdir(path: string): void;
+    createDataFile(parent: string, name: string, data: Int8Array, canRead: boolean, canWrite: boolean, canOwn: boolean): void;
+    readdir(path: string): string[];
+    isDir(mode: number): boolean;
+    lstat(path: string): { mode: number; size: number };
+    isLink(mode: number): boolean;
     analyzePath(path: string): { exists: boolean };
   };
 }
@@ -34,13 +40,15 @@ interface Exports {
   free(ptr: number): void;
 }
 
+const wasmFile = () => require.resolve('espeak-ng').replace(/espeak-ng\.js$/, 'espeak-ng.wasm');
+
 let compiled: Promise<{ factory: Factory; module: WebAssembly.Module }> | undefined;
 function load() {
   compiled ??= (async () => {
     const entry = require.resolve('espeak-ng');
     const factory = ((await import(entry)) as { default: Factory }).default;
     // Compiled once per process and shared by the threads (see shared-wasm.ts).
-    const module = await sharedWasmModule(entry.replace(/espeak-ng\.js$/, 'espeak-ng.wasm'));
+    const module = await sharedWasmModule(wasmFile());
     return { factory, module };
   })();
   return compiled;
@@ -55,6 +63,10 @@ function load() {
  * out, checked by the tests), for the cost of one memory copy.
  */
 class EspeakProgram {
+  get fs(): EmscriptenModule['FS'] {
+    return this.mod.FS;
+  }
+
   private constructor(
     private readonly mod: EmscriptenModule,
     private readonly exports: Exports,
@@ -74,8 +86,11 @@ class EspeakProgram {
     const { factory, module } = await load();
     const output = { stdout: [] as string[], stderr: [] as string[] };
     let instance: WebAssembly.Instance | undefined;
+    let fs: EmscriptenModule['FS'] | undefined;
     const mod = await factory({
       noInitialRun: true,
+      // The file system, for mounting the voice data (runs before the data is mounted).
+      preRun: [(m: EmscriptenModule) => (fs = m.FS)],
       print: (s: string) => output.stdout.push(s),
       printErr: (s: string) => {
         if (!s.startsWith('program exited')) output.stderr.push(s);
@@ -85,6 +100,7 @@ class EspeakProgram {
         const env = imports['env'] as Record<string, (...a: number[]) => number>;
         const openat = env['__syscall_openat'];
         if (openat) env['__syscall_openat'] = (...a: number[]) => (opens++, openat(...a));
+        if (env['_emscripten_fs_load_embedded_files']) env['_emscripten_fs_load_embedded_files'] = (table: number) => (mountEmbeddedFiles(fs!, instance!.exports['memory'] as WebAssembly.Memory, table), 0);
         void WebAssembly.instantiate(module, imports).then((i) => {
           instance = i;
           // Mounting the voice data meets a few hundred expected errors (a folder that
@@ -145,6 +161,25 @@ class EspeakProgram {
     const target = `${DATA_DIR}/lang/${file}`;
     const link = `${DATA_DIR}/lang/${lower}`;
     if (FS.analyzePath(target).exists && !FS.analyzePath(link).exists) FS.symlink(target, link);
+  }
+
+  /**
+   * Voice id -> voice file, read from the voice files themselves: a voice's id (the Language
+   * column of `espeak-ng --voices`) is the first language its file declares, and its file
+   * (the File column) is its path below `lang/`. `--voices` learns the same by running
+   * eSpeak over every file (about 40 ms of a thread's start); reading them here takes a
+   * few. `test/espeak-voices.test.ts` checks that both agree on every voice.
+   */
+  voiceFiles(): Map<string, string> {
+    const FS = this.mod.FS;
+    const utf8 = new TextDecoder();
+    const found: [string, string][] = [];
+    const root = `${DATA_DIR}/lang/`;
+    for (const file of listFiles(FS, `${DATA_DIR}/lang`).keys()) {
+      const m = /^[ \t]*language[ \t]+(\S+)/m.exec(utf8.decode(FS.readFile(file)));
+      if (m) found.push([m[1]!, file.slice(root.length)]);
+    }
+    return new Map(found);
   }
 
   run(args: string[], files: Record<string, string> = {}, outputFile?: string): { code: number; stdout: string[]; stderr: string[]; output?: Uint8Array } {
@@ -241,6 +276,42 @@ function findHeapTop(exports: Exports, writable: [number, number][], snapshot: U
   return found.length === 1 ? found[0] : undefined;
 }
 
+/**
+ * Mounts the voice data embedded in the module's memory (about 445 files), as Emscripten's
+ * own loader does: each file a read-write MEMFS file owning its slice of memory. Emscripten's
+ * loader makes every folder of every file's path again, failing on each that exists (a few
+ * hundred errors); this one makes each folder once, which halves the mount (about 40 -> 20 ms
+ * of a thread's start).
+ */
+function mountEmbeddedFiles(FS: EmscriptenModule['FS'], memory: WebAssembly.Memory, table: number): void {
+  const u32 = new Uint32Array(memory.buffer);
+  const u8 = new Uint8Array(memory.buffer);
+  const utf8 = new TextDecoder();
+  const folders = new Set<string>(['/']);
+  for (let at = table; ; at += 12) {
+    const nameAt = u32[at >> 2]!;
+    const length = u32[(at + 4) >> 2]!;
+    const content = u32[(at + 8) >> 2]!;
+    let end = nameAt;
+    while (u8[end]) end++;
+    const name = utf8.decode(u8.subarray(nameAt, end));
+    const slash = name.lastIndexOf('/');
+    const folder = name.slice(0, slash) || '/';
+    if (!folders.has(folder)) {
+      let made = '';
+      for (const part of folder.split('/')) {
+        if (!part) continue;
+        made += `/${part}`;
+        if (folders.has(made)) continue;
+        if (!FS.analyzePath(made).exists) FS.mkdir(made);
+        folders.add(made);
+      }
+    }
+    FS.createDataFile(folder, name.slice(slash + 1), new Int8Array(memory.buffer, content, length), true, true, true);
+    if (!u32[(at + 12) >> 2]) break;
+  }
+}
+
 let opens = 0;
 /** How many files the last run of eSpeak NG on this thread opened (its data, the voice, the text, the output). */
 export function lastRunOpens(): number {
@@ -269,6 +340,48 @@ let voiceTable: Promise<string[]> | undefined;
 const voiceTableLines = () => (voiceTable ??= run(['--voices']).then((r) => r.stdout));
 let voiceList: Promise<Voice[]> | undefined;
 let voiceFiles: Promise<Map<string, string>> | undefined;
+/** Voice id -> voice file, from the voice files (see `EspeakProgram.voiceFiles`). */
+const voiceFileTable = () => {
+  voiceFiles ??= (program ??= EspeakProgram.create()).then((p) => p.voiceFiles());
+  // A failure is not kept: the next clip tries again (and reports it).
+  voiceFiles.catch(() => (voiceFiles = undefined));
+  return voiceFiles;
+};
+
+/**
+ * The voice files as found both ways, for checking that they agree: read from the voice
+ * files (what synthesis uses) and as `espeak-ng --voices` lists them.
+ */
+export async function voiceFileTables(): Promise<{ fromData: Map<string, string>; fromList: Map<string, string> }> {
+  return { fromData: await voiceFileTable(), fromList: parseVoiceFiles(await voiceTableLines()) };
+}
+
+/** Every file of eSpeak NG's data as mounted in this thread's instance (path -> size), for checking the mount. */
+export async function mountedDataFiles(): Promise<Map<string, number>> {
+  program ??= EspeakProgram.create();
+  return listFiles((await program).fs, DATA_DIR);
+}
+
+/** Every file below `dir` of an Emscripten file system (path -> size), in name order; links (`aliasVoiceFile`) left out. */
+export function listFiles(FS: EmscriptenModule['FS'], dir: string): Map<string, number> {
+  const files = new Map<string, number>();
+  const walk = (d: string) => {
+    for (const entry of FS.readdir(d).sort()) {
+      if (entry === '.' || entry === '..') continue;
+      const p = `${d}/${entry}`;
+      const { mode, size } = FS.lstat(p);
+      if (FS.isDir(mode)) walk(p);
+      else if (!FS.isLink(mode)) files.set(p, size);
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+/** The voice file of a voice id: from the voice files, else as `--voices` lists it, else the id itself. */
+async function voiceFileOf(voice: string): Promise<string> {
+  return (await voiceFileTable()).get(voice) ?? parseVoiceFiles(await voiceTableLines()).get(voice) ?? voice;
+}
 
 /** Voice id -> its voice file ("en-gb" -> "gmw/en"), from the "File" column of `--voices`. */
 export function parseVoiceFiles(lines: readonly string[]): Map<string, string> {
@@ -317,19 +430,21 @@ export function createEspeak(): TtsEngine {
     },
     identity() {
       const pkg = JSON.parse(readFileSync(require.resolve('espeak-ng/package.json'), 'utf8')) as { version: string };
-      return `espeak-ng@${pkg.version}:${statSync(require.resolve('espeak-ng').replace(/espeak-ng\.js$/, 'espeak-ng.wasm')).size}`;
+      return `espeak-ng@${pkg.version}:${statSync(wasmFile()).size}`;
     },
     wrapPhoneme: (p) => `[[${p}]]`,
+    preload() {
+      // Compiled now (about 25 ms), the module is given to each thread as it starts. A failure shows on the first clip.
+      compileSharedWasmNow(wasmFile());
+    },
     async prepare() {
-      voiceFiles ??= voiceTableLines().then(parseVoiceFiles);
-      await voiceFiles;
+      await voiceFileTable();
     },
     async synthesize(req: SynthesisRequest): Promise<Synthesis> {
       // "[[" starts phoneme input; only the lexicon may use it, as whole [[...]] groups it made.
       // Named by its file, eSpeak loads the voice directly; named by language, it reads every
       // voice file to find it, on every run (a third of its time). The sound is the same.
-      voiceFiles ??= voiceTableLines().then(parseVoiceFiles);
-      const file = (await voiceFiles).get(req.voice) ?? req.voice;
+      const file = await voiceFileOf(req.voice);
       // The voice table was read before (voiceFiles), so the link never shows in it.
       const r = await run(['-v', file, '-s', String(Math.round(req.rate)), '-f', '/in.txt', '-w', '/out.wav'], { '/in.txt': req.text }, '/out.wav', file);
       if (r.code !== 0 || !r.output) throw new LecternError(`espeak-ng failed for voice "${req.voice}": ${r.stderr.join(' ').trim() || `exit ${r.code}`}`, 'tts:failed');
@@ -338,6 +453,8 @@ export function createEspeak(): TtsEngine {
   };
   return engine;
 }
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Mono 16-bit PCM out of a RIFF/WAVE file (walks the chunks; does not assume 44 bytes). */
 export function decodeWav(wav: Uint8Array): Synthesis {
@@ -361,7 +478,9 @@ export function decodeWav(wav: Uint8Array): Synthesis {
       if (size === 0 || size === 0xffffffff || body + size > wav.byteLength) size = wav.byteLength - body;
       const frames = Math.floor(size / 2 / channels);
       const samples = new Int16Array(frames);
-      for (let i = 0; i < frames; i++) samples[i] = view.getInt16(body + i * 2 * channels, true);
+      // Mono on a little-endian machine (WAV's byte order): the bytes are the samples.
+      if (channels === 1 && LITTLE_ENDIAN) new Uint8Array(samples.buffer).set(wav.subarray(body, body + frames * 2));
+      else for (let i = 0; i < frames; i++) samples[i] = view.getInt16(body + i * 2 * channels, true);
       return { samples, sampleRate };
     }
     offset = body + size + (size % 2);
@@ -379,3 +498,4 @@ export async function espeakPhonemes(text: string, voice = 'en'): Promise<string
   if (r.code !== 0) throw new LecternError(`espeak-ng failed for voice "${voice}": ${r.stderr.join(' ').trim() || `exit ${r.code}`}`, 'tts:failed');
   return r.stdout.join('\n').trim();
 }
+

@@ -5,13 +5,18 @@
  * voice data) this measured 13 MB less peak memory for a two-thread build than each thread
  * compiling its own, for the same CPU.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
 
 /** `workerData` key marking a thread started by the pool, whose main thread answers for modules. */
 export const POOL_THREAD = 'lectern-pool-thread';
+/** `workerData` key of the modules compiled before the thread started (file -> module), given to it at once. */
+export const SHARED_MODULES = 'lectern-shared-modules';
 
 const modules = new Map<string, Promise<WebAssembly.Module>>();
+/** The modules compiled so far, to hand to threads as they start (`modulesForThreads`). */
+const ready = new Map<string, WebAssembly.Module>();
 const waiting = new Map<number, { resolve(m: WebAssembly.Module): void; reject(e: Error): void }>();
 let requests = 0;
 let compiled = 0;
@@ -21,17 +26,53 @@ export function modulesCompiledHere(): number {
   return compiled;
 }
 
+/** How many modules this thread asked the main thread for (a pool thread given its modules as it started: none). */
+export function modulesAskedFor(): number {
+  return requests;
+}
+
 /** The compiled module of a `.wasm` file, compiled once per process. */
 export function sharedWasmModule(file: string): Promise<WebAssembly.Module> {
   let module = modules.get(file);
   if (!module) {
-    const inPool = !isMainThread && parentPort && (workerData as Record<string, unknown> | null)?.[POOL_THREAD] === true;
-    module = inPool ? ask(file) : readFile(file).then((bytes) => (compiled++, WebAssembly.compile(bytes)));
+    const data = workerData as Record<string, unknown> | null;
+    const inPool = !isMainThread && parentPort && data?.[POOL_THREAD] === true;
+    const given = inPool ? (data?.[SHARED_MODULES] as Record<string, WebAssembly.Module> | undefined)?.[file] : undefined;
+    module = given
+      ? Promise.resolve(given)
+      : inPool
+        ? ask(file)
+        : readFile(file)
+            .then((bytes) => (compiled++, WebAssembly.compile(bytes)))
+            .then((m) => (ready.set(file, m), m));
     // A failure is not kept: the next caller tries again.
     module.catch(() => modules.delete(file));
     modules.set(file, module);
   }
   return module;
+}
+
+/**
+ * Compiles a module now, on this thread, unless it is compiled already: for the main thread
+ * just before it starts threads that will need it, so that each is given the module as it
+ * starts (`modulesForThreads`) instead of asking for it and waiting until the main thread is
+ * free to answer. A failure is left for `sharedWasmModule` to report.
+ */
+export function compileSharedWasmNow(file: string): void {
+  if (ready.has(file)) return;
+  try {
+    const module = new WebAssembly.Module(readFileSync(file));
+    compiled++;
+    ready.set(file, module);
+    modules.set(file, Promise.resolve(module));
+  } catch {
+    // Reported when a thread asks for it.
+  }
+}
+
+/** The modules compiled so far (file -> module), for a new thread's `workerData`. */
+export function modulesForThreads(): Record<string, WebAssembly.Module> {
+  return Object.fromEntries(ready);
 }
 
 function ask(file: string): Promise<WebAssembly.Module> {
