@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, ROOT, tmpDir } from './helpers.js';
+import { CLI, lectern, listFiles, ROOT, SAMPLE, tmpDir } from './helpers.js';
 
 const ARTICLE = (para: string) => `---
 lang: en-GB
@@ -97,6 +97,48 @@ describe('lectern watch', () => {
       child.kill('SIGINT');
     }
     expect(await exited).toBe(130);
+  }, 300_000);
+});
+
+describe('lectern watch, every output', () => {
+  it('rebuilds after one-paragraph edits to the same bytes as a cold build of the edited article, whatever happens to the cache files meanwhile', async () => {
+    const dir = tmpDir('lectern-watch-bytes-');
+    cpSync(path.dirname(SAMPLE), path.join(dir, 'src'), { recursive: true });
+    const file = path.join(dir, 'src', 'article.md');
+    const original = readFileSync(file, 'utf8');
+    const paragraph = original.split(/\n\n+/).find((p) => p.length > 200 && !/^[#>!*-]/.test(p))!;
+    const out = path.join(dir, 'out');
+    const cache = path.join(dir, 'cache');
+    const { child, until, exited } = startWatch([file, '-o', out, '--cache-dir', cache, '-q']);
+    const sameAsCold = (label: string) => {
+      const cold = path.join(dir, `cold-${label}`);
+      const r = lectern(['build', file, '-o', cold, '--cache-dir', path.join(dir, `cache-${label}`), '-q', '--no-config'], { env: { SOURCE_DATE_EPOCH: '1700000000' } });
+      expect(r.status, r.stderr).toBe(0);
+      const files = listFiles(cold);
+      // The book, the MP3 (tagged), the transcript and the web edition with its own MP3.
+      expect(files).toEqual(expect.arrayContaining(['article.epub', 'article.mp3', 'article.vtt', 'article.web/index.html', 'article.web/narration.mp3']));
+      expect(listFiles(out)).toEqual(files);
+      for (const f of files) expect(readFileSync(path.join(out, f)).equals(readFileSync(path.join(cold, f))), `${label}: ${f}`).toBe(true);
+    };
+    try {
+      await until(/^built in/m);
+      for (const [i, sentence] of ['A first sentence was added.', 'A second, longer sentence took its place, and then some more words.'].entries()) {
+        const rebuilt = until(/^rebuilt in/m);
+        writeFileSync(file, original.replace(paragraph, `${paragraph} ${sentence}`));
+        await rebuilt;
+        sameAsCold(`edit-${i + 1}`);
+        // The segment files damaged behind the watch's back: what it holds was checked when
+        // read or made, so the next rebuild is still right (and a new process repairs them).
+        if (i === 0) for (const seg of readdirSync(path.join(cache, 'mp3'))) writeFileSync(path.join(cache, 'mp3', seg), 'damaged');
+      }
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(130);
+    const again = lectern(['build', file, '-o', out, '--cache-dir', cache, '--no-config'], { env: { SOURCE_DATE_EPOCH: '1700000000' } });
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/cached MP3 segment\(s\) were damaged; encoded them again/);
+    sameAsCold('edit-2');
   }, 300_000);
 });
 

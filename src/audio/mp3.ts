@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createEncoder, createMp3Encoder, jsLibraryVersion } from 'wasm-media-encoders';
 import type { ClipCache } from '../tts/cache.js';
-import { claimPrestarted, WorkerPool, type TaskKind } from '../workers/pool.js';
+import { claimPrestarted, poolsKeptWarm, WorkerPool, type TaskKind } from '../workers/pool.js';
 import { DEFAULT_MP3_QUALITY } from './quality.js';
 import { timelineSamples } from './pcm.js';
 import type { Chapter, Timeline, TimelineItem } from './timeline.js';
@@ -260,6 +260,9 @@ export class SegmentCache {
   /** `corrupt`: the file is there but its checksum does not match (a damaged cache). */
   async check(key: string): Promise<'hit' | 'miss' | 'corrupt'> {
     const file = this.file(key);
+    // Held in memory (a long-running build): these bytes were checked or encoded here, and
+    // they, not the file, make the output.
+    if (heldSegment(key)) return 'hit';
     // Checked by this process and unchanged since (same size and time): a long-running build need not read it again.
     const known = checkedSegments.get(file);
     if (known) {
@@ -270,7 +273,10 @@ export class SegmentCache {
     const buf = await readFile(file).catch(() => undefined);
     if (!buf) return 'miss';
     const ok = buf.length >= 32 && createHash('sha256').update(buf.subarray(32)).digest().equals(buf.subarray(0, 32));
-    if (ok) await this.remember(file);
+    if (ok) {
+      hold(key, buf.subarray(SEGMENT_HEADER));
+      await this.remember(file);
+    }
     return ok ? 'hit' : 'corrupt';
   }
   private async remember(file: string): Promise<void> {
@@ -288,6 +294,7 @@ export class SegmentCache {
       await rm(tmp, { force: true });
       throw e;
     }
+    hold(key, data);
     await this.remember(this.file(key));
   }
 }
@@ -297,6 +304,48 @@ const checkedSegments = new Map<string, { size: number; mtimeMs: number }>();
 
 /** Offset of the MP3 data inside a segment file (after its checksum). */
 const SEGMENT_HEADER = 32;
+
+/**
+ * A long-running build (`lectern watch`) keeps the segments it checked or encoded in
+ * memory, by key (a key names the segment's exact content), so a rebuild writes the MP3,
+ * the book and the web edition without reading the segment files again, nor even looking
+ * at them. Most recently used last; at most this many bytes (about three hours of audio).
+ */
+const HELD_MAX_BYTES = 96 * 1024 * 1024;
+const held = new Map<string, Uint8Array>();
+let heldBytes = 0;
+
+function hold(key: string, data: Uint8Array): void {
+  if (!poolsKeptWarm()) return;
+  const before = held.get(key);
+  if (before) heldBytes -= before.length;
+  held.delete(key);
+  held.set(key, data);
+  heldBytes += data.length;
+  for (const [k, v] of held) {
+    if (heldBytes <= HELD_MAX_BYTES) break;
+    held.delete(k);
+    heldBytes -= v.length;
+  }
+}
+
+/** The segment's MP3 bytes when held, marked as just used. */
+function heldSegment(key: string): Uint8Array | undefined {
+  if (!poolsKeptWarm()) {
+    // No longer a long-running build: let the memory go.
+    if (held.size) {
+      held.clear();
+      heldBytes = 0;
+    }
+    return undefined;
+  }
+  const data = held.get(key);
+  if (data) {
+    held.delete(key);
+    held.set(key, data);
+  }
+  return data;
+}
 
 /** Where the encoded segments of a narration whose clips are in `cache` are kept. */
 export function segmentCache(cache: ClipCache): SegmentCache {
@@ -328,6 +377,8 @@ export interface EncodeStats {
 export interface Mp3Segments {
   files: string[];
   bytes: number;
+  /** The segments' bytes where held in memory (`lectern watch`), by the index of their file. */
+  held?: (Uint8Array | undefined)[];
 }
 
 /**
@@ -378,13 +429,18 @@ export async function encodeMp3Segments(
   }
   if (signal?.aborted) throw signal.reason ?? new Error('aborted');
   const files = segments.map((s) => store.file(s.key));
-  const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size - SEGMENT_HEADER));
-  return { files, bytes: sizes.reduce((a, b) => a + b, 0) };
+  const inMemory = segments.map((s) => heldSegment(s.key));
+  const sizes = await Promise.all(files.map(async (f, i) => inMemory[i]?.length ?? (await stat(f)).size - SEGMENT_HEADER));
+  return { files, bytes: sizes.reduce((a, b) => a + b, 0), ...(inMemory.some(Boolean) ? { held: inMemory } : {}) };
 }
 
-/** The MP3's bytes in order, one segment at a time. */
+/** The MP3's bytes in order, one segment at a time (those held in memory as they are). */
 export async function* mp3Chunks(segments: Mp3Segments): AsyncGenerator<Uint8Array> {
-  for (const file of segments.files) yield* createReadStream(file, { start: SEGMENT_HEADER }) as AsyncIterable<Buffer>;
+  for (const [i, file] of segments.files.entries()) {
+    const data = segments.held?.[i];
+    if (data) yield data;
+    else yield* createReadStream(file, { start: SEGMENT_HEADER }) as AsyncIterable<Buffer>;
+  }
 }
 
 /** The whole narration as one MP3 in memory (for short narrations and tests). */

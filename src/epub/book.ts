@@ -17,7 +17,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { projectFile } from '../util/paths.js';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
+import { zipChunks, zipSupports, type ZipEntry } from '../util/zip.js';
 import type { EPub as EPubBase } from 'epub-gen-memory';
 
 const here = (p: string) => projectFile(p);
@@ -78,10 +79,14 @@ async function lecternEPub(): Promise<LecternEPubClass> {
     async pack(files: BookFile[], epoch: number): Promise<NodeJS.ReadableStream> {
       await this.render();
       this.zip.remove('OEBPS/toc.ncx');
-      // Audio and images are compressed already: storing them saves time and loses nothing.
-      for (const f of files) this.zip.file(`OEBPS/${f.path}`, f.data, /\.(mp3|m4a|jpe?g|png)$/i.test(f.path) ? { compression: 'STORE' } : {});
       // jszip writes DOS dates in UTC; all entries share one date (SOURCE_DATE_EPOCH).
       const date = new Date(Math.max(epoch, 315532800) * 1000);
+      // lectern's own writer, when it gives jszip's bytes (ASCII names, text the templates
+      // made): jszip's order of entries and folders, lectern's files' data as given.
+      const fast = await fastEntries(this.zip, files);
+      if (fast) return Readable.from(zipChunks(fast, date));
+      // Audio and images are compressed already: storing them saves time and loses nothing.
+      for (const f of files) this.zip.file(`OEBPS/${f.path}`, f.data, stored(f.path) ? { compression: 'STORE' } : {});
       for (const entry of Object.values(this.zip.files)) entry.date = date;
       // A stream out: with the narration inside, a book can be hundreds of MB.
       const zipped = this.zip.generateNodeStream({ type: 'nodebuffer', streamFiles: false, compression: 'DEFLATE', compressionOptions: { level: 9 } });
@@ -93,6 +98,54 @@ async function lecternEPub(): Promise<LecternEPubClass> {
   };
 
   return LecternEPub;
+}
+
+/** Audio and images are compressed already: storing them saves time and loses nothing. */
+function stored(file: string): boolean {
+  return /\.(mp3|m4a|jpe?g|png)$/i.test(file);
+}
+
+/** What jszip holds for an entry (its own fields, read as its generator reads them). */
+interface JsZipEntry {
+  dir: boolean;
+  comment?: string | null;
+  unixPermissions?: number | null;
+  dosPermissions?: number | null;
+  _data: unknown;
+  _dataBinary: boolean;
+  options: { compression?: string | null };
+}
+
+/**
+ * The book's entries for \`zipChunks\`, in the order jszip would write them (the templates'
+ * files, then lectern's with the folders jszip makes for them); undefined when anything is
+ * not as this writer expects (a name not ASCII, content not text), so jszip writes it.
+ */
+async function fastEntries(zip: { files: Record<string, unknown>; file(name: string, data: string, o?: object): unknown }, files: readonly BookFile[]): Promise<ZipEntry[] | undefined> {
+  const names = files.map((f) => `OEBPS/${f.path}`);
+  if (!zipSupports([...Object.keys(zip.files), ...names]) || new Set(names).size !== names.length) return undefined;
+  const ours = new Map(files.map((f, i) => [names[i]!, f]));
+  // Placeholders, so that jszip itself places each file and makes its folders.
+  for (const name of names) if (!(name in zip.files)) zip.file(name, '');
+  const entries: ZipEntry[] = [];
+  for (const [name, raw] of Object.entries(zip.files)) {
+    const e = raw as JsZipEntry;
+    if (e.comment || e.unixPermissions || e.dosPermissions) return undefined;
+    const mine = ours.get(name);
+    if (mine) {
+      const data = mine.data;
+      entries.push({ name, method: stored(mine.path) ? 'store' : 'deflate', data: typeof data === 'string' || data instanceof Uint8Array ? data : (data as AsyncIterable<Uint8Array>) });
+      continue;
+    }
+    if (e.dir) {
+      entries.push({ name, dir: true, method: 'store', data: '' });
+      continue;
+    }
+    const content = await e._data;
+    if (typeof content !== 'string' || e._dataBinary) return undefined;
+    entries.push({ name, method: e.options.compression === 'STORE' ? 'store' : 'deflate', data: content });
+  }
+  return entries;
 }
 
 let cache: { opf: string; nav: string; content: string; css: string; blocksCss: string } | undefined;

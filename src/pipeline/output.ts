@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { LecternError } from '../article/diagnostics.js';
 
 const TMP_MARK = '.lectern-tmp-';
+/** Bytes gathered before one write. */
+const WRITE_BATCH = 1 << 20;
 /**
  * A build's temporary folder has its time stamp renewed this often while the build runs...
  */
@@ -65,7 +67,21 @@ export class OutputWriter {
     this.pending.set(final, tmp);
     if (previous) await rm(previous, { force: true });
     try {
-      for await (const chunk of chunks) await fh.write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+      // Small chunks (a zip's headers, MP3 segments) go out together: one system call, one
+      // trip through libuv's threads, for up to WRITE_BATCH bytes.
+      let batch: Uint8Array[] = [];
+      let size = 0;
+      for await (const chunk of chunks) {
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        batch.push(bytes);
+        size += bytes.length;
+        if (size >= WRITE_BATCH || batch.length >= 512) {
+          await fh.writev(batch);
+          batch = [];
+          size = 0;
+        }
+      }
+      if (batch.length) await fh.writev(batch);
       await fh.sync();
     } finally {
       await fh.close();
