@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { buildArticle } from '../src/build.js';
 import { encodeMp3, MP3_DELAY_SAMPLES, mp3Frames, planSegments } from '../src/audio/mp3.js';
 import { timelineSamples } from '../src/audio/pcm.js';
+import { buildTimeline } from '../src/audio/timeline.js';
 import { SAMPLE, tmpDir } from './helpers.js';
 import { decodeSamples, hasFfmpeg } from './audio-tools.js';
 
@@ -64,4 +65,42 @@ describe.skipIf(!hasFfmpeg)('MP3 encoded in parallel segments', () => {
       expect(Math.abs(lag - MP3_DELAY_SAMPLES), t.utterance.id).toBeLessThanOrEqual(2);
     }
   }, 300_000);
+});
+
+describe('MP3 segment cuts', () => {
+  const RATE = 22050;
+  const timelineOf = (sentences: { id: string; speech: string; seconds: number }[]) =>
+    buildTimeline(
+      sentences.map((s) => ({ id: s.id, kind: 'paragraph' as const, text: s.speech, speech: s.speech, pauseAfterMs: 250, target: { blockId: s.id, field: 'text' } })),
+      sentences.map((s) => [{ key: `clip:${s.speech}`, samples: Math.round(s.seconds * RATE) }]),
+      RATE,
+    );
+  const words = (i: number) => `Sentence number ${i} says something short.`;
+  const plan = (t: ReturnType<typeof timelineOf>) => planSegments(t).map((s) => s.key);
+
+  it('do not move when only the ids change (an edit elsewhere in the paragraph renames every sentence)', () => {
+    const a = timelineOf(Array.from({ length: 30 }, (_, i) => ({ id: `p-aaaa-s${i + 1}`, speech: words(i), seconds: 1.5 + (i % 4) })));
+    const b = timelineOf(Array.from({ length: 30 }, (_, i) => ({ id: `p-bbbb-s${i + 1}`, speech: words(i), seconds: 1.5 + (i % 4) })));
+    expect(planSegments(a).length).toBeGreaterThan(4);
+    expect(plan(b)).toEqual(plan(a));
+  });
+
+  it('give a long sentence a segment of its own, so a sentence added before it re-encodes only its own segment', () => {
+    const before = Array.from({ length: 6 }, (_, i) => ({ id: `s${i}`, speech: words(i), seconds: 2.2 }));
+    const long = { id: 'long', speech: 'A very long sentence that goes on for fifteen seconds.', seconds: 15 };
+    const after = Array.from({ length: 6 }, (_, i) => ({ id: `t${i}`, speech: words(i + 10), seconds: 2.2 }));
+    const original = timelineOf([...before, long, ...after]);
+    const segments = planSegments(original);
+    const own = segments.find((s) => s.items[0] <= 12 && original.items[s.items[0]]!.kind === 'clip' && (original.items[s.items[0]] as { key: string }).key === `clip:${long.speech}`)!;
+    expect(own).toBeDefined();
+    expect(own.items[1] - own.items[0]).toBe(2); // the clip and its pause, nothing else
+    // Whatever the new sentence's words, the long sentence's segment is kept.
+    for (const added of ['Added.', 'Another added sentence.', 'A third one, added here.', 'And a fourth.']) {
+      const edited = timelineOf([...before, { id: 'new', speech: added, seconds: 2.5 }, long, ...after]);
+      const reused = new Set(plan(original));
+      const fresh = planSegments(edited).filter((s) => !reused.has(s.key));
+      expect(fresh.length, added).toBeLessThanOrEqual(2);
+      expect(fresh.reduce((n, s) => n + (s.to - s.from), 0) / RATE, added).toBeLessThan(12);
+    }
+  });
 });

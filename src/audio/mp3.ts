@@ -70,10 +70,10 @@ const MIN_CUT_PAUSE = 2 * FRAME + 1500;
  * padding take the place of the last 1152 samples of the pause, which are silence. Sample
  * i of the timeline therefore decodes at i + MP3_DELAY_SAMPLES, whatever the segments.
  *
- * Cuts are chosen mostly from the content, not from positions: after a sentence whose id
- * hashes to an even number (or any sentence once a segment is 6 s long), and before a
- * chapter. An edit then changes the segment it falls in, and at most the next one, and a
- * rebuild re-encodes only those: a few seconds of audio.
+ * Cuts are chosen mostly from the content, not from positions: after a sentence whose
+ * words hash to an even number (or any sentence once a segment is 6 s long), and before a
+ * chapter or a sentence 6 s long or more. An edit then changes the segment it falls in,
+ * and at most the next one, and a rebuild re-encodes only those: a few seconds of audio.
  */
 export function planSegments(timeline: Timeline, quality: number = DEFAULT_MP3_QUALITY): Segment[] {
   const encoder = encoderId(quality);
@@ -86,9 +86,14 @@ export function planSegments(timeline: Timeline, quality: number = DEFAULT_MP3_Q
       const u = utterances[i]!;
       since += u.end - u.start;
       const pause = u.items[1] > u.items[0] && items[u.items[1] - 1]!.kind === 'silence' ? items[u.items[1] - 1]!.samples : 0;
-      const next = utterances[i + 1]!.utterance;
-      const chosen = createHash('sha256').update(u.utterance.id).digest()[0]! % 2 === 0 || since >= MAX_SEGMENT_SECONDS * sampleRate;
-      const boundary = next.chapter !== undefined || chosen;
+      const next = utterances[i + 1]!;
+      // Chosen by what the sentence says, not by its id: an id changes with every edit to
+      // its paragraph, which would move every cut in the paragraph (and re-encode it all).
+      const chosen = createHash('sha256').update(u.utterance.speech).digest()[0]! % 2 === 0 || since >= MAX_SEGMENT_SECONDS * sampleRate;
+      // A long sentence starts a segment of its own (and ends it, being past 6 s): an edit
+      // next to it never re-encodes it.
+      const long = next.end - next.start >= MAX_SEGMENT_SECONDS * sampleRate;
+      const boundary = next.utterance.chapter !== undefined || chosen || long;
       if (boundary && pause >= MIN_CUT_PAUSE && since >= MIN_SEGMENT_SECONDS * sampleRate && u.end % FRAME === 0) {
         starts.push(i + 1);
         since = 0;

@@ -82,7 +82,7 @@ function buildOptions(command: Command): Command {
     .addOption(new Option('--audio <format>', 'audio format').choices(['mp3', 'wav', 'm4b']).default('mp3'))
     .option('--mp3-quality <0-9>', "LAME's quality for the MP3: 0 best and slowest, 9 fastest (default: 5; LAME's own is 3)", parseMp3Quality)
     .option('--srt', 'also write the transcript as SubRip (.srt)', false)
-    .option('--cache-dir <dir>', 'cache folder for clips, MP3 segments and covers (default: $XDG_CACHE_HOME/lectern)', nonEmpty('a path'))
+    .option('--cache-dir <dir>', 'cache folder for clips, MP3 segments, covers and images (default: $XDG_CACHE_HOME/lectern)', nonEmpty('a path'))
     .option('--no-cache', 'synthesise everything afresh and keep no clips')
     .option('--workers <n>', 'synthesis threads (default: one per core)', parseNumber)
     .option('--plugin <module>', 'load a plugin: readers, engines, normalisers or stages (see README, "Writing a plugin"); repeatable', collect, [])
@@ -150,7 +150,7 @@ function program(): Command {
     .option('-o, --out <dir>', 'output folder', 'dist')
     .option('-p, --port <n>', 'port (default: a free one)', parsePort)
     .option('--rebuild', 'build the web edition even when it is up to date', false)
-    .option('--cache-dir <dir>', 'cache folder for clips, MP3 segments and covers (default: $XDG_CACHE_HOME/lectern)')
+    .option('--cache-dir <dir>', 'cache folder for clips, MP3 segments, covers and images (default: $XDG_CACHE_HOME/lectern)')
     .option('--no-cache', 'synthesise everything afresh and keep no clips')
     .option('-q, --quiet', 'print only the URL and errors', false)
     .action(async (file: string, opts) => {

@@ -1,0 +1,70 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import JSZip from 'jszip';
+import { describe, expect, it } from 'vitest';
+import { hasSeed, lectern, ROOT, SAMPLE, SEED, tmpDir } from './helpers.js';
+
+/**
+ * The bundled command (dist/bin/lectern.cjs, scripts/bundle.mjs) differs from the library
+ * in how it runs, never in what it makes: its own CRC-32 for the zip (node:zlib's), lighter
+ * modules of epub-gen-memory, a V8 code cache and a V8 flag. Its EPUB must be the library's,
+ * byte for byte, and every entry's CRC must check.
+ */
+const LIBRARY = path.join(ROOT, 'dist/lib/index.js');
+const ENV = { SOURCE_DATE_EPOCH: '1700000000' };
+
+/** The EPUB `build()` of the library makes (jszip's own CRC, the packages as published), in a new process. */
+function libraryEpub(input: string): Buffer {
+  const out = tmpDir();
+  const script = `
+    const { build } = await import(${JSON.stringify(LIBRARY)});
+    const [r] = await build([process.argv[1]], { outDir: process.argv[2], stages: ['epub'], cacheDir: false });
+    if (!r.ok) throw r.error;`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, input, out], { encoding: 'utf8', env: { ...process.env, ...ENV }, timeout: 120_000 });
+  expect(r.status, r.stderr).toBe(0);
+  return readFileSync(path.join(out, `${path.basename(input, '.md')}.epub`));
+}
+
+function commandEpub(input: string): Buffer {
+  const out = tmpDir();
+  const r = lectern(['build', input, '-o', out, '-s', 'epub', '--no-cache', '-q'], { env: ENV });
+  expect(r.status, r.stderr).toBe(0);
+  return readFileSync(path.join(out, `${path.basename(input, '.md')}.epub`));
+}
+
+describe('the bundled command', () => {
+  it.each([['the sample', SAMPLE], ...(hasSeed ? [['the news export', SEED]] : [])])('makes the EPUB of %s byte for byte as the library does, every CRC checking', async (_, input) => {
+    const book = commandEpub(input);
+    expect(book.equals(libraryEpub(input))).toBe(true);
+    // jszip checks each entry's CRC-32 against its data as it reads it.
+    const zip = await JSZip.loadAsync(book, { checkCRC32: true });
+    const entries = Object.values(zip.files).filter((f) => !f.dir);
+    expect(entries.length).toBeGreaterThanOrEqual(7);
+    for (const f of entries) await expect(f.async('nodebuffer'), f.name).resolves.toBeInstanceOf(Buffer);
+    // A damaged entry is found by the same check (the test can fail).
+    const cover = book.indexOf(Buffer.from('OEBPS/cover.jpg')) + 'OEBPS/cover.jpg'.length + 500;
+    const damaged = Buffer.from(book);
+    damaged[cover] ^= 0xff;
+    const bad = await JSZip.loadAsync(damaged, { checkCRC32: true }).then(
+      () => 'read',
+      (e: Error) => e.message,
+    );
+    expect(bad).toMatch(/Corrupted zip : CRC32 mismatch/);
+  }, 60_000);
+
+  it('runs from its V8 code cache (a cache V8 refuses costs the whole command compiled again)', () => {
+    const out = tmpDir();
+    const r = lectern(['build', SAMPLE, '-o', out, '-s', 'epub', '--no-cache', '-q'], { env: { LECTERN_CODE_CACHE_CHECK: '1' } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr.trim()).toBe('lectern: code cache used');
+    // V8's flags are part of the cache's check: one given before the script is compiled
+    // makes V8 refuse it (which is why the command sets its own flag afterwards).
+    const flagged = spawnSync(process.execPath, ['--interrupt-budget=1000', path.join(ROOT, 'dist/bin/lectern.cjs'), 'build', SAMPLE, '-o', out, '-s', 'epub', '--no-cache', '-q'], {
+      encoding: 'utf8',
+      env: { ...process.env, LECTERN_CODE_CACHE_CHECK: '1' },
+    });
+    expect(flagged.status, flagged.stderr).toBe(0);
+    expect(flagged.stderr.trim()).toBe('lectern: code cache refused');
+  }, 60_000);
+});
