@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import JSZip from 'jszip';
 import { describe, expect, it } from 'vitest';
@@ -51,6 +51,22 @@ describe('the bundled command', () => {
       (e: Error) => e.message,
     );
     expect(bad).toMatch(/Corrupted zip : CRC32 mismatch/);
+  }, 60_000);
+
+  it('loads only what an EPUB needs of Node: no child_process, perf_hooks or ES module resolver', () => {
+    const out = tmpDir();
+    const record = path.join(out, 'modules.txt');
+    const preload = path.join(out, 'record.cjs');
+    writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(record)}, process.moduleLoadList.join('\\n')));`);
+    // The second build: its cover comes from the cache (drawing one loads sharp, which uses
+    // child_process and the resolver itself).
+    const args = [path.join(ROOT, 'dist/bin/lectern.cjs'), 'build', SAMPLE, '-o', out, '-s', 'epub', '--cache-dir', path.join(out, 'cache'), '-q'];
+    expect(spawnSync(process.execPath, args).status).toBe(0);
+    const r = spawnSync(process.execPath, ['-r', preload, ...args], { encoding: 'utf8', env: { ...process.env, ...ENV } });
+    expect(r.status, r.stderr).toBe(0);
+    const loaded = readFileSync(record, 'utf8').split('\n');
+    expect(loaded).toContain('NativeModule fs/promises');
+    expect(loaded.filter((m) => /^NativeModule (child_process|perf_hooks|internal\/modules\/esm\/resolve)$/.test(m))).toEqual([]);
   }, 60_000);
 
   it('runs from its V8 code cache (a cache V8 refuses costs the whole command compiled again)', () => {
