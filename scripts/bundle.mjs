@@ -109,6 +109,35 @@ module.exports = function crc32wrapper(input, crc) {
   },
 };
 
+/**
+ * Node's child_process (with net, dgram and the socket machinery behind it, about 4 ms to
+ * load) is imported at the top of commander and of the audio stage, and used only to run a
+ * program (a subcommand, ffmpeg, `say`): the command's copy loads it on first use. Its
+ * exports are getters, so `const { spawn } = ...` at run time sees the real function.
+ */
+const LAZY_BUILTINS = ['child_process'];
+const lazyBuiltins = {
+  name: 'lectern-lazy-builtins',
+  setup(b) {
+    const names = new RegExp(`^(?:node:)?(?:${LAZY_BUILTINS.join('|')})$`);
+    b.onResolve({ filter: names }, (args) => {
+      const name = args.path.replace(/^node:/, '');
+      // The lazy module's own require is the real one.
+      if (args.namespace === 'lectern-lazy-builtin') return { path: `node:${name}`, external: true };
+      return { path: name, namespace: 'lectern-lazy-builtin' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lectern-lazy-builtin' }, async (args) => {
+      const keys = Object.keys(await import(`node:${args.path}`)).filter((k) => k !== 'default');
+      return {
+        loader: 'js',
+        contents: `let real;
+const load = () => (real ??= require(${JSON.stringify(`node:${args.path}`)}));
+for (const key of ${JSON.stringify(keys)}) Object.defineProperty(exports, key, { enumerable: true, get: () => load()[key] });`,
+      };
+    });
+  },
+};
+
 // Native or data-carrying packages load from node_modules as they are.
 const external = ['sharp', 'sherpa-onnx-node', 'speech-rule-engine', 'espeak-ng'];
 const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', external, logLevel: 'warning' };
@@ -143,7 +172,7 @@ const cli = await build({
   external: [...external, 'node-id3', 'wasm-media-encoders', '@mozilla/readability', 'htmlparser2', 'linkedom', 'yauzl', 'tar-stream'],
   define: { 'import.meta.url': '__lecternUrl' },
   banner: { js: "const __lecternUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [signalsOnce, lighter, nativeCrc32],
+  plugins: [signalsOnce, lighter, nativeCrc32, lazyBuiltins],
 });
 mkdirSync(path.join(out, 'cli'), { recursive: true });
 // A script compiled from V8's code cache made by another process has no `import()` of its

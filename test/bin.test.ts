@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import JSZip from 'jszip';
 import { describe, expect, it } from 'vitest';
-import { hasSeed, lectern, ROOT, SAMPLE, SEED, tmpDir } from './helpers.js';
+import { CLI, hasSeed, lectern, ROOT, SAMPLE, SEED, tmpDir } from './helpers.js';
 
 /**
  * The bundled command (dist/bin/lectern.cjs, scripts/bundle.mjs) differs from the library
@@ -51,6 +51,35 @@ describe('the bundled command', () => {
       (e: Error) => e.message,
     );
     expect(bad).toMatch(/Corrupted zip : CRC32 mismatch/);
+  }, 60_000);
+
+  it('loads only what an EPUB needs of Node: no child_process, no net for its piped stdout and stderr (it prints nothing), no perf_hooks or ES module resolver', () => {
+    const out = tmpDir();
+    const record = path.join(out, 'modules.txt');
+    const preload = path.join(out, 'record.cjs');
+    writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(record)}, process.moduleLoadList.join('\\n')));`);
+    // The second build: its cover comes from the cache (drawing one loads sharp, which uses
+    // child_process and the resolver itself).
+    const args = [path.join(ROOT, 'dist/bin/lectern.cjs'), 'build', SAMPLE, '-o', out, '-s', 'epub', '--cache-dir', path.join(out, 'cache'), '-q'];
+    expect(spawnSync(process.execPath, args).status).toBe(0);
+    const r = spawnSync(process.execPath, ['-r', preload, ...args], { encoding: 'utf8', env: { ...process.env, ...ENV } });
+    expect(r.status, r.stderr).toBe(0);
+    const loaded = readFileSync(record, 'utf8').split('\n');
+    expect(loaded).toContain('NativeModule fs/promises');
+    expect(loaded.filter((m) => /^NativeModule (child_process|net|perf_hooks|internal\/modules\/esm\/resolve)$/.test(m))).toEqual([]);
+  }, 60_000);
+
+  it('stops quietly when the reader of its output goes away (`| head`), though stdout is set up only when used', () => {
+    // A long article: its JSON (about 500 KB) is more than a pipe holds.
+    const dir = tmpDir();
+    const sample = readFileSync(SAMPLE, 'utf8');
+    const body = sample.slice(sample.indexOf('\n---', 4) + 4);
+    const file = path.join(dir, 'long.md');
+    writeFileSync(file, `---\nheadline: A long one\n---\n\n${Array.from({ length: 60 }, (_, i) => body.replace(/!\[[^\]]*\]\([^)]*\)/g, '').replace(/\n#+ /g, `\n## Part ${i + 1}: `)).join('\n\n')}`);
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" inspect --json "${file}" 2>"${dir}/err" | head -c 10 >/dev/null; echo \${PIPESTATUS[0]}`], { encoding: 'utf8' });
+    expect(readFileSync(path.join(dir, 'err'), 'utf8')).not.toMatch(/EPIPE|Error/);
+    expect(r.stdout.trim()).toBe('0');
+    expect(spawnSync(process.execPath, [CLI, 'inspect', '--json', file], { maxBuffer: 64 << 20 }).stdout.length).toBeGreaterThan(200_000);
   }, 60_000);
 
   it('runs from its V8 code cache (a cache V8 refuses costs the whole command compiled again)', () => {

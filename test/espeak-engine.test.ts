@@ -60,7 +60,7 @@ describe('the embedded eSpeak NG engine', () => {
     }
   }, 60_000);
 
-  it("mounts its voice data as Emscripten's own loader does: the same files, the same sizes", async () => {
+  it("mounts its voice data as Emscripten's own loader does: the same folders and files, modes and bytes", async () => {
     const require = createRequire(import.meta.url);
     const factory = ((await import(require.resolve('espeak-ng'))) as { default: (o: Record<string, unknown>) => Promise<EmscriptenModule> }).default;
     const fresh = await factory({ noInitialRun: true, print: () => {}, printErr: () => {} });

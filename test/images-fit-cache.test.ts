@@ -173,3 +173,13 @@ describe('the check’s version', () => {
     expect({ version: FIT_CHECK_VERSION, source: sha256(source) }).toEqual({ version: 1, source: '0c96fd61b0f67c2bfbbb9d5fe40392b50b07894f8f4f53b3b15b9c9707f4ac2d' });
   });
 });
+
+describe('sharp’s version in the cache keys', () => {
+  it('is the installed sharp’s, read without loading it', async () => {
+    const { sharpVersion, sharpLoaded } = await import('../dist/lib/images/normalise.js');
+    const installed = (JSON.parse(readFileSync(path.join(ROOT, 'node_modules/sharp/package.json'), 'utf8')) as { version: string }).version;
+    expect(sharpVersion()).toBe(installed);
+    expect(sharpVersion()).toMatch(/^\d+\.\d+\.\d+/);
+    expect(sharpLoaded()).toBe(false);
+  });
+});

@@ -40,7 +40,9 @@ export interface BuildFlags extends ConfigurableFlags {
 }
 
 function terminalLogger(quiet: boolean): Logger {
-  const tty = process.stderr.isTTY && !quiet;
+  // Quiet first: asking a pipe or a terminal whether it is a TTY creates the stream, which
+  // loads Node's net module (about 3 ms) for a build that prints nothing.
+  const tty = !quiet && process.stderr.isTTY;
   return {
     info: (m) => {
       if (!quiet) process.stderr.write(`${escapeLine(m)}\n`);

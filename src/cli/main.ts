@@ -232,10 +232,36 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 // Output piped into `head` and the like: stop quietly when the reader goes away.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw e;
-});
+whenStdoutUsed((stdout) =>
+  stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  }),
+);
+
+/**
+ * Runs `attach` on process.stdout when the command first uses it. Node creates the stream
+ * on first use, and for a pipe or a terminal that loads its net module (about 3 ms): a
+ * build that prints nothing never needs it, and a stream nobody writes to raises no error.
+ */
+function whenStdoutUsed(attach: (stdout: NodeJS.WriteStream) => void): void {
+  const own = Object.getOwnPropertyDescriptor(process, 'stdout');
+  if (!own?.get || !own.configurable) {
+    attach(process.stdout);
+    return;
+  }
+  Object.defineProperty(process, 'stdout', {
+    configurable: true,
+    enumerable: own.enumerable,
+    get() {
+      // Node's own getter again (it keeps the stream it made), then the handler, once.
+      Object.defineProperty(process, 'stdout', own);
+      const stdout = process.stdout;
+      attach(stdout);
+      return stdout;
+    },
+  });
+}
 
 // No top-level await: the bundled command (scripts/bundle.mjs) is a CommonJS script.
 void main(process.argv).then((code) => {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { digest } from '../util/hash.js';
 import { FIT_CHECK_VERSION, fitAsIs, type FitImage } from './fit.js';
 import { readCacheFile, writeCacheFile } from '../util/cache-file.js';
@@ -35,19 +36,42 @@ export function sharpLoaded(): boolean {
 
 /** The installed sharp's version, which pins its libvips, read without loading it (for cache keys). */
 export function sharpVersion(): string {
-  // Its package.json is not exported: found from the entry point, up.
+  version ??= findSharpVersion();
+  return version;
+}
+let version: string | undefined;
+
+function findSharpVersion(): string {
+  // As Node finds the package: the nearest node_modules/sharp up from here. Read directly,
+  // this costs a few file reads; \`require.resolve\` also loads Node's ES module resolver
+  // (about 3 ms) to read sharp's "exports".
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; ) {
+    const found = sharpPackage(path.join(dir, 'node_modules', 'sharp'));
+    if (found) return found;
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  // Elsewhere (NODE_PATH, a global folder): where Node resolves it, then up to its package.json.
   let dir = path.dirname(createRequire(import.meta.url).resolve('sharp'));
   for (;;) {
-    try {
-      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'sharp' && pkg.version) return pkg.version;
-    } catch {
-      /* not here */
-    }
+    const found = sharpPackage(dir);
+    if (found) return found;
     const up = path.dirname(dir);
     if (up === dir) return 'unknown';
     dir = up;
   }
+}
+
+/** The version in \`dir\`/package.json when that is sharp's. */
+function sharpPackage(dir: string): string | undefined {
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'sharp' && pkg.version) return pkg.version;
+  } catch {
+    /* not here */
+  }
+  return undefined;
 }
 
 /** Longest edge of an image in the book, in pixels: sharp on any e-reader, small on disk. */

@@ -5,6 +5,7 @@
  * compiled once per thread), with the text in a file of its virtual file system, never as
  * an argument.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { LecternError } from '../article/diagnostics.js';
@@ -19,8 +20,8 @@ export interface EmscriptenModule {
     writeFile(path: string, data: string | Uint8Array): void;
     unlink(path: string): void;
     symlink(target: string, path: string): void;
-    mkdir(path: string): void;
-    createDataFile(parent: string, name: string, data: Int8Array, canRead: boolean, canWrite: boolean, canOwn: boolean): void;
+    mkdir(path: string): unknown;
+    lookupPath(path: string): { node: unknown };
     readdir(path: string): string[];
     isDir(mode: number): boolean;
     lstat(path: string): { mode: number; size: number };
@@ -80,6 +81,8 @@ class EspeakProgram {
     private readonly heapTop: number | undefined,
     private readonly stack: number,
     private readonly output: { stdout: string[]; stderr: string[] },
+    /** Voice id -> voice file, found while mounting the data (see `voiceFiles`). */
+    private readonly voiceTable: Map<string, string>,
   ) {}
 
   static async create(): Promise<EspeakProgram> {
@@ -87,6 +90,7 @@ class EspeakProgram {
     const output = { stdout: [] as string[], stderr: [] as string[] };
     let instance: WebAssembly.Instance | undefined;
     let fs: EmscriptenModule['FS'] | undefined;
+    let voiceFiles = new Map<string, string>();
     const mod = await factory({
       noInitialRun: true,
       // The file system, for mounting the voice data (runs before the data is mounted).
@@ -100,7 +104,7 @@ class EspeakProgram {
         const env = imports['env'] as Record<string, (...a: number[]) => number>;
         const openat = env['__syscall_openat'];
         if (openat) env['__syscall_openat'] = (...a: number[]) => (opens++, openat(...a));
-        if (env['_emscripten_fs_load_embedded_files']) env['_emscripten_fs_load_embedded_files'] = (table: number) => (mountEmbeddedFiles(fs!, instance!.exports['memory'] as WebAssembly.Memory, table), 0);
+        if (env['_emscripten_fs_load_embedded_files']) env['_emscripten_fs_load_embedded_files'] = (table: number) => ((voiceFiles = mountEmbeddedFiles(fs!, instance!.exports['memory'] as WebAssembly.Memory, table)), 0);
         void WebAssembly.instantiate(module, imports).then((i) => {
           instance = i;
           // Mounting the voice data meets a few hundred expected errors (a folder that
@@ -119,17 +123,12 @@ class EspeakProgram {
     const exports = instance!.exports as unknown as Exports;
     // Keep only up to the last non-zero byte: the rest of the initial memory is zeros (about half of it).
     const memory = new Uint8Array(exports.memory.buffer);
-    // Word by word, then byte by byte within the last non-zero word (the memory's length is a multiple of 64 KB).
-    const words = new Uint32Array(exports.memory.buffer);
-    let w = words.length;
-    while (w > 0 && words[w - 1] === 0) w--;
-    let end = w * 4;
-    while (end > 0 && memory[end - 1] === 0) end--;
+    const end = dataEnd(memory);
     const writable = writableRanges(exports, end);
     // Only what a run may change is kept: a few hundred KB, not the 18 MB of voice data.
     const snapshot = writable.map(([from, to]) => memory.slice(from, to));
     const heapTop = findHeapTop(exports, writable, snapshot);
-    const program = new EspeakProgram(mod, exports, snapshot, writable, end, heapTop, exports.stackSave(), output);
+    const program = new EspeakProgram(mod, exports, snapshot, writable, end, heapTop, exports.stackSave(), output, voiceFiles);
     // Undoes the probe's allocation. Only the heap below its top is zeroed: the memory above
     // was never written, and zeroing it would make 15 MB of untouched pages resident.
     program.restore();
@@ -167,19 +166,11 @@ class EspeakProgram {
    * Voice id -> voice file, read from the voice files themselves: a voice's id (the Language
    * column of `espeak-ng --voices`) is the first language its file declares, and its file
    * (the File column) is its path below `lang/`. `--voices` learns the same by running
-   * eSpeak over every file (about 40 ms of a thread's start); reading them here takes a
-   * few. `test/espeak-voices.test.ts` checks that both agree on every voice.
+   * eSpeak over every file (about 40 ms of a thread's start); the mount reads the files'
+   * first lines as it goes. `test/espeak-engine.test.ts` checks that both agree on every voice.
    */
   voiceFiles(): Map<string, string> {
-    const FS = this.mod.FS;
-    const utf8 = new TextDecoder();
-    const found: [string, string][] = [];
-    const root = `${DATA_DIR}/lang/`;
-    for (const file of listFiles(FS, `${DATA_DIR}/lang`).keys()) {
-      const m = /^[ \t]*language[ \t]+(\S+)/m.exec(utf8.decode(FS.readFile(file)));
-      if (m) found.push([m[1]!, file.slice(root.length)]);
-    }
-    return new Map(found);
+    return this.voiceTable;
   }
 
   run(args: string[], files: Record<string, string> = {}, outputFile?: string): { code: number; stdout: string[]; stderr: string[]; output?: Uint8Array } {
@@ -276,18 +267,46 @@ function findHeapTop(exports: Exports, writable: [number, number][], snapshot: U
   return found.length === 1 ? found[0] : undefined;
 }
 
+/** An Emscripten file system's node: only what mounting the voice data touches. */
+interface FsNode {
+  node_ops: { mknod(parent: FsNode, name: string, mode: number, dev: number): FsNode };
+  contents: Int8Array | null;
+  usedBytes: number;
+  timestamp: number;
+}
+
+/** A regular file readable, writable and executable by all: the mode Emscripten's loader gives each data file. */
+const DATA_FILE_MODE = 0o100777;
+
 /**
  * Mounts the voice data embedded in the module's memory (about 445 files), as Emscripten's
- * own loader does: each file a read-write MEMFS file owning its slice of memory. Emscripten's
- * loader makes every folder of every file's path again, failing on each that exists (a few
- * hundred errors); this one makes each folder once, which halves the mount (about 40 -> 20 ms
- * of a thread's start).
+ * own loader does: each file a read-write MEMFS file owning its slice of memory (same
+ * files, modes and contents: `test/espeak-engine.test.ts`). The loader makes every folder of
+ * every path again, failing on each that exists, then creates, opens, writes and closes
+ * each file by path; here each folder is made once and each file's node is made in its
+ * folder's node directly, which takes the mount from about 40 ms of a thread's start to a few.
+ * Returns the voice files' first `language` lines as it goes (see `EspeakProgram.voiceFiles`).
  */
-function mountEmbeddedFiles(FS: EmscriptenModule['FS'], memory: WebAssembly.Memory, table: number): void {
+function mountEmbeddedFiles(FS: EmscriptenModule['FS'], memory: WebAssembly.Memory, table: number): Map<string, string> {
   const u32 = new Uint32Array(memory.buffer);
   const u8 = new Uint8Array(memory.buffer);
   const utf8 = new TextDecoder();
-  const folders = new Set<string>(['/']);
+  const folders = new Map<string, FsNode>();
+  const voices = new Map<string, string>();
+  const langDir = `${DATA_DIR}/lang/`;
+  const folderNode = (folder: string): FsNode => {
+    let node = folders.get(folder);
+    if (node) return node;
+    let made = '';
+    for (const part of folder.split('/')) {
+      if (!part) continue;
+      made += `/${part}`;
+      if (!folders.has(made) && !FS.analyzePath(made).exists) FS.mkdir(made);
+    }
+    node = FS.lookupPath(folder || '/').node as FsNode;
+    folders.set(folder, node);
+    return node;
+  };
   for (let at = table; ; at += 12) {
     const nameAt = u32[at >> 2]!;
     const length = u32[(at + 4) >> 2]!;
@@ -296,20 +315,35 @@ function mountEmbeddedFiles(FS: EmscriptenModule['FS'], memory: WebAssembly.Memo
     while (u8[end]) end++;
     const name = utf8.decode(u8.subarray(nameAt, end));
     const slash = name.lastIndexOf('/');
-    const folder = name.slice(0, slash) || '/';
-    if (!folders.has(folder)) {
-      let made = '';
-      for (const part of folder.split('/')) {
-        if (!part) continue;
-        made += `/${part}`;
-        if (folders.has(made)) continue;
-        if (!FS.analyzePath(made).exists) FS.mkdir(made);
-        folders.add(made);
-      }
+    const parent = folderNode(name.slice(0, slash));
+    const node = parent.node_ops.mknod(parent, name.slice(slash + 1), DATA_FILE_MODE, 0);
+    // What MEMFS's write does for data it may own: the file is that slice of memory.
+    if (length) {
+      node.contents = new Int8Array(memory.buffer, content, length);
+      node.usedBytes = length;
+      node.timestamp = Date.now();
     }
-    FS.createDataFile(folder, name.slice(slash + 1), new Int8Array(memory.buffer, content, length), true, true, true);
+    if (name.startsWith(langDir)) {
+      const m = /^[ \t]*language[ \t]+(\S+)/m.exec(utf8.decode(u8.subarray(content, content + length)));
+      if (m) voices.set(m[1]!, name.slice(langDir.length));
+    }
     if (!u32[(at + 12) >> 2]) break;
   }
+  return voices;
+}
+
+/**
+ * Where the initial memory's non-zero bytes end: the memory above is zeros (about half of
+ * it). Compared 64 KB at a time natively, then byte by byte: a loop over 15 MB of zeros
+ * in a new thread's cold JavaScript took about 17 ms.
+ */
+function dataEnd(memory: Uint8Array): number {
+  const CHUNK = 65536;
+  const zeros = new Uint8Array(CHUNK);
+  let at = memory.length;
+  while (at >= CHUNK && Buffer.compare(memory.subarray(at - CHUNK, at), zeros) === 0) at -= CHUNK;
+  while (at > 0 && memory[at - 1] === 0) at--;
+  return at;
 }
 
 let opens = 0;
@@ -356,22 +390,27 @@ export async function voiceFileTables(): Promise<{ fromData: Map<string, string>
   return { fromData: await voiceFileTable(), fromList: parseVoiceFiles(await voiceTableLines()) };
 }
 
-/** Every file of eSpeak NG's data as mounted in this thread's instance (path -> size), for checking the mount. */
-export async function mountedDataFiles(): Promise<Map<string, number>> {
+/** Every file of eSpeak NG's data as mounted in this thread's instance (see `listFiles`), for checking the mount. */
+export async function mountedDataFiles(): Promise<Map<string, string>> {
   program ??= EspeakProgram.create();
   return listFiles((await program).fs, DATA_DIR);
 }
 
-/** Every file below `dir` of an Emscripten file system (path -> size), in name order; links (`aliasVoiceFile`) left out. */
-export function listFiles(FS: EmscriptenModule['FS'], dir: string): Map<string, number> {
-  const files = new Map<string, number>();
+/**
+ * Every file and folder below `dir` of an Emscripten file system, in name order: path ->
+ * "mode size SHA-256" (a folder: its mode). Links (`aliasVoiceFile`) are left out.
+ */
+export function listFiles(FS: EmscriptenModule['FS'], dir: string): Map<string, string> {
+  const files = new Map<string, string>();
   const walk = (d: string) => {
     for (const entry of FS.readdir(d).sort()) {
       if (entry === '.' || entry === '..') continue;
       const p = `${d}/${entry}`;
       const { mode, size } = FS.lstat(p);
-      if (FS.isDir(mode)) walk(p);
-      else if (!FS.isLink(mode)) files.set(p, size);
+      if (FS.isDir(mode)) {
+        files.set(p, mode.toString(8));
+        walk(p);
+      } else if (!FS.isLink(mode)) files.set(p, `${mode.toString(8)} ${size} ${createHash('sha256').update(FS.readFile(p)).digest('hex')}`);
     }
   };
   walk(dir);
