@@ -5,6 +5,7 @@ import { buildArticle } from '../src/build.js';
 import { encodeMp3, MP3_DELAY_SAMPLES, mp3Frames, planSegments } from '../src/audio/mp3.js';
 import { timelineSamples } from '../src/audio/pcm.js';
 import { buildTimeline } from '../src/audio/timeline.js';
+import { ClipCache } from '../src/tts/cache.js';
 import { SAMPLE, tmpDir } from './helpers.js';
 import { decodeSamples, hasFfmpeg } from './audio-tools.js';
 
@@ -35,15 +36,15 @@ describe.skipIf(!hasFfmpeg)('MP3 encoded in parallel segments', () => {
     const again = { segments: 0, encoded: 0 };
     const early = await encodeMp3(n.timeline, n.cache, 2, again);
     expect(again.encoded).toBe(0);
-    // Encoded afresh, all at once: the same bytes.
+    // Encoded afresh, all at once (as by another build: a build holds the segments it made): the same bytes.
     rmSync(path.join(cache, 'mp3'), { recursive: true, force: true });
     const stats = { segments: 0, encoded: 0 };
-    const mp3 = await encodeMp3(n.timeline, n.cache, 2, stats);
+    const mp3 = await encodeMp3(n.timeline, new ClipCache(n.cache.dir), 2, stats);
     expect(stats).toMatchObject({ segments: segments.length, encoded: segments.length });
     expect(mp3.equals(early)).toBe(true);
-    // Joined from the cache, the same bytes.
+    // Joined from the cache files, the same bytes.
     const cached = { segments: 0, encoded: 0 };
-    expect((await encodeMp3(n.timeline, n.cache, 2, cached)).equals(mp3)).toBe(true);
+    expect((await encodeMp3(n.timeline, new ClipCache(n.cache.dir), 2, cached)).equals(mp3)).toBe(true);
     expect(cached.encoded).toBe(0);
     // Every utterance starts on the 576-sample grid.
     expect(n.timeline.utterances.every((t) => t.start % 576 === 0)).toBe(true);
@@ -69,14 +70,24 @@ describe.skipIf(!hasFfmpeg)('MP3 encoded in parallel segments', () => {
 
 describe('MP3 segment cuts', () => {
   const RATE = 22050;
-  const timelineOf = (sentences: { id: string; speech: string; seconds: number }[]) =>
+  type Said = { id: string; speech: string; seconds: number; pauseMs?: number };
+  const timelineOf = (sentences: Said[]) =>
     buildTimeline(
-      sentences.map((s) => ({ id: s.id, kind: 'paragraph' as const, text: s.speech, speech: s.speech, pauseAfterMs: 250, target: { blockId: s.id, field: 'text' } })),
+      sentences.map((s) => ({ id: s.id, kind: 'paragraph' as const, text: s.speech, speech: s.speech, pauseAfterMs: s.pauseMs ?? 250, target: { blockId: s.id, field: 'text' } })),
       sentences.map((s) => [{ key: `clip:${s.speech}`, samples: Math.round(s.seconds * RATE) }]),
       RATE,
     );
   const words = (i: number) => `Sentence number ${i} says something short.`;
   const plan = (t: ReturnType<typeof timelineOf>) => planSegments(t).map((s) => s.key);
+  /** The clips (by their words) in each segment. */
+  const clipsIn = (t: ReturnType<typeof timelineOf>) =>
+    planSegments(t).map((s) => t.items.slice(s.items[0], s.items[1]).flatMap((it) => (it.kind === 'clip' ? [it.key.slice(5)] : [])));
+  /** Segments of `edited` not in `original`, and the seconds of audio they hold. */
+  const fresh = (original: ReturnType<typeof timelineOf>, edited: ReturnType<typeof timelineOf>) => {
+    const reused = new Set(plan(original));
+    const segs = planSegments(edited).filter((s) => !reused.has(s.key));
+    return { count: segs.length, seconds: segs.reduce((n, s) => n + (s.to - s.from), 0) / RATE };
+  };
 
   it('do not move when only the ids change (an edit elsewhere in the paragraph renames every sentence)', () => {
     const a = timelineOf(Array.from({ length: 30 }, (_, i) => ({ id: `p-aaaa-s${i + 1}`, speech: words(i), seconds: 1.5 + (i % 4) })));
@@ -90,17 +101,28 @@ describe('MP3 segment cuts', () => {
     const long = { id: 'long', speech: 'A very long sentence that goes on for fifteen seconds.', seconds: 15 };
     const after = Array.from({ length: 6 }, (_, i) => ({ id: `t${i}`, speech: words(i + 10), seconds: 2.2 }));
     const original = timelineOf([...before, long, ...after]);
-    const segments = planSegments(original);
-    const own = segments.find((s) => s.items[0] <= 12 && original.items[s.items[0]]!.kind === 'clip' && (original.items[s.items[0]] as { key: string }).key === `clip:${long.speech}`)!;
-    expect(own).toBeDefined();
-    expect(own.items[1] - own.items[0]).toBe(2); // the clip and its pause, nothing else
+    expect(clipsIn(original)).toContainEqual([long.speech]);
     // Whatever the new sentence's words, the long sentence's segment is kept.
     for (const added of ['Added.', 'Another added sentence.', 'A third one, added here.', 'And a fourth.']) {
       const edited = timelineOf([...before, { id: 'new', speech: added, seconds: 2.5 }, long, ...after]);
-      const reused = new Set(plan(original));
-      const fresh = planSegments(edited).filter((s) => !reused.has(s.key));
-      expect(fresh.length, added).toBeLessThanOrEqual(2);
-      expect(fresh.reduce((n, s) => n + (s.to - s.from), 0) / RATE, added).toBeLessThan(12);
+      const f = fresh(original, edited);
+      expect(f.count, added).toBeLessThanOrEqual(2);
+      expect(f.seconds, added).toBeLessThan(12);
+    }
+  });
+
+  it("keep a sentence's segment when only the pause after it changes (a sentence added at the end of its paragraph), and the next sentence's", () => {
+    const para = Array.from({ length: 3 }, (_, i) => ({ id: `p-s${i}`, speech: words(i), seconds: 2.4 }));
+    const long = { id: 'p-s3', speech: 'The last sentence of the paragraph, which is a long one indeed.', seconds: 13 };
+    // The next paragraph opens with a long sentence: its segment is kept too.
+    const next = [{ id: 'q-s0', speech: 'The next paragraph opens with a very long sentence of fifteen seconds.', seconds: 15 }, ...Array.from({ length: 4 }, (_, i) => ({ id: `q-s${i + 1}`, speech: words(i + 20), seconds: 2.4 }))];
+    const original = timelineOf([...para, { ...long, pauseMs: 700 }, ...next]);
+    for (const added of ['Added at the end.', 'Another one.', 'And a third, a little longer.']) {
+      // The long sentence is no longer the paragraph's last: its pause is a sentence's now.
+      const edited = timelineOf([...para, { ...long, pauseMs: 250 }, { id: 'p-s4', speech: added, seconds: 2.5, pauseMs: 700 }, ...next]);
+      const f = fresh(original, edited);
+      expect(f.count, added).toBeLessThanOrEqual(2);
+      expect(f.seconds, added).toBeLessThan(10);
     }
   });
 });

@@ -45,8 +45,10 @@ export interface Segment {
   to: number;
   /** Content key: the same key always encodes to the same bytes. */
   key: string;
-  /** Its items in `Timeline.items`: [first, end); `from` is where the first one starts. */
+  /** The items it overlaps in `Timeline.items`: [first, end). */
   items: [number, number];
+  /** Samples of the first item before `from` (a cut falls in a pause: the first item is then a silence). */
+  skip: number;
 }
 
 /**
@@ -57,18 +59,29 @@ export interface Segment {
 const MIN_SEGMENT_SECONDS = 2;
 /** Past this length, any sentence end with a pause long enough is a cut, so one edit never re-encodes much. */
 const MAX_SEGMENT_SECONDS = 6;
-/** A cut needs a pause that holds the encoder's padding (1152 samples) with room to spare. */
-const MIN_CUT_PAUSE = 2 * FRAME + 1500;
+/**
+ * A cut needs a pause that holds the sentence's segment's padding (1152 samples, after up
+ * to 575 to reach the grid), a segment of silence of at least one frame and its own
+ * padding, with room to spare.
+ */
+const MIN_CUT_PAUSE = 4 * FRAME + 1500;
 
 /**
  * Splits the narration into segments that are encoded separately (in parallel, and cached)
  * and concatenated into one MP3 with every sample exactly where the timeline puts it.
  *
- * Utterances start on a 576-sample grid (timeline.ts), so a segment that starts at an
- * utterance and stops 1152 samples before the next segment's first utterance has a length
- * LAME encodes into exactly the frames that fill the gap: its 576-sample delay and its
- * padding take the place of the last 1152 samples of the pause, which are silence. Sample
- * i of the timeline therefore decodes at i + MP3_DELAY_SAMPLES, whatever the segments.
+ * A segment's bounds lie on the 576-sample grid, and it stops 1152 samples before the next
+ * one starts: LAME encodes it into exactly the frames that fill that gap (its 576-sample
+ * delay and its padding take the place of those samples, which are silence). Sample i of
+ * the timeline therefore decodes at i + MP3_DELAY_SAMPLES, whatever the segments.
+ *
+ * A cut in the pause after a sentence makes three segments of it: the sentence's ends on
+ * the first grid point 1152 samples past its last sound (its own length decides where), a
+ * segment of silence fills the pause up to the next sentence, and the next sentence's
+ * segment starts where that sentence does. So neither sentence's segment holds the pause
+ * between them: a sentence whose pause changes (the last of a paragraph, when one is
+ * added after it) keeps its segment, and so does the sentence after a changed one. Silent
+ * segments of the same length are the same segment, encoded once.
  *
  * Cuts are chosen mostly from the content, not from positions: after a sentence whose
  * words hash to an even number (or any sentence once a segment is 6 s long), and before a
@@ -79,7 +92,8 @@ export function planSegments(timeline: Timeline, quality: number = DEFAULT_MP3_Q
   const encoder = encoderId(quality);
   const { utterances, items, sampleRate } = timeline;
   const mpeg2 = sampleRate <= 24000;
-  const starts: number[] = [0];
+  // Where each segment starts, in samples (on the grid).
+  const cuts: number[] = [0];
   if (mpeg2) {
     let since = 0;
     for (let i = 0; i < utterances.length - 1; i++) {
@@ -95,20 +109,33 @@ export function planSegments(timeline: Timeline, quality: number = DEFAULT_MP3_Q
       const long = next.end - next.start >= MAX_SEGMENT_SECONDS * sampleRate;
       const boundary = next.utterance.chapter !== undefined || chosen || long;
       if (boundary && pause >= MIN_CUT_PAUSE && since >= MIN_SEGMENT_SECONDS * sampleRate && u.end % FRAME === 0) {
-        starts.push(i + 1);
+        // The sentence's segment, then the pause's (at least a frame of silence: see MIN_CUT_PAUSE).
+        cuts.push(Math.ceil((u.end - pause + 2 * FRAME) / FRAME) * FRAME, u.end);
         since = 0;
       }
     }
   }
-  return starts.map((first, k) => {
-    const last = k + 1 < starts.length ? starts[k + 1]! : utterances.length;
-    const from = utterances[first]?.start ?? 0;
-    const to = k + 1 < starts.length ? utterances[last]!.start - 2 * FRAME : timeline.length;
-    const firstItem = utterances[first]?.items[0] ?? 0;
-    const endItem = utterances[last - 1]?.items[1] ?? items.length;
-    const content = items.slice(firstItem, endItem).map((it) => (it.kind === 'clip' ? it.key : `-${it.samples}`));
+  // Each item's first sample.
+  const at: number[] = [];
+  let t = 0;
+  for (const it of items) {
+    at.push(t);
+    t += it.samples;
+  }
+  let first = 0;
+  return cuts.map((from, k) => {
+    const to = k + 1 < cuts.length ? cuts[k + 1]! - 2 * FRAME : timeline.length;
+    // The items the segment overlaps: cuts fall in silences, so only silences are cut short.
+    while (first < items.length - 1 && at[first]! + items[first]!.samples <= from) first++;
+    let end = first;
+    while (end < items.length && at[end]! < to) end++;
+    const content: string[] = [];
+    for (let j = first; j < end; j++) {
+      const it = items[j]!;
+      content.push(it.kind === 'clip' ? it.key : `-${Math.min(at[j]! + it.samples, to) - Math.max(at[j]!, from)}`);
+    }
     const key = createHash('sha256').update(JSON.stringify([encoder, sampleRate, to - from, content])).digest('hex');
-    return { from, to, key, items: [firstItem, endItem] };
+    return { from, to, key, items: [first, end], skip: items.length ? from - at[first]! : 0 };
   });
 }
 
@@ -255,7 +282,11 @@ export const mp3Task: TaskKind = { name: 'mp3', url: new URL('../audio/mp3-task.
 
 /** Encoded segments, kept beside the clips: `<cache>/mp3/<key>.seg` = SHA-256 of the MP3 | MP3. */
 export class SegmentCache {
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    /** This build's segments in memory (see `buildSegments`); none when not given. */
+    private readonly build?: HeldSegments,
+  ) {}
   file(key: string): string {
     return path.join(this.dir, `${key}.seg`);
   }
@@ -265,9 +296,9 @@ export class SegmentCache {
   /** `corrupt`: the file is there but its checksum does not match (a damaged cache). */
   async check(key: string): Promise<'hit' | 'miss' | 'corrupt'> {
     const file = this.file(key);
-    // Held in memory (a long-running build): these bytes were checked or encoded here, and
-    // they, not the file, make the output.
-    if (heldSegment(key)) return 'hit';
+    // Held in memory: these bytes were checked or encoded here, and they, not the file,
+    // make the output.
+    if (this.held(key)) return 'hit';
     // Checked by this process and unchanged since (same size and time): a long-running build need not read it again.
     const known = checkedSegments.get(file);
     if (known) {
@@ -279,10 +310,22 @@ export class SegmentCache {
     if (!buf) return 'miss';
     const ok = buf.length >= 32 && createHash('sha256').update(buf.subarray(32)).digest().equals(buf.subarray(0, 32));
     if (ok) {
-      hold(key, buf.subarray(SEGMENT_HEADER));
+      this.hold(key, buf.subarray(SEGMENT_HEADER));
       await this.remember(file);
     }
     return ok ? 'hit' : 'corrupt';
+  }
+  /** Keeps a segment's checked bytes for this build, and for the next ones in a long-running build. */
+  hold(key: string, data: Uint8Array): void {
+    if (this.build && !this.build.map.has(key) && this.build.bytes + data.length <= BUILD_HELD_MAX_BYTES) {
+      this.build.map.set(key, data);
+      this.build.bytes += data.length;
+    }
+    holdWarm(key, data);
+  }
+  /** A segment's bytes, when this build or (in a long-running build) an earlier one holds them. */
+  held(key: string): Uint8Array | undefined {
+    return this.build?.map.get(key) ?? heldWarm(key);
   }
   private async remember(file: string): Promise<void> {
     const now = await stat(file).catch(() => undefined);
@@ -299,7 +342,7 @@ export class SegmentCache {
       await rm(tmp, { force: true });
       throw e;
     }
-    hold(key, data);
+    this.hold(key, data);
     await this.remember(this.file(key));
   }
 }
@@ -311,16 +354,33 @@ const checkedSegments = new Map<string, { size: number; mtimeMs: number }>();
 const SEGMENT_HEADER = 32;
 
 /**
- * A long-running build (`lectern watch`) keeps the segments it checked or encoded in
- * memory, by key (a key names the segment's exact content), so a rebuild writes the MP3,
- * the book and the web edition without reading the segment files again, nor even looking
- * at them. Most recently used last; at most this many bytes (about three hours of audio).
+ * A build keeps the segments it checked (reading them whole for their checksum) or encoded
+ * in memory, by key (a key names the segment's exact content), so the MP3, the book and
+ * the web edition are written without reading the segment files again: the whole MP3,
+ * which the book's zip held in memory anyway. They go with the build (`buildSegments`).
+ * A long-running build (`lectern watch`) also keeps them from one build to the next, so a
+ * rebuild does not even look at the files: most recently used last, at most this many
+ * bytes (about three hours of audio).
  */
 const HELD_MAX_BYTES = 96 * 1024 * 1024;
 const held = new Map<string, Uint8Array>();
 let heldBytes = 0;
+/** A build holds up to this many bytes (about an hour and a half of audio); past that, segments are read from their files. */
+const BUILD_HELD_MAX_BYTES = 48 * 1024 * 1024;
+interface HeldSegments {
+  map: Map<string, Uint8Array>;
+  bytes: number;
+}
+const perBuild = new WeakMap<ClipCache, HeldSegments>();
 
-function hold(key: string, data: Uint8Array): void {
+/** The segments a build holds: one set per build's clip cache, let go with it. */
+function buildSegments(cache: ClipCache): HeldSegments {
+  let held = perBuild.get(cache);
+  if (!held) perBuild.set(cache, (held = { map: new Map(), bytes: 0 }));
+  return held;
+}
+
+function holdWarm(key: string, data: Uint8Array): void {
   if (!poolsKeptWarm()) return;
   const before = held.get(key);
   if (before) heldBytes -= before.length;
@@ -334,8 +394,8 @@ function hold(key: string, data: Uint8Array): void {
   }
 }
 
-/** The segment's MP3 bytes when held, marked as just used. */
-function heldSegment(key: string): Uint8Array | undefined {
+/** The segment's MP3 bytes when held from an earlier build (`lectern watch`), marked as just used. */
+function heldWarm(key: string): Uint8Array | undefined {
   if (!poolsKeptWarm()) {
     // No longer a long-running build: let the memory go.
     if (held.size) {
@@ -354,7 +414,7 @@ function heldSegment(key: string): Uint8Array | undefined {
 
 /** Where the encoded segments of a narration whose clips are in `cache` are kept. */
 export function segmentCache(cache: ClipCache): SegmentCache {
-  return new SegmentCache(path.join(path.dirname(cache.dir), 'mp3'));
+  return new SegmentCache(path.join(path.dirname(cache.dir), 'mp3'), buildSegments(cache));
 }
 
 /** What a thread needs to encode one segment: its own items only, and its length. */
@@ -368,7 +428,10 @@ export interface EncodeJob {
 }
 
 export function encodeJob(timeline: Pick<Timeline, 'items' | 'sampleRate'>, segment: Segment, quality: number = DEFAULT_MP3_QUALITY): EncodeJob {
-  return { key: segment.key, items: timeline.items.slice(segment.items[0], segment.items[1]), sampleRate: timeline.sampleRate, length: segment.to - segment.from, quality };
+  const items = timeline.items.slice(segment.items[0], segment.items[1]);
+  // A segment that starts inside a pause: the part of it before the cut is the previous segment's.
+  if (segment.skip && items[0]) items[0] = { kind: 'silence', samples: items[0].samples - segment.skip };
+  return { key: segment.key, items, sampleRate: timeline.sampleRate, length: segment.to - segment.from, quality };
 }
 
 export interface EncodeStats {
@@ -434,7 +497,7 @@ export async function encodeMp3Segments(
   }
   if (signal?.aborted) throw signal.reason ?? new Error('aborted');
   const files = segments.map((s) => store.file(s.key));
-  const inMemory = segments.map((s) => heldSegment(s.key));
+  const inMemory = segments.map((s) => store.held(s.key));
   const sizes = await Promise.all(files.map(async (f, i) => inMemory[i]?.length ?? (await stat(f)).size - SEGMENT_HEADER));
   return { files, bytes: sizes.reduce((a, b) => a + b, 0), ...(inMemory.some(Boolean) ? { held: inMemory } : {}) };
 }
