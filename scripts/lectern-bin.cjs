@@ -39,6 +39,12 @@ if (process.env.LECTERN_WRITE_CODE_CACHE === '1') process.once('exit', () => wri
 // one made or read under other flags is refused. `lectern watch` runs for hours: V8's
 // own budget suits it.
 else if (process.argv[2] !== 'watch') require('node:v8').setFlagsFromString('--interrupt-budget=1048576');
+// zod compiles a checker for each object schema with \`new Function\` the first time it parses
+// one (no code cache holds those): for the article model's schemas, parsed once per build,
+// that costs more than it saves (EPUB only: about 6-10 ms of CPU). zod reads this shared
+// setting when a schema is made, so it is set before the command's modules load; the
+// results are the same. \`lectern watch\` parses again at every rebuild: it keeps zod's JIT.
+if (process.argv[2] !== 'watch') (globalThis.__zod_globalConfig ??= {}).jitless ??= true;
 const commandModule = { exports: {}, filename: file, id: file, loaded: false };
 // The script's `import()`s (scripts/bundle.mjs): plugins, config files, sharp, by URL or package name.
 const shared = { import: (specifier) => import(specifier) };

@@ -7,9 +7,10 @@ import { CLI, hasSeed, lectern, ROOT, SAMPLE, SEED, tmpDir } from './helpers.js'
 
 /**
  * The bundled command (dist/bin/lectern.cjs, scripts/bundle.mjs) differs from the library
- * in how it runs, never in what it makes: its own CRC-32 for the zip (node:zlib's), lighter
- * modules of epub-gen-memory, a V8 code cache and a V8 flag. Its EPUB must be the library's,
- * byte for byte, and every entry's CRC must check.
+ * in how it runs, never in what it makes: its own CRC-32 for jszip (node:zlib's), lazy
+ * child_process, a V8 code cache, a V8 flag and zod without its JIT. Its EPUB must be the
+ * library's, byte for byte, and every entry's CRC must check; its messages for a broken
+ * article must be the library's.
  */
 const LIBRARY = path.join(ROOT, 'dist/lib/index.js');
 const ENV = { SOURCE_DATE_EPOCH: '1700000000' };
@@ -51,6 +52,21 @@ describe('the bundled command', () => {
       (e: Error) => e.message,
     );
     expect(bad).toMatch(/Corrupted zip : CRC32 mismatch/);
+  }, 60_000);
+
+  it('reports a broken JSON article as the library does (zod without its JIT finds the same issue)', async () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ headline: 5, blocks: [{ type: 'paragraph', children: [{ type: 'text' }] }, { type: 'nope' }], extra: true }));
+    const r = lectern(['build', file, '-o', path.join(dir, 'out'), '-s', 'epub']);
+    expect(r.status).toBe(1);
+    const { readArticle } = await import(LIBRARY);
+    const error = await readArticle(file).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error).toBeDefined();
+    expect(r.stderr.trim()).toBe(String(error));
   }, 60_000);
 
   it('loads only what an EPUB needs of Node: no child_process, no net for its piped stdout and stderr (it prints nothing), no perf_hooks or ES module resolver', () => {
