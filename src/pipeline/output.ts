@@ -23,6 +23,8 @@ export const STALE_TEMP_MS = 10 * 60_000;
  */
 export class OutputWriter {
   private readonly pending = new Map<string, string>();
+  /** The order in which outputs were first asked for: writes may finish in any order. */
+  private readonly sequence = new Map<string, number>();
   /** Set once the build has committed or discarded its outputs: later writes are refused. */
   private closed = false;
   private tmp?: Promise<string>;
@@ -51,6 +53,7 @@ export class OutputWriter {
    */
   async writeChunks(name: string, chunks: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>): Promise<string> {
     const final = this.resolve(name);
+    if (!this.sequence.has(final)) this.sequence.set(final, this.sequence.size);
     await this.refuseInput(final);
     await mkdir(path.dirname(final), { recursive: true });
     if (this.closed) throw new Error(`the build has ended; ${name} was not written`);
@@ -123,7 +126,7 @@ export class OutputWriter {
 
   /** Final paths of everything written so far. */
   get files(): string[] {
-    return [...this.pending.keys()];
+    return [...this.pending.keys()].sort((a, b) => this.sequence.get(a)! - this.sequence.get(b)!);
   }
 
   async commit(): Promise<string[]> {
@@ -135,8 +138,8 @@ export class OutputWriter {
       if (info?.isDirectory()) throw new Error(`cannot write ${final}: a folder of that name is in the way`);
     }
     const done: string[] = [];
-    for (const [final, tmp] of this.pending) {
-      await rename(tmp, final);
+    for (const final of this.files) {
+      await rename(this.pending.get(final)!, final);
       done.push(final);
     }
     this.pending.clear();

@@ -69,16 +69,28 @@ export function webStage(): Stage {
           // Remembered positions belong to this narration: a rebuilt one starts afresh.
           key: digest(JSON.stringify([ctx.options.baseName, pageCues]), 16),
         };
-        // The transcript of this MP3 (the same cues as the page, in WebVTT).
-        await ctx.output.write(`${dir}/transcript.vtt`, webvtt(cues(n.timeline, ra.offset), front.headline));
-        await ctx.output.writeChunks(`${dir}/narration.mp3`, mp3Chunks(ra.mp3));
       }
-      await ctx.output.write(`${dir}/cover.jpg`, cover.data);
-      for (const img of images.values()) await ctx.output.write(`${dir}/${img.href}`, img.data);
-      await ctx.output.write(`${dir}/index.html`, renderPage(spec));
+      // Every file side by side: each write waits mostly for the disk (its fsync), not for this thread.
+      const writes: Promise<unknown>[] = [];
+      if (narrated) {
+        // The transcript of this MP3 (the same cues as the page, in WebVTT).
+        writes.push(ctx.output.write(`${dir}/transcript.vtt`, webvtt(cues(n.timeline, ra.offset), front.headline)));
+        writes.push(ctx.output.writeChunks(`${dir}/narration.mp3`, mp3Chunks(ra.mp3)));
+      }
+      writes.push(ctx.output.write(`${dir}/cover.jpg`, cover.data));
+      // Figures with identical images share one file: written once.
+      for (const img of new Map([...images.values()].map((i) => [i.href, i])).values()) writes.push(ctx.output.write(`${dir}/${img.href}`, img.data));
+      writes.push(ctx.output.write(`${dir}/index.html`, renderPage(spec)));
+      await settleAll(writes);
       ctx.log.info(`web: ${dir}/index.html${narrated ? `, ${ra.clips.length} sentences on the timeline` : ''}`);
     },
   };
+}
+
+/** Waits for every promise, then throws the first failure (none is left running when the stage ends). */
+async function settleAll(all: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(all)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /**
