@@ -40,14 +40,35 @@ const signalsOnce = {
 };
 
 /**
- * zod's messages in every language (the `z.locales` namespace): lectern's command uses none
- * but the English default (its option messages are its own).
+ * epub-gen-memory, as lectern uses it (src/epub/book.ts), never fetches (its `render` is
+ * replaced), gets no HTML to normalise (chapter content is empty; the body reaches our
+ * templates as data) and only options lectern builds itself. Its modules for those jobs
+ * (node-fetch, css-select and htmlparser2, ow) cost a third of the packer's loading: the
+ * bundle takes the package's own light variants instead (its browser builds' `fetchable`
+ * and `predicates-nop`) and a normaliser that accepts only the empty content it gets.
+ * Likewise zod's messages in every language (the `z.locales` namespace): lectern's command
+ * uses none but the English default (its option messages are its own). The book's bytes
+ * are the same (test/golden/same-bytes.mjs).
  */
 // Real paths, as esbuild gives them (node_modules may be a link).
+const EGM_UTIL = realpathSync(path.join(root, 'node_modules/epub-gen-memory/dist/lib/util'));
 const ZOD = realpathSync(path.join(root, 'node_modules/zod'));
 const lighter = {
   name: 'lectern-lighter',
   setup(b) {
+    b.onResolve({ filter: /^\.\/(fetchable|predicates|html-parse)$/ }, (args) => {
+      if (path.resolve(args.resolveDir) !== EGM_UTIL) return undefined;
+      if (args.path === './fetchable') return { path: path.join(EGM_UTIL, 'fetchable-browser.js') };
+      if (args.path === './predicates') return { path: path.join(EGM_UTIL, 'predicates-nop.js') };
+      return { path: 'html-parse', namespace: 'lectern-lighter' };
+    });
+    b.onLoad({ filter: /^html-parse$/, namespace: 'lectern-lighter' }, () => ({
+      loader: 'js',
+      contents: `exports.fixHTML = function (index, html) {
+  if (html !== '') throw new Error('lectern: epub-gen-memory was given chapter HTML (content[' + index + ']); lectern passes the body to its templates');
+  return '';
+};`,
+    }));
     b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {
       if (!args.resolveDir.startsWith(ZOD + path.sep)) return undefined;
       return { path: 'zod-locales', namespace: 'lectern-lighter' };
@@ -61,10 +82,9 @@ const lighter = {
 };
 
 /**
- * jszip (which writes a book only when a file name is not ASCII, src/epub/book.ts)
- * computes every entry's CRC-32 in JavaScript, byte by byte: for the cover and the images
- * stored in a book (about 250 KB for the sample) that is about 10 ms of CPU, run once and
- * never optimised. node:zlib's CRC-32 (Node 20.15 and later) gives the same
+ * jszip computes every entry's CRC-32 in JavaScript, byte by byte: for the cover and the
+ * images stored in a book (about 250 KB for the sample) that is about 10 ms of CPU, run
+ * once and never optimised. node:zlib's CRC-32 (Node 20.15 and later) gives the same
  * number natively; an older Node, or input that is not bytes, keeps jszip's own.
  */
 const JSZIP_CRC32 = realpathSync(path.join(root, 'node_modules/jszip/lib/crc32.js'));

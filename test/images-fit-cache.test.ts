@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -130,6 +130,19 @@ describe('the image check’s verdict, kept in the cache', () => {
       expect(readFileSync(file).equals(good), reason).toBe(true);
     }
     expect(normaliseInFreshProcess(glitchJpg, cache).warnings).toEqual([]);
+  });
+
+  it('leaves no stale temporary file behind: what an interrupted write left is swept by the next build, a fresh one is not', () => {
+    const cache = tmpDir('lectern-cache-');
+    normaliseInFreshProcess(fitJpg, cache);
+    const old = new Date(Date.now() - 3600_000);
+    const stale = path.join(cache, 'images', `${[...verdicts(cache).keys()][0]}.123-abcd.tmp`);
+    writeFileSync(stale, 'half an entry: the disk was full');
+    utimesSync(stale, old, old);
+    const fresh = path.join(cache, 'images', 'abc.fit.456-ef01.tmp');
+    writeFileSync(fresh, 'being written');
+    expect(normaliseInFreshProcess(fitJpg, cache)).toMatchObject({ kept: true, warnings: [] });
+    expect(readdirSync(path.join(cache, 'images')).filter((f) => f.endsWith('.tmp'))).toEqual(['abc.fit.456-ef01.tmp']);
   });
 
   it('is neither read nor written without a cache', () => {

@@ -1,18 +1,25 @@
 /**
- * Packs an EPUB from lectern's own templates (templates/*.ejs) and files.
+ * Packs an EPUB with epub-gen-memory and lectern's own templates.
  *
- * The book's zip is what epub-gen-memory 1.1 with jszip 3.10 wrote for lectern's books,
- * byte for byte (same entries, order, folders, dates and compression): lectern used only
- * its container, its template rendering and its zip, and replaced the rest (it would fetch
- * fonts, images and the cover, normalise chapter HTML, write a random uuid and the current
- * time, and an EPUB 2 `toc.ncx`). Loading it, jszip, mime and the packages behind them
- * cost an EPUB-only build about 5 ms for nothing; it is no longer used. Every entry has the
- * same date, so the same input gives the same bytes.
+ * epub-gen-memory's defaults must not leak into a lectern book, so `LecternEPub` uses only
+ * the part of it that is sound: it renders our package document, nav and content
+ * templates (templates/*.ejs) and writes the container. Specifically:
+ * - `render()` is replaced: epub-gen-memory would fetch fonts, images and the cover over
+ *   the network; lectern adds every file itself from data it already holds;
+ * - chapter content is passed to our template as data, not through epub-gen-memory's HTML
+ *   normaliser, which would turn an empty alt into "image-placeholder" and rename images
+ *   with random ids;
+ * - the package template takes its id, language, dates and description from the article
+ *   (epub-gen-memory's default hard-codes xml:lang="en", an empty dc:description, a random
+ *   uuid and the current time);
+ * - its EPUB 2 `toc.ncx` is dropped, and every zip entry gets the same fixed date, so the
+ *   same input gives the same bytes.
  */
 import { readFileSync } from 'node:fs';
 import { projectFile } from '../util/paths.js';
 import { PassThrough, Readable } from 'node:stream';
 import { zipChunks, zipSupports, type ZipEntry } from '../util/zip.js';
+import type { EPub as EPubBase } from 'epub-gen-memory';
 
 const here = (p: string) => projectFile(p);
 const TEMPLATES = {
@@ -51,51 +58,94 @@ export interface BookSpec {
   blockStyles?: boolean;
 }
 
-/** The container document, as epub-gen-memory wrote it. */
-const CONTAINER =
-  '<?xml version="1.0" encoding="UTF-8" ?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>';
+// epub-gen-memory (and jszip, ejs and the modules behind them) loads with the first book, not
+// with `import 'lectern'`: a build without an EPUB never pays for it.
+type LecternEPubClass = new (...args: ConstructorParameters<typeof EPubBase>) => EPubBase & {
+  pack(files: BookFile[], epoch: number): Promise<NodeJS.ReadableStream>;
+};
+let LecternEPub: LecternEPubClass | undefined;
+async function lecternEPub(): Promise<LecternEPubClass> {
+  if (LecternEPub) return LecternEPub;
+  // A CommonJS package: Node finds its named exports, a bundler may offer only `default`.
+  const mod = (await import('epub-gen-memory')) as typeof import('epub-gen-memory') & { default?: typeof import('epub-gen-memory') };
+  const EPub = mod.EPub ?? mod.default!.EPub;
+  LecternEPub = class extends EPub {
+    // Never fetch anything: every file is added by `pack` from memory.
+    override async render(): Promise<this> {
+      await this.generateTemplateFiles();
+      return this;
+    }
+
+    async pack(files: BookFile[], epoch: number): Promise<NodeJS.ReadableStream> {
+      await this.render();
+      this.zip.remove('OEBPS/toc.ncx');
+      // jszip writes DOS dates in UTC; all entries share one date (SOURCE_DATE_EPOCH).
+      const date = new Date(Math.max(epoch, 315532800) * 1000);
+      // lectern's own writer, when it gives jszip's bytes (ASCII names, text the templates
+      // made): jszip's order of entries and folders, lectern's files' data as given.
+      const fast = await fastEntries(this.zip, files);
+      if (fast) return Readable.from(zipChunks(fast, date));
+      // Audio and images are compressed already: storing them saves time and loses nothing.
+      for (const f of files) this.zip.file(`OEBPS/${f.path}`, f.data, stored(f.path) ? { compression: 'STORE' } : {});
+      for (const entry of Object.values(this.zip.files)) entry.date = date;
+      // A stream out: with the narration inside, a book can be hundreds of MB.
+      const zipped = this.zip.generateNodeStream({ type: 'nodebuffer', streamFiles: false, compression: 'DEFLATE', compressionOptions: { level: 9 } });
+      // jszip's stream is an old-style one: pipe it into a core stream, which is async iterable.
+      const out = new PassThrough();
+      zipped.on('error', (e: Error) => out.destroy(e));
+      return zipped.pipe(out);
+    }
+  };
+
+  return LecternEPub;
+}
 
 /** Audio and images are compressed already: storing them saves time and loses nothing. */
 function stored(file: string): boolean {
   return /\.(mp3|m4a|jpe?g|png)$/i.test(file);
 }
 
-/** A document's file name, made safe as epub-gen-memory made it (lectern's names already are). */
-function documentFile(name: string): string {
-  return (name.endsWith('.xhtml') ? name : `${name}.xhtml`).replace(/\s/g, '_').replace(/[^-._A-Za-z0-9]/g, '');
-}
-
-type Render = (data: { lectern: unknown }) => string;
-type Ejs = { compile(template: string): Render };
-let ejsModule: Ejs | undefined;
-const compiled = new Map<string, Render>();
-/** ejs (loaded with the first book), each template compiled once per process. */
-async function renderer(template: string): Promise<Render> {
-  if (!ejsModule) {
-    // A CommonJS package: Node finds its named exports, a bundler may offer only `default`.
-    // @ts-expect-error ejs ships no types; the part used is typed above.
-    const mod = (await import('ejs')) as Ejs & { default?: Ejs };
-    ejsModule = typeof mod.compile === 'function' ? mod : mod.default!;
-  }
-  let fn = compiled.get(template);
-  if (!fn) compiled.set(template, (fn = ejsModule.compile(template)));
-  return fn;
+/** What jszip holds for an entry (its own fields, read as its generator reads them). */
+interface JsZipEntry {
+  dir: boolean;
+  comment?: string | null;
+  unixPermissions?: number | null;
+  dosPermissions?: number | null;
+  _data: unknown;
+  _dataBinary: boolean;
+  options: { compression?: string | null };
 }
 
 /**
- * The book's entries in jszip's order: a name added again keeps its first place (its data
- * replaced), and a folder is added, outermost first, before the first entry inside it.
+ * The book's entries for \`zipChunks\`, in the order jszip would write them (the templates'
+ * files, then lectern's with the folders jszip makes for them); undefined when anything is
+ * not as this writer expects (a name not ASCII, content not text), so jszip writes it.
  */
-class Entries {
-  readonly list = new Map<string, ZipEntry>();
-  add(name: string, data: ZipEntry['data'], method: ZipEntry['method'] = 'deflate'): void {
-    const parts = name.split('/').slice(0, -1);
-    for (let i = 1; i <= parts.length; i++) {
-      const folder = `${parts.slice(0, i).join('/')}/`;
-      if (!this.list.has(folder)) this.list.set(folder, { name: folder, dir: true, method: 'store', data: '' });
+async function fastEntries(zip: { files: Record<string, unknown>; file(name: string, data: string, o?: object): unknown }, files: readonly BookFile[]): Promise<ZipEntry[] | undefined> {
+  const names = files.map((f) => `OEBPS/${f.path}`);
+  if (!zipSupports([...Object.keys(zip.files), ...names]) || new Set(names).size !== names.length) return undefined;
+  const ours = new Map(files.map((f, i) => [names[i]!, f]));
+  // Placeholders, so that jszip itself places each file and makes its folders.
+  for (const name of names) if (!(name in zip.files)) zip.file(name, '');
+  const entries: ZipEntry[] = [];
+  for (const [name, raw] of Object.entries(zip.files)) {
+    const e = raw as JsZipEntry;
+    if (e.comment || e.unixPermissions || e.dosPermissions) return undefined;
+    const mine = ours.get(name);
+    if (mine) {
+      const data = mine.data;
+      entries.push({ name, method: stored(mine.path) ? 'store' : 'deflate', data: typeof data === 'string' || data instanceof Uint8Array ? data : (data as AsyncIterable<Uint8Array>) });
+      continue;
     }
-    this.list.set(name, { name, method, data });
+    if (e.dir) {
+      entries.push({ name, dir: true, method: 'store', data: '' });
+      continue;
+    }
+    const content = await e._data;
+    if (typeof content !== 'string' || e._dataBinary) return undefined;
+    entries.push({ name, method: e.options.compression === 'STORE' ? 'store' : 'deflate', data: content });
   }
+  return entries;
 }
 
 let cache: { opf: string; nav: string; content: string; css: string; blocksCss: string } | undefined;
@@ -110,50 +160,29 @@ function templates() {
   return cache;
 }
 
-/** The book as a stream of zip bytes (a stream: with the narration inside, a book can be hundreds of MB). */
 export async function packBook(spec: BookSpec): Promise<NodeJS.ReadableStream> {
   const t = templates();
-  const entries = new Entries();
-  entries.add('mimetype', 'application/epub+zip', 'store');
-  entries.add('OEBPS/style.css', spec.blockStyles ? t.css + t.blocksCss : t.css);
-  const content = await renderer(t.content);
-  for (const d of spec.documents) entries.add(`OEBPS/${documentFile(d.filename)}`, content({ lectern: d.data }));
-  entries.add('META-INF/container.xml', CONTAINER);
-  entries.add('OEBPS/content.opf', (await renderer(t.opf))({ lectern: spec.packageData }));
-  entries.add('OEBPS/toc.xhtml', (await renderer(t.nav))({ lectern: spec.packageData }));
-  for (const f of spec.files) entries.add(`OEBPS/${f.path}`, f.data, stored(f.path) ? 'store' : 'deflate');
-  // jszip writes DOS dates in UTC; all entries share one date (SOURCE_DATE_EPOCH).
-  const date = new Date(Math.max(spec.epoch, 315532800) * 1000);
-  const list = [...entries.list.values()];
-  if (zipSupports(list.map((e) => e.name))) return Readable.from(zipChunks(list, date));
-  return jszipStream(list, date);
-}
-
-/**
- * A name beyond ASCII: jszip writes it (with its Unicode path field), from the same entries
- * in the same order. jszip loads only then.
- */
-async function jszipStream(list: readonly ZipEntry[], date: Date): Promise<NodeJS.ReadableStream> {
-  const mod = (await import('jszip')) as unknown as { default?: JSZipClass } & JSZipClass;
-  const JSZip = (mod.default ?? mod) as JSZipClass;
-  const zip = new JSZip();
-  for (const e of list) {
-    if (e.dir) zip.folder(e.name);
-    else zip.file(e.name, e.data instanceof Uint8Array || typeof e.data === 'string' ? e.data : Readable.from(e.data), e.method === 'store' ? { compression: 'STORE' } : {});
-  }
-  for (const entry of Object.values(zip.files)) entry.date = date;
-  const zipped = zip.generateNodeStream({ type: 'nodebuffer', streamFiles: false, compression: 'DEFLATE', compressionOptions: { level: 9 } });
-  // jszip's stream is an old-style one: pipe it into a core stream, which is async iterable.
-  const out = new PassThrough();
-  zipped.on('error', (e: Error) => out.destroy(e));
-  return zipped.pipe(out);
-}
-
-interface JSZipClass {
-  new (): {
-    files: Record<string, { date: Date }>;
-    folder(name: string): unknown;
-    file(name: string, data: unknown, options: object): unknown;
-    generateNodeStream(options: object): NodeJS.ReadableStream;
-  };
+  const Book = await lecternEPub();
+  const book = new Book(
+    {
+      title: spec.title,
+      lang: spec.lang,
+      version: 3,
+      css: spec.blockStyles ? t.css + t.blocksCss : t.css,
+      contentOPF: t.opf,
+      tocXHTML: t.nav,
+      chapterXHTML: t.content,
+      verbose: false,
+      // Read by our templates only; epub-gen-memory passes unknown options through.
+      ...({ lectern: spec.packageData } as object),
+    },
+    spec.documents.map((d) => ({
+      title: d.title,
+      filename: d.filename,
+      // Empty: the body reaches our template as data, bypassing the HTML normaliser.
+      content: '',
+      ...({ lectern: d.data } as object),
+    })),
+  );
+  return book.pack(spec.files, spec.epoch);
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { digest } from '../util/hash.js';
 import { FIT_CHECK_VERSION, fitAsIs, type FitImage } from './fit.js';
-import { readCacheFile, writeCacheFile } from '../util/cache-file.js';
+import { readCacheFile, sweepCacheTemporaries, writeCacheFile } from '../util/cache-file.js';
 import type { Sharp, SharpOptions } from 'sharp';
 
 type SharpFn = ((input?: Buffer, options?: SharpOptions) => Sharp) & typeof import('sharp');
@@ -97,6 +97,8 @@ export interface NormalisedImage {
  * over the limit. A damaged cache entry is reported to `onDamaged` and made again.
  */
 export async function normaliseImage(input: Buffer, cacheRoot?: string | false, onDamaged?: (reason: string) => void): Promise<NormalisedImage> {
+  // What interrupted writes (a full disk) left here, once stale: once per process and folder.
+  if (cacheRoot) await sweepCacheTemporaries(path.join(cacheRoot, 'images'), 0);
   const sum = digest(input);
   const fit = await fitVerdict(input, sum, cacheRoot, onDamaged);
   if (fit) return { data: input, ...fit };
