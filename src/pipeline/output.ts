@@ -54,7 +54,12 @@ export class OutputWriter {
    * file (a long narration, a book with its audio) is never held in memory whole.
    */
   writeChunks(name: string, chunks: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>): Promise<string> {
-    const final = this.resolve(name);
+    let final: string;
+    try {
+      final = this.resolve(name);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     if (!this.sequence.has(final)) this.sequence.set(final, this.sequence.size);
     // Tracked until it ends, so that `commit` and `discard` wait for it: a stage may go on
     // (and the stages after it start) while its write still waits for the disk.
