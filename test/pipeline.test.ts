@@ -71,6 +71,41 @@ describe('runStages', () => {
     expect(listFiles(out)).toEqual(['a.epub']);
   });
 
+  it('waits for a write its stage did not wait for before it commits, and fails the build (writing nothing) when that write fails', async () => {
+    const out = tmpDir();
+    writeFileSync(path.join(out, 'a.mp3'), 'previous build');
+    // A slow file, written while the next stage runs.
+    const slowChunks = async function* () {
+      yield 'first half, ';
+      await new Promise((r) => setTimeout(r, 60));
+      yield 'second half';
+    };
+    const audio = stage('audio', {}, async (ctx) => {
+      void ctx.output.writeChunks('a.mp3', slowChunks());
+    });
+    const book = stage('book', { needs: ['audio'] }, async (ctx) => {
+      await ctx.output.write('a.epub', 'book');
+    });
+    const res = await runStages(planStages([book], [audio]), article, options(out), new Diagnostics());
+    expect(readFileSync(path.join(out, 'a.mp3'), 'utf8')).toBe('first half, second half');
+    expect(res.files).toEqual([path.join(out, 'a.mp3'), path.join(out, 'a.epub')]);
+
+    const broken = async function* () {
+      yield 'start';
+      await new Promise((r) => setTimeout(r, 30));
+      throw new Error('disk on fire');
+    };
+    const failingAudio = stage('audio', {}, async (ctx) => {
+      void ctx.output.writeChunks('a.mp3', broken());
+    });
+    const err = await runStages(planStages([book], [failingAudio]), article, options(out), new Diagnostics()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StageError);
+    expect(String(err)).toMatch(/disk on fire/);
+    // Nothing of this build was committed: the earlier outputs are as they were.
+    expect(readFileSync(path.join(out, 'a.mp3'), 'utf8')).toBe('first half, second half');
+    expect(listFiles(out)).toEqual(['a.epub', 'a.mp3']);
+  });
+
   it('refuses output names that leave the output folder', async () => {
     const out = tmpDir();
     const bad = stage('bad', {}, async (ctx) => {

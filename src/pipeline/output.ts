@@ -25,6 +25,8 @@ export class OutputWriter {
   private readonly pending = new Map<string, string>();
   /** The order in which outputs were first asked for: writes may finish in any order. */
   private readonly sequence = new Map<string, number>();
+  /** Writes not finished yet. */
+  private readonly inflight = new Set<Promise<string>>();
   /** Set once the build has committed or discarded its outputs: later writes are refused. */
   private closed = false;
   private tmp?: Promise<string>;
@@ -51,9 +53,19 @@ export class OutputWriter {
    * Writes an output from chunks as they come (an async iterable or a stream), so a large
    * file (a long narration, a book with its audio) is never held in memory whole.
    */
-  async writeChunks(name: string, chunks: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>): Promise<string> {
+  writeChunks(name: string, chunks: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>): Promise<string> {
     const final = this.resolve(name);
     if (!this.sequence.has(final)) this.sequence.set(final, this.sequence.size);
+    // Tracked until it ends, so that `commit` and `discard` wait for it: a stage may go on
+    // (and the stages after it start) while its write still waits for the disk.
+    const writing = this.writeFile(final, name, chunks);
+    this.inflight.add(writing);
+    const done = () => void this.inflight.delete(writing);
+    writing.then(done, done);
+    return writing;
+  }
+
+  private async writeFile(final: string, name: string, chunks: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>): Promise<string> {
     await this.refuseInput(final);
     await mkdir(path.dirname(final), { recursive: true });
     if (this.closed) throw new Error(`the build has ended; ${name} was not written`);
@@ -75,6 +87,7 @@ export class OutputWriter {
       let batch: Uint8Array[] = [];
       let size = 0;
       for await (const chunk of chunks) {
+        if (this.closed) throw new Error(`the build has ended; ${name} was not written`);
         const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
         batch.push(bytes);
         size += bytes.length;
@@ -130,6 +143,11 @@ export class OutputWriter {
   }
 
   async commit(): Promise<string[]> {
+    // Every write a stage started and did not wait for: a failed one fails the build.
+    while (this.inflight.size) {
+      const failed = (await Promise.allSettled([...this.inflight])).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    }
     this.closed = true;
     // Check every target first, so that a problem (say, a folder where a file should go)
     // fails the build before any output is replaced.
@@ -137,11 +155,9 @@ export class OutputWriter {
       const info = await stat(final).catch(() => undefined);
       if (info?.isDirectory()) throw new Error(`cannot write ${final}: a folder of that name is in the way`);
     }
-    const done: string[] = [];
-    for (const final of this.files) {
-      await rename(this.pending.get(final)!, final);
-      done.push(final);
-    }
+    // Side by side: each rename waits for the file system's journal, not for the others.
+    const done = this.files;
+    await Promise.all(done.map((final) => rename(this.pending.get(final)!, final)));
     this.pending.clear();
     await this.removeTemp();
     return done;
@@ -149,6 +165,7 @@ export class OutputWriter {
 
   async discard(): Promise<void> {
     this.closed = true;
+    // Writes still running stop at their next chunk (their files go with the folder).
     this.pending.clear();
     await this.removeTemp();
   }

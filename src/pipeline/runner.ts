@@ -90,7 +90,9 @@ export async function runStages(
   const registry = extra.registry ?? defaultRegistry();
   // Parsed already when the options come from build(); a direct caller's are parsed here.
   options = { ...options, stageOptions: resolveStageOptions(registry, options.stageOptions) };
-  await sweepTemporaries(options.outDir);
+  // What killed builds left (folders untouched for 10 minutes: never this build's own,
+  // made fresh), swept while the build runs; the build waits for it before it ends.
+  const swept = sweepTemporaries(options.outDir);
   // Every file the build reads by name: no output may replace one (`-o .` beside story.json).
   const inputs = [
     ...options.sources.map((s) => s.file),
@@ -160,13 +162,14 @@ export async function runStages(
     if (controller.signal.aborted) throw interrupted(controller.signal.reason, options.articleFile);
     let files: string[];
     try {
+      await swept;
       files = await output.commit();
     } catch (e) {
       throw new StageError('output', e, file);
     }
     return { files, artifacts: ctx.artifacts, timings };
   } catch (e) {
-    await output.discard();
+    await Promise.all([output.discard(), swept]);
     throw e;
   } finally {
     extra.signal?.removeEventListener('abort', onAbort);

@@ -95,7 +95,10 @@ export function audioStage(): Stage {
           chapters: marks,
         });
         const segments = mp3;
-        await ctx.output.writeChunks(name, (async function* () {
+        // Not waited for: the book and the web edition need the segments, not this file, and
+        // start while it goes to the disk; the build waits for it (and fails with it) before
+        // it commits its outputs.
+        void ctx.output.writeChunks(name, (async function* () {
           yield tag;
           yield* mp3Chunks(segments);
         })());
