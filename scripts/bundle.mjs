@@ -18,6 +18,7 @@ import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -53,6 +54,11 @@ const signalsOnce = {
 // Real paths, as esbuild gives them (node_modules may be a link).
 const EGM_UTIL = realpathSync(path.join(root, 'node_modules/epub-gen-memory/dist/lib/util'));
 const ZOD = realpathSync(path.join(root, 'node_modules/zod'));
+const EGM = realpathSync(path.join(root, 'node_modules/epub-gen-memory'));
+// As epub-gen-memory finds them.
+const fromEgm = createRequire(path.join(EGM, 'package.json'));
+const JSZIP = path.dirname(path.dirname(realpathSync(fromEgm.resolve('jszip'))));
+const MIME = realpathSync(fromEgm.resolve('mime'));
 const lighter = {
   name: 'lectern-lighter',
   setup(b) {
@@ -69,6 +75,19 @@ const lighter = {
   return '';
 };`,
     }));
+    // mime: epub-gen-memory requires it at load, and calls it only for a cover or fonts
+    // given as URLs (lectern gives neither): its tables (about 1 ms) load on first use.
+    b.onResolve({ filter: /^mime$/ }, (args) => (args.resolveDir.startsWith(EGM + path.sep) ? { path: 'mime', namespace: 'lectern-lighter' } : undefined));
+    b.onLoad({ filter: /^mime$/, namespace: 'lectern-lighter' }, () => ({
+      loader: 'js',
+      resolveDir: EGM,
+      contents: `let real;
+const load = () => (real ??= require(${JSON.stringify(MIME)}));
+for (const key of ['getType', 'getExtension', 'define']) Object.defineProperty(exports, key, { enumerable: true, get: () => load()[key] });`,
+    }));
+    // readable-stream (a copy of Node 8's streams, about 1 ms to load) for jszip's Node
+    // stream output: Node's own streams, already loaded, do the same.
+    b.onResolve({ filter: /^readable-stream$/ }, (args) => (args.resolveDir.startsWith(JSZIP + path.sep) ? { path: 'node:stream', external: true } : undefined));
     b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {
       if (!args.resolveDir.startsWith(ZOD + path.sep)) return undefined;
       return { path: 'zod-locales', namespace: 'lectern-lighter' };

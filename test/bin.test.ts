@@ -7,7 +7,8 @@ import { CLI, hasSeed, lectern, ROOT, SAMPLE, SEED, tmpDir } from './helpers.js'
 
 /**
  * The bundled command (dist/bin/lectern.cjs, scripts/bundle.mjs) differs from the library
- * in how it runs, never in what it makes: its own CRC-32 for jszip (node:zlib's), lazy
+ * in how it runs, never in what it makes: lighter modules of epub-gen-memory (mime on first
+ * use, Node's streams for jszip's), its own CRC-32 for jszip (node:zlib's), lazy
  * child_process, a V8 code cache, a V8 flag and zod without its JIT. Its EPUB must be the
  * library's, byte for byte, and every entry's CRC must check; its messages for a broken
  * article must be the library's.
