@@ -85,7 +85,7 @@ export function audioStage(): Stage {
         // Nothing after this runs on the narration's threads.
         await n.releaseThreads?.();
         if (encodeStats.repaired) ctx.diagnostics.warn(`${encodeStats.repaired} cached MP3 segment(s) were damaged; encoded them again`, 'cache:corrupt');
-        const tag = id3Tag({
+        const tags = {
           title: a.headline,
           artist: a.byline.authors.join(', ') || (a.source.publisher ?? ''),
           album: a.source.publisher ?? a.kicker ?? 'lectern',
@@ -93,13 +93,14 @@ export function audioStage(): Stage {
           language: a.lang,
           cover: cover ? { data: cover.data, mime: cover.mediaType, description: 'Cover' } : undefined,
           chapters: marks,
-        });
+        };
         const segments = mp3;
         // Not waited for: the book and the web edition need the segments, not this file, and
         // start while it goes to the disk; the build waits for it (and fails with it) before
-        // it commits its outputs.
+        // it commits its outputs. The tag too is made then (loading node-id3 in a new
+        // process), while the other stages wait for the disk.
         void ctx.output.writeChunks(name, (async function* () {
-          yield tag;
+          yield id3Tag(tags);
           yield* mp3Chunks(segments);
         })());
       } else {
