@@ -150,7 +150,7 @@ async function prestartNarration(registry: Registry, names: readonly string[], s
   try {
     if (!needsNarration(names)) return none;
     // The pools (and node:worker_threads) load only for a build with narration.
-    const [{ prestartPool }, { defaultWorkers, speechTask }] = await Promise.all([import('./workers/pool.js'), import('./tts/pool.js')]);
+    const [{ prestartPool, shareModulesWithPrestarted }, { defaultWorkers, speechTask }] = await Promise.all([import('./workers/pool.js'), import('./tts/pool.js')]);
     const opts = stageOptions['narration'] as { engine: string; workers?: number };
     const ref = registry.engineRef(opts.engine);
     // Loaded here first, though the threads load it again: starting them earlier than this
@@ -158,11 +158,15 @@ async function prestartNarration(registry: Registry, names: readonly string[], s
     const engine = await registry.loadEngine(ref.id);
     // An engine that may hand over to another (neural -> eSpeak NG) starts its threads when it knows which.
     if (!engine.capabilities.workerSafe || engine.fallback) return none;
-    engine.preload?.();
     const workers = opts.workers ?? defaultWorkers();
     const clips = input.cacheDir === false ? undefined : path.join(path.resolve(input.cacheDir ?? defaultCacheRoot()), 'clips');
     const task = speechTask(ref);
-    return prestartPool(task.name, clips && existsSync(clips) ? 1 : workers, [task]);
+    const stop = prestartPool(task.name, clips && existsSync(clips) ? 1 : workers, [task]);
+    // The threads start first; what they will share (eSpeak NG's compiled module) is made
+    // while they start, and sent to them when it is ready, before they need it.
+    engine.preload?.();
+    shareModulesWithPrestarted();
+    return stop;
   } catch {
     // Whatever is wrong (an unknown engine, ...) is reported by the stage that meets it.
     return none;

@@ -70,6 +70,20 @@ export function compileSharedWasmNow(file: string): void {
   }
 }
 
+/**
+ * A pool thread's side of `WorkerPool.shareModules`: modules the main thread compiled after
+ * this thread started, sent as soon as they were ready. A module already asked for is
+ * answered by the main thread as well; the first to arrive serves.
+ */
+export function receiveSharedModules(given: Record<string, WebAssembly.Module>): void {
+  for (const [file, module] of Object.entries(given)) {
+    ready.set(file, module);
+    const waiter = asked.get(file);
+    if (waiter) waiter.resolve(module);
+    else if (!modules.has(file)) modules.set(file, Promise.resolve(module));
+  }
+}
+
 /** The modules compiled so far (file -> module), for a new thread's `workerData`. */
 export function modulesForThreads(): Record<string, WebAssembly.Module> {
   return Object.fromEntries(ready);
@@ -88,10 +102,17 @@ function ask(file: string): Promise<WebAssembly.Module> {
   }
   const request = ++requests;
   return new Promise((resolve, reject) => {
-    waiting.set(request, { resolve, reject });
+    const settle = {
+      resolve: (m: WebAssembly.Module) => (asked.delete(file), resolve(m)),
+      reject: (e: Error) => (asked.delete(file), reject(e)),
+    };
+    waiting.set(request, settle);
+    asked.set(file, settle);
     parentPort!.postMessage({ sharedWasm: file, request });
   });
 }
+/** The request in flight for each file (see `receiveSharedModules`). */
+const asked = new Map<string, { resolve(m: WebAssembly.Module): void; reject(e: Error): void }>();
 let listening = false;
 
 /** The main thread's side: compiles (or finds) the module a pool thread asked for and sends it. */
