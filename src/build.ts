@@ -116,9 +116,10 @@ export async function buildArticle(file: string, input: BuildInput = {}): Promis
     const names = stageSelection(registry, input.stages);
     const stageOptions = resolveStageOptions(registry, input.stageOptions);
     // The threads start first, then run while the article is read and its speech script
-    // made: starting them costs the main thread about 40 ms (the engine's module, and
-    // eSpeak NG's compiled code, which each thread is given), and each thread about 0.1 s
-    // of its own, which is what the narration would otherwise wait for.
+    // made: starting them costs the main thread about 10 ms (loading the engine's module),
+    // and each thread about 0.1 s of its own, which is what the narration would otherwise
+    // wait for. (Compiling eSpeak NG's module here too, before the threads ask for it,
+    // measured no faster and 20-60 MB larger at peak: it is compiled when first asked.)
     const early = await prestartNarration(registry, names, stageOptions, input);
     try {
       const read = await readArticle(file, { from: input.from, diagnostics, maxInputBytes: input.maxInputBytes, repair: input.repair, signal: input.signal, registry });
@@ -150,7 +151,7 @@ async function prestartNarration(registry: Registry, names: readonly string[], s
   try {
     if (!needsNarration(names)) return none;
     // The pools (and node:worker_threads) load only for a build with narration.
-    const [{ prestartPool, shareModulesWithPrestarted }, { defaultWorkers, speechTask }] = await Promise.all([import('./workers/pool.js'), import('./tts/pool.js')]);
+    const [{ prestartPool }, { defaultWorkers, speechTask }] = await Promise.all([import('./workers/pool.js'), import('./tts/pool.js')]);
     const opts = stageOptions['narration'] as { engine: string; workers?: number };
     const ref = registry.engineRef(opts.engine);
     // Loaded here first, though the threads load it again: starting them earlier than this
@@ -161,12 +162,7 @@ async function prestartNarration(registry: Registry, names: readonly string[], s
     const workers = opts.workers ?? defaultWorkers();
     const clips = input.cacheDir === false ? undefined : path.join(path.resolve(input.cacheDir ?? defaultCacheRoot()), 'clips');
     const task = speechTask(ref);
-    const stop = prestartPool(task.name, clips && existsSync(clips) ? 1 : workers, [task]);
-    // The threads start first; what they will share (eSpeak NG's compiled module) is made
-    // while they start, and sent to them when it is ready, before they need it.
-    engine.preload?.();
-    shareModulesWithPrestarted();
-    return stop;
+    return prestartPool(task.name, clips && existsSync(clips) ? 1 : workers, [task]);
   } catch {
     // Whatever is wrong (an unknown engine, ...) is reported by the stage that meets it.
     return none;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SynthesisPool, speechTask } from '../src/tts/pool.js';
 import { acquirePool, claimPrestarted, prestartPool, WorkerPool } from '../src/workers/pool.js';
-import { compileSharedWasmNow, modulesCompiledHere } from '../src/workers/shared-wasm.js';
+import { modulesCompiledHere, sharedWasmModule } from '../src/workers/shared-wasm.js';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { projectFile } from '../src/util/paths.js';
@@ -111,28 +111,10 @@ describe('threads started early and shared modules', () => {
     }
   }, 30_000);
 
-  it('sends threads started before the module was compiled the module when it is, so they need not ask', async () => {
-    const wasm = createRequire(import.meta.url).resolve('wasm-media-encoders/wasm/mp3');
-    const kind = { name: 'test:shared-wasm', url: pathToFileURL(projectFile('test/fixtures/workers/shared-wasm-task.mjs')).href, data: { sharedWasm: projectFile('dist/lib/workers/shared-wasm.js') } };
-    const pool = new WorkerPool(2);
-    try {
-      compileSharedWasmNow(wasm);
-      pool.shareModules();
-      const answers = await Promise.all([pool.run<{ exports: number; compiledHere: number; asked: number }>(kind, wasm), pool.run<{ exports: number; compiledHere: number; asked: number }>(kind, wasm)]);
-      for (const a of answers) {
-        expect(a.exports).toBeGreaterThan(3);
-        expect(a.compiledHere).toBe(0);
-        expect(a.asked).toBe(0);
-      }
-    } finally {
-      await pool.close();
-    }
-  }, 30_000);
-
   it('gives a thread started after the module was compiled the module at once, without asking for it', async () => {
     const wasm = createRequire(import.meta.url).resolve('espeak-ng').replace(/espeak-ng\.js$/, 'espeak-ng.wasm');
     const kind = { name: 'test:shared-wasm', url: pathToFileURL(projectFile('test/fixtures/workers/shared-wasm-task.mjs')).href, data: { sharedWasm: projectFile('dist/lib/workers/shared-wasm.js') } };
-    compileSharedWasmNow(wasm);
+    await sharedWasmModule(wasm);
     const compiled = modulesCompiledHere();
     const pool = new WorkerPool(1);
     try {
@@ -141,7 +123,7 @@ describe('threads started early and shared modules', () => {
       expect(a.compiledHere).toBe(0);
       expect(a.asked).toBe(0);
       // Compiled already: not again.
-      compileSharedWasmNow(wasm);
+      await sharedWasmModule(wasm);
       expect(modulesCompiledHere()).toBe(compiled);
     } finally {
       await pool.close();

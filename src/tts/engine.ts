@@ -65,13 +65,6 @@ export interface TtsEngine {
    * it starts, so every thread gets ready at once rather than on its first clip.
    */
   prepare?(): Promise<void>;
-  /**
-   * Called on the main thread as a build that will use the engine on threads starts, before
-   * the threads do: starts loading what they will share (eSpeak NG compiles its WebAssembly
-   * module here, which every thread then takes). Must not throw; a failure shows on the
-   * first clip.
-   */
-  preload?(): void;
 }
 
 /**

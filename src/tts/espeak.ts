@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { LecternError } from '../article/diagnostics.js';
-import { compileSharedWasmNow, sharedWasmModule } from '../workers/shared-wasm.js';
+import { sharedWasmModule } from '../workers/shared-wasm.js';
 import { pickVoice, type Synthesis, type SynthesisRequest, type TtsEngine, type Voice } from './engine.js';
 
 const require = createRequire(import.meta.url);
@@ -472,10 +472,6 @@ export function createEspeak(): TtsEngine {
       return `espeak-ng@${pkg.version}:${statSync(wasmFile()).size}`;
     },
     wrapPhoneme: (p) => `[[${p}]]`,
-    preload() {
-      // Compiled now (about 25 ms), the module is given to each thread as it starts. A failure shows on the first clip.
-      compileSharedWasmNow(wasmFile());
-    },
     async prepare() {
       await voiceFileTable();
     },

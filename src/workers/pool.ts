@@ -115,16 +115,6 @@ export class WorkerPool {
     this.dispatch();
   }
 
-  /**
-   * Sends each running thread the modules compiled since it started (`compileSharedWasmNow`),
-   * so that it need not ask for them and wait until the main thread is free to answer.
-   */
-  shareModules(): void {
-    const modules = modulesForThreads();
-    if (!Object.keys(modules).length) return;
-    for (const t of this.threads) t.worker.postMessage({ sharedModules: modules });
-  }
-
   /** Threads still running. */
   get size(): number {
     return this.threads.length;
@@ -208,11 +198,6 @@ export function prestartPool(key: string, size: number, eager: readonly TaskKind
     prestarted = undefined;
     await mine.pool.close();
   };
-}
-
-/** Sends the pool started early the modules compiled since its threads started (see `WorkerPool.shareModules`). */
-export function shareModulesWithPrestarted(): void {
-  if (prestarted && !prestarted.pool.closed) prestarted.pool.shareModules();
 }
 
 /** The pool started early, whatever its key, grown to `size` (for work any thread can do, such as MP3 segments). */

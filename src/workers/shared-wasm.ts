@@ -5,7 +5,6 @@
  * voice data) this measured 13 MB less peak memory for a two-thread build than each thread
  * compiling its own, for the same CPU.
  */
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
 
@@ -52,38 +51,6 @@ export function sharedWasmModule(file: string): Promise<WebAssembly.Module> {
   return module;
 }
 
-/**
- * Compiles a module now, on this thread, unless it is compiled already: for the main thread
- * just before it starts threads that will need it, so that each is given the module as it
- * starts (`modulesForThreads`) instead of asking for it and waiting until the main thread is
- * free to answer. A failure is left for `sharedWasmModule` to report.
- */
-export function compileSharedWasmNow(file: string): void {
-  if (ready.has(file)) return;
-  try {
-    const module = new WebAssembly.Module(readFileSync(file));
-    compiled++;
-    ready.set(file, module);
-    modules.set(file, Promise.resolve(module));
-  } catch {
-    // Reported when a thread asks for it.
-  }
-}
-
-/**
- * A pool thread's side of `WorkerPool.shareModules`: modules the main thread compiled after
- * this thread started, sent as soon as they were ready. A module already asked for is
- * answered by the main thread as well; the first to arrive serves.
- */
-export function receiveSharedModules(given: Record<string, WebAssembly.Module>): void {
-  for (const [file, module] of Object.entries(given)) {
-    ready.set(file, module);
-    const waiter = asked.get(file);
-    if (waiter) waiter.resolve(module);
-    else if (!modules.has(file)) modules.set(file, Promise.resolve(module));
-  }
-}
-
 /** The modules compiled so far (file -> module), for a new thread's `workerData`. */
 export function modulesForThreads(): Record<string, WebAssembly.Module> {
   return Object.fromEntries(ready);
@@ -102,17 +69,10 @@ function ask(file: string): Promise<WebAssembly.Module> {
   }
   const request = ++requests;
   return new Promise((resolve, reject) => {
-    const settle = {
-      resolve: (m: WebAssembly.Module) => (asked.delete(file), resolve(m)),
-      reject: (e: Error) => (asked.delete(file), reject(e)),
-    };
-    waiting.set(request, settle);
-    asked.set(file, settle);
+    waiting.set(request, { resolve, reject });
     parentPort!.postMessage({ sharedWasm: file, request });
   });
 }
-/** The request in flight for each file (see `receiveSharedModules`). */
-const asked = new Map<string, { resolve(m: WebAssembly.Module): void; reject(e: Error): void }>();
 let listening = false;
 
 /** The main thread's side: compiles (or finds) the module a pool thread asked for and sends it. */

@@ -6,7 +6,6 @@
  */
 import { parentPort, type Transferable } from 'node:worker_threads';
 import type { TaskHandler, TaskModule } from './pool.js';
-import { receiveSharedModules } from './shared-wasm.js';
 
 const kinds = new Map<string, Promise<TaskHandler>>();
 function kind(name: string, url: string, data: unknown): Promise<TaskHandler> {
@@ -21,14 +20,11 @@ function kind(name: string, url: string, data: unknown): Promise<TaskHandler> {
 type Message =
   | { load: { name: string; url: string; data: unknown } }
   | { id: number; name: string; url: string; data: unknown; payload: unknown }
-  | { sharedWasmReply: number }
-  | { sharedModules: Record<string, WebAssembly.Module> };
+  | { sharedWasmReply: number };
 
 parentPort!.on('message', (msg: Message) => {
   // Answers to a module request (shared-wasm.ts) are that module's business.
   if ('sharedWasmReply' in msg) return;
-  // Modules the main thread compiled after this thread started.
-  if ('sharedModules' in msg) return receiveSharedModules(msg.sharedModules);
   if ('load' in msg) {
     const { name, url, data } = msg.load;
     // A kind that fails to start says so on its first task.
