@@ -56,7 +56,7 @@ export async function runWatch(files: string[], cliFlags: WatchFlags, command?: 
     const failed = results.filter((r) => !r.ok).length;
     if (!flags.json)
       say(
-        `${failed ? `build failed (${failed} of ${results.length})` : first ? 'built' : 'rebuilt'} in ${wall.toFixed(2)} s (CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s); watching ${watched.size} file${watched.size === 1 ? '' : 's'} for changes (Ctrl-C to stop)`,
+        `${failed ? `build failed (${failed} of ${results.length})` : first ? 'built' : 'rebuilt'} in ${wall.toFixed(3)} s (CPU ${((cpu.user + cpu.system) / 1e6).toFixed(3)} s); watching ${watched.size} file${watched.size === 1 ? '' : 's'} for changes (Ctrl-C to stop)`,
       );
     first = false;
     if (!failed) await preview();
