@@ -200,8 +200,9 @@ async function watchRebuilds(file: string, out: string, cache: string, original:
   return samples;
 }
 
+/** Two decimals; three for a figure under 0.1 (a watch-mode rebuild, to the millisecond `lectern watch` prints). */
 function fmt(n: number, d = 2): string {
-  return Number.isFinite(n) ? n.toFixed(d) : '—';
+  return Number.isFinite(n) ? n.toFixed(d === 2 && Math.abs(n) < 0.1 && n !== 0 ? 3 : d) : '—';
 }
 
 async function benchArticle(label: string, input: string, work: string, results: Result[], ratios: Record<string, number>): Promise<void> {
