@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type Transferable } from 'node:worker_threads';
 import { LecternError } from '../article/diagnostics.js';
 import { projectFile } from '../util/paths.js';
-import { answerSharedWasm, modulesForThreads, POOL_THREAD, SHARED_MODULES } from './shared-wasm.js';
+import { listenForModules, poolThreadData } from './shared-wasm.js';
 
 /** A kind of task: the module that handles it (`export function start(data): TaskHandler`), and its start-up data. */
 export interface TaskKind {
@@ -75,6 +75,8 @@ export class WorkerPool {
     size: number,
     private readonly eager: readonly TaskKind[] = [],
   ) {
+    // Modules the threads compile reach threads started later through the main thread.
+    listenForModules();
     this.grow(size);
   }
 
@@ -87,11 +89,10 @@ export class WorkerPool {
     // A small young generation: a thread's JavaScript makes little garbage (its audio lives
     // in typed arrays and WebAssembly memory), and V8's default would let each thread's
     // nursery grow to tens of MB before collecting it (about 25 MB of peak memory per build).
-    const worker = new Worker(threadFile(), { workerData: { [POOL_THREAD]: true, [SHARED_MODULES]: modulesForThreads() }, resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB } });
+    const worker = new Worker(threadFile(), { workerData: poolThreadData(), resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB } });
     const thread: Thread = { worker, id: 0 };
     for (const k of this.eager) worker.postMessage({ load: { name: k.name, url: compiledUrl(k.url), data: k.data } });
-    worker.on('message', (m: { id?: number; result?: unknown; error?: string; code?: string; sharedWasm?: string; request?: number }) => {
-      if (m.sharedWasm !== undefined) return answerSharedWasm(worker, m.sharedWasm, m.request!);
+    worker.on('message', (m: { id?: number; result?: unknown; error?: string; code?: string }) => {
       if (m.id === undefined || m.id !== thread.id || !thread.task) return;
       const task = thread.task;
       thread.task = undefined;

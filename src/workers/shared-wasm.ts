@@ -1,33 +1,66 @@
 /**
  * One compiled WebAssembly module per process, shared by every thread of the worker pool.
- * A pool thread asks the main thread, which compiles each file once and sends the module
- * (its compiled code is shared, not copied). For eSpeak NG (18 MB of bytes, most of them
- * voice data) this measured 13 MB less peak memory for a two-thread build than each thread
- * compiling its own, for the same CPU.
+ * For eSpeak NG (18 MB of bytes, most of them voice data) sharing measured 13 MB less peak
+ * memory for a two-thread build than each thread compiling its own, for the same CPU; and
+ * once V8 has optimised a hot function of a shared module, every thread runs the result.
+ *
+ * Who compiles: the first thread to need a file, whichever it is. Threads start while the
+ * main thread is busy (reading and normalising the article, about 0.1-0.2 s of synchronous
+ * work), so a thread that asked the main thread for the module waited for all of it; now
+ * the threads agree among themselves. Each file has a claim word in memory shared by the
+ * process's threads: the thread that sets it compiles the file and sends the module on a
+ * broadcast channel; the others (and the main thread, for threads started later) take it
+ * from there, and one that starts listening late asks for it on the same channel. A thread
+ * that set its claim and died before sending is covered by a time limit: whoever waits
+ * that long compiles the file itself.
  */
 import { readFile } from 'node:fs/promises';
-import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
+import { BroadcastChannel, isMainThread, workerData } from 'node:worker_threads';
 
-/** `workerData` key marking a thread started by the pool, whose main thread answers for modules. */
+/** `workerData` key marking a thread started by the pool. */
 export const POOL_THREAD = 'lectern-pool-thread';
 /** `workerData` key of the modules compiled before the thread started (file -> module), given to it at once. */
 export const SHARED_MODULES = 'lectern-shared-modules';
+/** `workerData` key of the process's claim words (a SharedArrayBuffer: `claimWords`). */
+export const WASM_CLAIMS = 'lectern-wasm-claims';
+
+/** Claim words: a file's word is found by its hash; the word holds the hash of the file that claimed it. */
+const SLOTS = 256;
+/** How long a thread waits for a module another thread claimed before compiling it itself. */
+const CLAIM_PATIENCE_MS = 5_000;
+const CHANNEL = 'lectern-shared-wasm';
 
 const modules = new Map<string, Promise<WebAssembly.Module>>();
-/** The modules compiled so far, to hand to threads as they start (`modulesForThreads`). */
+/** The modules known so far, to hand to threads as they start (`modulesForThreads`). */
 const ready = new Map<string, WebAssembly.Module>();
-const waiting = new Map<number, { resolve(m: WebAssembly.Module): void; reject(e: Error): void }>();
-let requests = 0;
+/** Files this thread waits for from another thread, with what to call when the module comes. */
+const awaited = new Map<string, (m: WebAssembly.Module) => void>();
 let compiled = 0;
+let channel: BroadcastChannel | undefined;
 
-/** How many modules this thread compiled itself (a pool thread: none; it asks the main thread). */
+/** How many modules this thread compiled itself (on the main thread or in a pool thread). */
 export function modulesCompiledHere(): number {
   return compiled;
 }
 
-/** How many modules this thread asked the main thread for (a pool thread given its modules as it started: none). */
-export function modulesAskedFor(): number {
-  return requests;
+/**
+ * The process's claim words: made by the main thread (or by whoever starts the first pool
+ * thread, e.g. the command's launcher, under the same global key) and given to each pool
+ * thread in its `workerData`.
+ */
+export function claimWords(): SharedArrayBuffer {
+  const key = Symbol.for('lectern.wasm-claims');
+  const g = globalThis as Record<symbol, SharedArrayBuffer | undefined>;
+  if (!isMainThread) {
+    const given = (workerData as Record<string, unknown> | null)?.[WASM_CLAIMS];
+    if (given instanceof SharedArrayBuffer) return given;
+  }
+  return (g[key] ??= new SharedArrayBuffer(SLOTS * 4));
+}
+
+/** The `workerData` a pool thread starts with: the claim words and the modules already compiled. */
+export function poolThreadData(): Record<string, unknown> {
+  return { [POOL_THREAD]: true, [WASM_CLAIMS]: claimWords(), [SHARED_MODULES]: Object.fromEntries(ready) };
 }
 
 /** The compiled module of a `.wasm` file, compiled once per process. */
@@ -35,15 +68,8 @@ export function sharedWasmModule(file: string): Promise<WebAssembly.Module> {
   let module = modules.get(file);
   if (!module) {
     const data = workerData as Record<string, unknown> | null;
-    const inPool = !isMainThread && parentPort && data?.[POOL_THREAD] === true;
-    const given = inPool ? (data?.[SHARED_MODULES] as Record<string, WebAssembly.Module> | undefined)?.[file] : undefined;
-    module = given
-      ? Promise.resolve(given)
-      : inPool
-        ? ask(file)
-        : readFile(file)
-            .then((bytes) => (compiled++, WebAssembly.compile(bytes)))
-            .then((m) => (ready.set(file, m), m));
+    const given = isMainThread ? undefined : (data?.[SHARED_MODULES] as Record<string, WebAssembly.Module> | undefined)?.[file];
+    module = given ? Promise.resolve(given) : obtain(file);
     // A failure is not kept: the next caller tries again.
     module.catch(() => modules.delete(file));
     modules.set(file, module);
@@ -51,34 +77,77 @@ export function sharedWasmModule(file: string): Promise<WebAssembly.Module> {
   return module;
 }
 
-/** The modules compiled so far (file -> module), for a new thread's `workerData`. */
+/** The modules known so far (file -> module), for a new thread's `workerData`. */
 export function modulesForThreads(): Record<string, WebAssembly.Module> {
   return Object.fromEntries(ready);
 }
 
-function ask(file: string): Promise<WebAssembly.Module> {
-  if (!waiting.size && !listening) {
-    listening = true;
-    parentPort!.on('message', (m: { sharedWasmReply?: number; module?: WebAssembly.Module; error?: string }) => {
-      if (m.sharedWasmReply === undefined) return;
-      const w = waiting.get(m.sharedWasmReply);
-      waiting.delete(m.sharedWasmReply);
-      if (m.module) w?.resolve(m.module);
-      else w?.reject(new Error(m.error ?? 'no module'));
+function obtain(file: string): Promise<WebAssembly.Module> {
+  listen();
+  const words = new Int32Array(claimWords());
+  const hash = fileHash(file);
+  const slot = (hash >>> 0) % SLOTS;
+  const holder = Atomics.compareExchange(words, slot, 0, hash);
+  // Free, or claimed for another file whose hash shares the word: compile it here.
+  if (holder !== hash) return compile(file);
+  // Claimed for this file (by another thread, or by this one earlier and failed): wait for it.
+  return new Promise<WebAssembly.Module>((resolve) => {
+    const timer = setTimeout(() => {
+      awaited.delete(file);
+      resolve(compile(file));
+    }, CLAIM_PATIENCE_MS);
+    awaited.set(file, (m) => {
+      clearTimeout(timer);
+      resolve(m);
     });
-  }
-  const request = ++requests;
-  return new Promise((resolve, reject) => {
-    waiting.set(request, { resolve, reject });
-    parentPort!.postMessage({ sharedWasm: file, request });
+    // The module may have been sent before this thread listened: whoever has it sends it again.
+    listen().postMessage({ want: file });
   });
 }
-let listening = false;
 
-/** The main thread's side: compiles (or finds) the module a pool thread asked for and sends it. */
-export function answerSharedWasm(worker: Worker, file: string, request: number): void {
-  sharedWasmModule(file).then(
-    (module) => worker.postMessage({ sharedWasmReply: request, module }),
-    (e: unknown) => worker.postMessage({ sharedWasmReply: request, error: e instanceof Error ? e.message : String(e) }),
-  );
+async function compile(file: string): Promise<WebAssembly.Module> {
+  const module = await WebAssembly.compile(await readFile(file));
+  compiled++;
+  keep(file, module);
+  listen().postMessage({ file, module });
+  return module;
+}
+
+function keep(file: string, module: WebAssembly.Module): void {
+  ready.set(file, module);
+  if (!modules.has(file)) modules.set(file, Promise.resolve(module));
+}
+
+/** The broadcast channel, listening for modules other threads compiled; it never keeps the process alive. */
+function listen(): BroadcastChannel {
+  if (!channel) {
+    channel = new BroadcastChannel(CHANNEL);
+    channel.onmessage = (event: unknown) => {
+      const { file, module, want } = (event as { data: { file?: string; module?: WebAssembly.Module; want?: string } }).data ?? {};
+      if (typeof want === 'string') {
+        const have = ready.get(want);
+        if (have) channel!.postMessage({ file: want, module: have });
+        return;
+      }
+      if (typeof file !== 'string' || !(module instanceof WebAssembly.Module)) return;
+      if (!ready.has(file)) keep(file, module);
+      const waiter = awaited.get(file);
+      awaited.delete(file);
+      waiter?.(module);
+    };
+    channel.unref();
+  }
+  return channel;
+}
+
+/** FNV-1a of the file name, never 0 (0 marks a free claim word). */
+function fileHash(file: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < file.length; i++) h = Math.imul(h ^ file.charCodeAt(i), 0x01000193);
+  return h | 0 || 1;
+}
+
+/** The main thread listens from the start, so that a module compiled by a thread reaches threads started later. */
+export function listenForModules(): void {
+  listen();
 }

@@ -19,12 +19,9 @@ function kind(name: string, url: string, data: unknown): Promise<TaskHandler> {
 
 type Message =
   | { load: { name: string; url: string; data: unknown } }
-  | { id: number; name: string; url: string; data: unknown; payload: unknown }
-  | { sharedWasmReply: number };
+  | { id: number; name: string; url: string; data: unknown; payload: unknown };
 
 parentPort!.on('message', (msg: Message) => {
-  // Answers to a module request (shared-wasm.ts) are that module's business.
-  if ('sharedWasmReply' in msg) return;
   if ('load' in msg) {
     const { name, url, data } = msg.load;
     // A kind that fails to start says so on its first task.
