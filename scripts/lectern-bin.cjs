@@ -9,10 +9,79 @@
 'use strict';
 // First: SIGINT and SIGTERM end the command in one line even while the script loads.
 require('../src/cli/signals.ts');
-const { readFileSync, writeFileSync } = require('node:fs');
+const { existsSync, readFileSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const path = require('node:path');
 const vm = require('node:vm');
+
+/**
+ * Whether `lectern build ARGS` will narrate with eSpeak NG, as far as the arguments alone
+ * tell: its default stages, or stages named that need the narration, no other engine, and
+ * no config file or plugin (which could choose otherwise). A wrong yes costs a thread that
+ * the build stops unused; a wrong no, only the time this saves.
+ */
+function buildWillNarrate(args) {
+  let stages;
+  const dropped = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') break;
+    const [flag, inline] = a.startsWith('--') ? a.split(/=(.*)/s) : [a.slice(0, 2), a.length > 2 && a[1] !== '-' ? a.slice(2) : undefined];
+    const value = () => inline ?? args[++i];
+    if (flag === '-s' || flag === '--stages') stages = String(value() ?? '').split(',').map((x) => x.trim());
+    else if (flag === '-e' || flag === '--engine') {
+      if (value() !== 'espeak') return false;
+    } else if (['--config', '--plugin', '--stage', '-h', '--help', '--no-cache'].includes(flag)) return false;
+    else if (flag === '--no-overlays') dropped.push('read-aloud');
+    else if (flag === '--no-web') dropped.push('web');
+  }
+  if (!args.includes('--no-config') && ['lectern.config.js', 'lectern.config.mjs', 'lectern.config.json'].some((f) => existsSync(f))) return false;
+  const narrating = ['narration', 'audio', 'read-aloud', 'web', 'transcript'];
+  return (stages ?? ['epub', 'audio', 'read-aloud', 'web', 'transcript']).some((x) => narrating.includes(x) && !dropped.includes(x));
+}
+
+/**
+ * A build that will narrate starts its first worker thread now, before the command's own
+ * code loads (about 0.1 s): the thread boots and loads its task modules meanwhile, and the
+ * build's pool takes it as its first thread (src/workers/early.ts). Left unreferenced until
+ * then, so a command that fails first exits as if it were not there; the build stops it if
+ * it does not narrate after all. Its `workerData` and limits are those of any pool thread
+ * (src/workers/pool.ts, src/workers/shared-wasm.ts: the process's claim words are made here,
+ * under their global key).
+ */
+function startEarlyThread() {
+  if (process.argv[2] !== 'build' || !buildWillNarrate(process.argv.slice(3))) {
+    if (process.env.LECTERN_EARLY_THREAD_CHECK === '1') process.once('exit', () => process.stderr.write('lectern: early thread none\n'));
+    return;
+  }
+  try {
+    const { Worker } = require('node:worker_threads');
+    const { pathToFileURL } = require('node:url');
+    const g = globalThis;
+    const claims = (g[Symbol.for('lectern.wasm-claims')] ??= new SharedArrayBuffer(256 * 4));
+    const url = (rel) => pathToFileURL(path.join(__dirname, rel)).href;
+    const worker = new Worker(path.join(__dirname, 'workers', 'thread.js'), {
+      workerData: {
+        'lectern-pool-thread': true,
+        'lectern-wasm-claims': claims,
+        'lectern-shared-modules': {},
+        'lectern-preload': [url('tts/task.js'), url('tts/espeak.js'), url('audio/mp3-task.js')],
+      },
+      resourceLimits: { maxYoungGenerationSizeMb: 2 },
+    });
+    const early = { worker, alive: true };
+    // Until a pool takes it: a failure only means the pool starts a thread of its own.
+    worker.on('error', () => (early.alive = false));
+    worker.on('exit', () => (early.alive = false));
+    worker.unref();
+    g[Symbol.for('lectern.early-thread')] = early;
+    // For test/early-thread.test.ts: whether the build took the thread, stopped it, or left it.
+    if (process.env.LECTERN_EARLY_THREAD_CHECK === '1') process.once('exit', () => process.stderr.write(`lectern: early thread ${early.fate ?? 'left'}\n`));
+  } catch {
+    // No early thread: the build starts its own.
+  }
+}
+startEarlyThread();
 
 const file = path.join(__dirname, 'cli', 'main.cjs');
 const cacheFile = `${file}.cache`;

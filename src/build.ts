@@ -17,6 +17,7 @@ import { createRegistry, defaultRegistry } from './plugins/builtin.js';
 import { pluginError, type Registry } from './plugins/registry.js';
 import { resolveStageOptions, type StageOptions, type StageOptionsInput } from './pipeline/options.js';
 import { builtinStages } from './stages/index.js';
+import { dropEarlyThread } from './workers/early.js';
 
 export interface BuildInput {
   /** Output folder. Default: `"dist"`. */
@@ -147,9 +148,10 @@ export async function buildArticle(file: string, input: BuildInput = {}): Promis
  * used them.
  */
 async function prestartNarration(registry: Registry, names: readonly string[], stageOptions: StageOptions, input: BuildInput): Promise<() => Promise<void>> {
-  const none = async () => {};
+  // A thread the command started early (scripts/lectern-bin.cjs) is stopped unless a pool takes it.
+  const none = async () => dropEarlyThread();
   try {
-    if (!needsNarration(names)) return none;
+    if (!needsNarration(names)) return dropEarlyThread(), none;
     // The pools (and node:worker_threads) load only for a build with narration.
     const [{ prestartPool }, { defaultWorkers, speechTask }] = await Promise.all([import('./workers/pool.js'), import('./tts/pool.js')]);
     const opts = stageOptions['narration'] as { engine: string; workers?: number };
@@ -158,13 +160,16 @@ async function prestartNarration(registry: Registry, names: readonly string[], s
     // measured slower and larger (their start competes with lectern's own on two cores).
     const engine = await registry.loadEngine(ref.id);
     // An engine that may hand over to another (neural -> eSpeak NG) starts its threads when it knows which.
-    if (!engine.capabilities.workerSafe || engine.fallback) return none;
+    // (Its pool may take the thread started early.)
+    if (engine.fallback) return async () => {};
+    if (!engine.capabilities.workerSafe) return dropEarlyThread(), none;
     const workers = opts.workers ?? defaultWorkers();
     const clips = input.cacheDir === false ? undefined : path.join(path.resolve(input.cacheDir ?? defaultCacheRoot()), 'clips');
     const task = speechTask(ref);
     return prestartPool(task.name, clips && existsSync(clips) ? 1 : workers, [task]);
   } catch {
     // Whatever is wrong (an unknown engine, ...) is reported by the stage that meets it.
+    dropEarlyThread();
     return none;
   }
 }

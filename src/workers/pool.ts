@@ -14,6 +14,7 @@ import { Worker, type Transferable } from 'node:worker_threads';
 import { LecternError } from '../article/diagnostics.js';
 import { projectFile } from '../util/paths.js';
 import { listenForModules, poolThreadData } from './shared-wasm.js';
+import { adoptEarlyThread } from './early.js';
 
 /** A kind of task: the module that handles it (`export function start(data): TaskHandler`), and its start-up data. */
 export interface TaskKind {
@@ -89,7 +90,7 @@ export class WorkerPool {
     // A small young generation: a thread's JavaScript makes little garbage (its audio lives
     // in typed arrays and WebAssembly memory), and V8's default would let each thread's
     // nursery grow to tens of MB before collecting it (about 25 MB of peak memory per build).
-    const worker = new Worker(threadFile(), { workerData: poolThreadData(), resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB } });
+    const worker = adoptEarlyThread() ?? new Worker(threadFile(), { workerData: poolThreadData(), resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB } });
     const thread: Thread = { worker, id: 0 };
     for (const k of this.eager) worker.postMessage({ load: { name: k.name, url: compiledUrl(k.url), data: k.data } });
     worker.on('message', (m: { id?: number; result?: unknown; error?: string; code?: string }) => {

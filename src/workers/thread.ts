@@ -4,7 +4,7 @@
  * the pool loads eagerly (`load`) starts as the thread starts; any other starts on its
  * first task. Results go back with their buffers transferred, not copied.
  */
-import { parentPort, type Transferable } from 'node:worker_threads';
+import { parentPort, workerData, type Transferable } from 'node:worker_threads';
 import type { TaskHandler, TaskModule } from './pool.js';
 
 const kinds = new Map<string, Promise<TaskHandler>>();
@@ -39,3 +39,14 @@ parentPort!.on('message', (msg: Message) => {
     );
 });
 parentPort!.postMessage({ started: true });
+
+/**
+ * Modules to load before any task names them (`workerData[PRELOAD]`, module URLs): a
+ * thread started before the command's own code has loaded (scripts/lectern-bin.cjs) loads
+ * its task modules meanwhile, so its first task finds them ready. Only loaded: a kind
+ * starts when a task or `load` names it. A module that fails here fails again, and is
+ * reported, when a task needs it.
+ */
+export const PRELOAD = 'lectern-preload';
+const preload = (workerData as Record<string, unknown> | null)?.[PRELOAD];
+if (Array.isArray(preload)) for (const url of preload) if (typeof url === 'string') import(url).catch(() => {});
