@@ -24,6 +24,7 @@ export async function* timelineSamples(timeline: Pick<Timeline, 'items'>, cache:
       continue;
     }
     const read = await cache.read(item.key);
+    if (read.kind === 'corrupt') throw new LecternError(`narration clip ${item.key.slice(0, 12)} was damaged in the cache during the build (${read.reason})`, 'cache:lost');
     if (read.kind !== 'hit') throw new LecternError(`narration clip ${item.key.slice(0, 12)} vanished from the cache during the build`, 'cache:lost');
     yield a === 0 && b === item.samples ? read.clip.samples : read.clip.samples.subarray(a, b);
   }

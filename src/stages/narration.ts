@@ -4,7 +4,7 @@ import path from 'node:path';
 import { LecternError } from '../article/diagnostics.js';
 import type { Stage, StageContext } from '../pipeline/stage.js';
 import { buildTimeline, speechParts, type Timeline } from '../audio/timeline.js';
-import { encodeJob, mp3Task, planSegments, segmentCache, type EncodeJob } from '../audio/mp3.js';
+import { encodeJob, mp3Task, planSegments, segmentCache, type EncodeJob, type Segment, type SegmentCache } from '../audio/mp3.js';
 import { audioFormat, mp3Quality } from './audio.js';
 import { ClipCache, clipKey } from '../tts/cache.js';
 import { sweepCacheTemporaries } from '../util/cache-file.js';
@@ -78,6 +78,25 @@ export function narrationStage(): Stage {
   };
 }
 
+/** The clip keys of the timeline's items that `segment` covers. */
+function clipsOf(timeline: Timeline, segment: Segment): string[] {
+  return timeline.items.slice(segment.items[0], segment.items[1]).flatMap((it) => (it.kind === 'clip' ? [it.key] : []));
+}
+
+/**
+ * The clips whose samples the build's outputs will read: for an MP3, those of the segments
+ * not in the cache (a cached segment's audio was checked when it was encoded, and is
+ * checked whole itself); for WAV or M4B, every clip; for none (a transcript, a plain
+ * EPUB), none.
+ */
+async function clipsToRead(ctx: StageContext, timeline: Timeline, store: SegmentCache, quality: number): Promise<string[]> {
+  if (!ctx.stages.includes('audio') && !ctx.stages.includes('read-aloud')) return [];
+  if (audioFormat(ctx) !== 'mp3') return timeline.items.flatMap((it) => (it.kind === 'clip' ? [it.key] : []));
+  const segments = planSegments(timeline, quality);
+  const cached = await Promise.all(segments.map((s) => store.has(s.key)));
+  return segments.flatMap((s, i) => (cached[i] ? [] : clipsOf(timeline, s)));
+}
+
 async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<NarrationResult> {
   const speech = ctx.artifacts.speech;
   if (!speech) throw new LecternError('the narration stage needs the speech stage', 'stage:order');
@@ -122,9 +141,15 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
   const cache = new ClipCache(path.join(tempCache ?? (ctx.options.cacheDir as string), 'clips'));
   const stats = { clips: 0, synthesised: 0, cached: 0, repaired: 0 };
   // What interrupted cache writes (a full disk, SIGKILL) left: clips, MP3 segments, engine information.
+  // Not waited for here (only by the build's end): it removes only files older than any
+  // write in progress, and would hold up the clips' lookup by its 257 folders.
   if (!tempCache) {
     const root = ctx.options.cacheDir as string;
-    await Promise.all([sweepCacheTemporaries(cache.dir, 1), sweepCacheTemporaries(path.join(root, 'mp3'), 0), sweepCacheTemporaries(path.join(root, 'engines'), 0)]);
+    const sweeping = Promise.all([sweepCacheTemporaries(cache.dir, 1), sweepCacheTemporaries(path.join(root, 'mp3'), 0), sweepCacheTemporaries(path.join(root, 'engines'), 0)]).then(
+      () => {},
+      () => {},
+    );
+    ctx.defer(() => sweeping);
   }
   if (tempCache) ctx.defer(() => rm(tempCache, { recursive: true, force: true }));
   // Every distinct part of every utterance, once.
@@ -146,6 +171,22 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
   const checkRate = (r: number) => {
     if (!sampleRate) sampleRate = r;
     else if (r !== sampleRate) throw new LecternError(`engine ${engine.id} returned ${r} Hz audio after ${sampleRate} Hz`, 'tts:rate');
+  };
+  // A clip whose length came from the cache's index is read and checked before its samples
+  // are used (an MP3 segment to encode, a WAV): one found damaged then is made again, like
+  // one found damaged above, and the timeline made again with it.
+  const found = new Map<string, string>();
+  const usable = async (keys: Iterable<string>): Promise<boolean> => {
+    const all = [...new Set(keys)];
+    const check = all.filter((k) => !cache.verified(k) && !found.has(k));
+    const results = await Promise.all(check.map((k) => cache.verify(k)));
+    check.forEach((k, i) => {
+      const r = results[i]!;
+      if (r.kind === 'hit' && r.samples === samplesOf.get(k) && r.sampleRate === sampleRate) return;
+      // Damaged, gone, or not what the index said: made again.
+      found.set(k, r.kind === 'corrupt' ? r.reason : r.kind === 'miss' ? 'missing' : 'not as indexed');
+    });
+    return all.every((k) => !found.has(k));
   };
   const todo: { key: string; text: string; voice: string }[] = [];
   // Probed side by side; results are used in order, so warnings keep the narration's order.
@@ -194,10 +235,12 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
         parts.slice(0, prefix).map((ps) => ps.map((p) => ({ key: p.key, samples: samplesOf.get(p.key)! }))),
         sampleRate,
       );
-      for (const segment of planSegments(partial, quality).slice(0, -1)) {
-        if (queued.has(segment.key)) continue;
-        queued.add(segment.key);
-        if (!(await store.has(segment.key))) encodeQueue.push(encodeJob(partial, segment, quality));
+      const segments = planSegments(partial, quality).slice(0, -1).filter((segment) => !queued.has(segment.key));
+      segments.forEach((segment) => queued.add(segment.key));
+      const cached = await Promise.all(segments.map((segment) => store.has(segment.key)));
+      for (const [i, segment] of segments.entries()) {
+        // A segment with a clip found damaged is encoded once the clip is made again (below).
+        if (!cached[i] && (await usable(clipsOf(partial, segment)))) encodeQueue.push(encodeJob(partial, segment, quality));
       }
     }));
   await advance();
@@ -234,11 +277,47 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
   const missing = [...unique.keys()].filter((k) => !samplesOf.has(k));
   if (missing.length) throw new LecternError(`${missing.length} clip(s) were not made`, 'tts:incomplete');
   if (!sampleRate) sampleRate = 22050;
-  const timeline = buildTimeline(
-    speech.utterances,
-    parts.map((ps) => ps.map((p) => ({ key: p.key, samples: samplesOf.get(p.key)! }))),
-    sampleRate,
-  );
+  const wholeTimeline = () =>
+    buildTimeline(
+      speech.utterances,
+      parts.map((ps) => ps.map((p) => ({ key: p.key, samples: samplesOf.get(p.key)! }))),
+      sampleRate,
+    );
+  let timeline = wholeTimeline();
+  // Every clip the outputs will read is checked (see `usable`); those found damaged are made
+  // again. Twice at most: a clip made again has the length it had (the same text and voice).
+  for (let round = 0; !(await usable(await clipsToRead(ctx, timeline, store, quality))); round++) {
+    if (round === 2) throw new LecternError(`${found.size} clip(s) of the cache were damaged again as soon as they were made`, 'cache:unstable');
+    const again = [...found].map(([key, reason]) => {
+      stats.repaired++;
+      stats.cached--;
+      ctx.diagnostics.warn(`cache entry ${key.slice(0, 12)} was damaged (${reason}); synthesising it again`, 'cache:corrupt');
+      samplesOf.delete(key);
+      return { key, ...unique.get(key)! };
+    });
+    found.clear();
+    await Promise.all(again.map((t) => cache.remove(t.key)));
+    await synthesizeAll(
+      engine,
+      again.map((t) => ({ text: t.text, voice: t.voice, rate })),
+      {
+        workers,
+        pool: engine.capabilities.workerSafe ? getPool(again.length) : undefined,
+        signal: ctx.signal,
+        onResult: async (i, clip) => {
+          checkRate(clip.sampleRate);
+          await cache.write(again[i]!.key, clip);
+          samplesOf.set(again[i]!.key, clip.samples.length);
+          stats.synthesised++;
+        },
+      },
+    );
+    timeline = wholeTimeline();
+  }
+  // What this build learned of the clips' lengths, for the next build's lookup (above). The
+  // build's end waits for it.
+  const indexing = cache.saveIndex();
+  ctx.defer(() => indexing);
   const threads = pool;
   return { engine: engine.id, engineVersion, voice, voices: [...new Set(voices)], rate, timeline, cache, stats, ...(threads ? { threads: threads.workers } : {}), releaseThreads: async () => threads?.close() };
 }
