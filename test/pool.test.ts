@@ -55,6 +55,24 @@ describe('the worker pool', () => {
     }
   }, 30_000);
 
+  it('gives a thread its next task before it finishes the current one, so it never waits for a busy main thread', async () => {
+    const clock = { name: 'test:clock', url: pathToFileURL(projectFile('test/fixtures/workers/clock-task.mjs')).href };
+    const pool = new WorkerPool(1);
+    try {
+      await pool.run(clock, 0);
+      const tasks = [pool.run<number>(clock, 50), pool.run<number>(clock, 50), pool.run<number>(clock, 50)];
+      // The main thread is busy (reading the results of other tasks, say) for 600 ms.
+      const busyUntil = Date.now() + 600;
+      while (Date.now() < busyUntil);
+      const finished = await Promise.all(tasks);
+      // The second task ran while the main thread was busy; the third waited to be sent.
+      expect(finished[1]).toBeLessThan(busyUntil);
+      expect(finished[2]).toBeGreaterThanOrEqual(busyUntil);
+    } finally {
+      await pool.close();
+    }
+  }, 30_000);
+
   it('rejects the task of a thread that stops, and the others carry on with the queue', async () => {
     const pool = new WorkerPool(2, [speechTask('espeak')]);
     try {

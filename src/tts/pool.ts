@@ -87,14 +87,20 @@ export class SynthesisPool {
           if (next >= requests.length) return;
           const index = next++;
           const r = await this.workers.run<Synthesis>(this.task, { op: 'synth', ...requests[index] });
-          if (!stopped()) await onResult(index, r);
+          // Taken in (written to the cache, ...) while this lane asks for its next clip: a
+          // thread whose next clip waited for the cache write idled for its file system calls.
+          if (!stopped()) handling.push(Promise.resolve(onResult(index, r)).catch((e: unknown) => void (failure ??= e)));
         } catch (e) {
           failure ??= e;
         }
       }
     };
+    const handling: Promise<void>[] = [];
     try {
-      await Promise.race([Promise.all(Array.from({ length: Math.max(1, Math.min(this.size, requests.length)) }, lane)), aborted]);
+      // A lane per task the threads hold at once: a thread has its next clip while the
+      // main thread takes in the last one.
+      await Promise.race([Promise.all(Array.from({ length: Math.max(1, Math.min(this.workers.capacity, requests.length)) }, lane)), aborted]);
+      await Promise.race([Promise.all(handling), aborted]);
     } finally {
       signal?.removeEventListener('abort', abort);
     }

@@ -21,6 +21,9 @@ type Message =
   | { load: { name: string; url: string; data: unknown } }
   | { id: number; name: string; url: string; data: unknown; payload: unknown };
 
+/** The tasks of this thread, run one after another. */
+let queue: Promise<unknown> = Promise.resolve();
+
 parentPort!.on('message', (msg: Message) => {
   if ('load' in msg) {
     const { name, url, data } = msg.load;
@@ -31,12 +34,14 @@ parentPort!.on('message', (msg: Message) => {
     );
     return;
   }
-  kind(msg.name, msg.url, msg.data)
-    .then((handler) => handler(msg.payload))
-    .then(
-      (out: { result: unknown; transfer?: Transferable[] }) => parentPort!.postMessage({ id: msg.id, result: out.result }, out.transfer ?? []),
-      (e: unknown) => parentPort!.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e), code: (e as { code?: string }).code }),
-    );
+  // One task at a time, in order: the pool sends a thread its next task before the current
+  // one ends (see `pool.ts`), and a task's handler may wait (reading files) part-way.
+  const ran = queue.then(() => kind(msg.name, msg.url, msg.data).then((handler) => handler(msg.payload)));
+  queue = ran.catch(() => {});
+  ran.then(
+    (out: { result: unknown; transfer?: Transferable[] }) => parentPort!.postMessage({ id: msg.id, result: out.result }, out.transfer ?? []),
+    (e: unknown) => parentPort!.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e), code: (e as { code?: string }).code }),
+  );
 });
 parentPort!.postMessage({ started: true });
 
