@@ -16,6 +16,7 @@
  */
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
@@ -203,7 +204,13 @@ mkdirSync(path.join(out, 'cli'), { recursive: true });
 // strings, templates and names, and leaves comments and regular expressions, where `\uXXXX`
 // (a surrogate pair for a character beyond the BMP) means the same, with or without `u`.
 const ascii = (text) => text.replace(/[^\x00-\x7f]/gu, (c) => Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''));
-for (const f of cli.outputFiles) writeFileSync(f.path, ascii(f.text.replace(/^#!.*\n/, '').replace(/(?<![\w$.])import\(/g, '__lecternShared.import(')));
+// src/util/code-id.ts: the bundle's own hash in place of its placeholder (computed with the placeholder in).
+const CODE_ID = 'lectern-code-id:unset';
+for (const f of cli.outputFiles) {
+  const text = ascii(f.text.replace(/^#!.*\n/, '').replace(/(?<![\w$.])import\(/g, '__lecternShared.import('));
+  const id = createHash('sha256').update(text).digest('hex').slice(0, 32);
+  writeFileSync(f.path, text.split(CODE_ID).join(`lectern-code-id:${id}`));
+}
 // The entry: the loader, with src/cli/signals.ts inside.
 await build({ ...common, entryPoints: ['scripts/lectern-bin.cjs'], outfile: path.join(out, 'lectern.cjs'), format: 'cjs' });
 

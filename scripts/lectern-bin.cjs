@@ -40,6 +40,13 @@ function buildWillNarrate(args) {
   return (stages ?? ['epub', 'audio', 'read-aloud', 'web', 'transcript']).some((x) => narrating.includes(x) && !dropped.includes(x));
 }
 
+/** Whether the build's audio is an MP3 (no `--audio wav` or `m4b`). */
+function makesMp3(args) {
+  const at = args.findIndex((a) => a === '--audio' || a.startsWith('--audio='));
+  if (at < 0) return true;
+  return (args[at].includes('=') ? args[at].split('=')[1] : args[at + 1]) === 'mp3';
+}
+
 /**
  * A build that will narrate starts its first worker thread now, before the command's own
  * code loads (about 0.1 s): the thread boots and loads its task modules meanwhile, and the
@@ -65,7 +72,8 @@ function startEarlyThread() {
         'lectern-pool-thread': true,
         'lectern-wasm-claims': claims,
         'lectern-shared-modules': {},
-        'lectern-preload': [url('tts/task.js'), url('tts/espeak.js'), url('audio/mp3-task.js')],
+        // The MP3 encoder only when the build makes an MP3 (the default format).
+        'lectern-preload': [url('tts/task.js'), url('tts/espeak.js'), ...(makesMp3(process.argv.slice(3)) ? [url('audio/mp3-task.js')] : [])],
       },
       resourceLimits: { maxYoungGenerationSizeMb: 2 },
     });

@@ -179,6 +179,11 @@ export class Registry {
     return entry ? { normalise: (text) => entry.normalise(text, lang) } : fallback;
   }
 
+  /** Whether a tag's normaliser is lectern's own (or none: the built-in clean-up), not a plugin's. */
+  isBuiltinNormaliser(lang: string): boolean {
+    return this.normaliserMap.get(lang.toLowerCase().split('-')[0]!)?.builtin ?? true;
+  }
+
   /** Languages with a normaliser. */
   get normalisedLanguages(): string[] {
     return [...this.normaliserMap.keys()];

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { LecternError } from '../article/diagnostics.js';
 import type { Stage, StageContext } from '../pipeline/stage.js';
 import { buildTimeline, speechParts, type Timeline } from '../audio/timeline.js';
-import { encodeJob, mp3Task, planSegments, segmentCache, type EncodeJob, type Segment, type SegmentCache } from '../audio/mp3.js';
+import { encodeJob, mp3Task, planSegments, segmentCache, warmTagger, type EncodeJob, type Segment, type SegmentCache } from '../audio/mp3.js';
 import { audioFormat, mp3Quality } from './audio.js';
 import { ClipCache, clipKey } from '../tts/cache.js';
 import { sweepCacheTemporaries } from '../util/cache-file.js';
@@ -244,6 +244,8 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
       }
     }));
   await advance();
+  // While the threads make the clips, the main thread readies the MP3's tagger (it waits otherwise).
+  if (todo.length && ctx.stages.includes('audio') && audioFormat(ctx) === 'mp3') setImmediate(warmTagger);
   let done = 0;
   ctx.log.progress('narration', 0, todo.length);
   await synthesizeAll(

@@ -48,10 +48,18 @@ parentPort!.postMessage({ started: true });
 /**
  * Modules to load before any task names them (`workerData[PRELOAD]`, module URLs): a
  * thread started before the command's own code has loaded (scripts/lectern-bin.cjs) loads
- * its task modules meanwhile, so its first task finds them ready. Only loaded: a kind
- * starts when a task or `load` names it. A module that fails here fails again, and is
+ * its task modules meanwhile, so its first task finds them ready, and runs their
+ * `preload()` export when they have one (the MP3 encoder readies LAME). A kind starts
+ * only when a task or `load` names it. A module that fails here fails again, and is
  * reported, when a task needs it.
  */
 export const PRELOAD = 'lectern-preload';
 const preload = (workerData as Record<string, unknown> | null)?.[PRELOAD];
-if (Array.isArray(preload)) for (const url of preload) if (typeof url === 'string') import(url).catch(() => {});
+if (Array.isArray(preload))
+  for (const url of preload)
+    if (typeof url === 'string')
+      import(url).then(
+        // A module may ready more than its code (`preload()`), in the same idle time.
+        (m: { preload?: () => unknown }) => (typeof m.preload === 'function' ? m.preload() : undefined),
+        () => {},
+      ).catch(() => {});
