@@ -77,7 +77,13 @@ function startEarlyThread() {
       },
       resourceLimits: { maxYoungGenerationSizeMb: 2 },
     });
-    const early = { worker, alive: true };
+    // eSpeak NG starts at once too (compiling and instantiating it, about 70 ms of the thread's
+    // time), as the build's pool would ask (src/tts/pool.ts, speechTask): the same kind name,
+    // so the pool's own request finds it started (src/workers/thread.ts keeps kinds by name).
+    const engine = { id: 'espeak', module: url('tts/espeak.js'), export: 'createEspeak' };
+    const speech = { name: `tts:${engine.id}:${engine.module}#${engine.export}`, url: url('tts/task.js'), data: { engine } };
+    worker.postMessage({ load: speech });
+    const early = { worker, alive: true, loads: [speech.name] };
     // Until a pool takes it: a failure only means the pool starts a thread of its own.
     worker.on('error', () => (early.alive = false));
     worker.on('exit', () => (early.alive = false));

@@ -14,8 +14,10 @@ interface EarlyThread {
   worker: Worker;
   /** False once it failed or stopped. */
   alive: boolean;
-  /** What became of it (test/early-thread.test.ts reads it through the launcher). */
-  fate?: 'taken' | 'dropped';
+  /** Task kinds the launcher had it start (their `name`s), as the build's pool would. */
+  loads?: string[];
+  /** What became of it (test/early-thread.test.ts reads it through the launcher); `mismatched`: taken by a pool that wanted other kinds. */
+  fate?: 'taken' | 'mismatched' | 'dropped';
 }
 
 function take(): EarlyThread | undefined {
@@ -25,11 +27,16 @@ function take(): EarlyThread | undefined {
   return early;
 }
 
-/** The thread started early, now referenced, for a pool to use as its own; undefined when there is none (or it stopped). */
-export function adoptEarlyThread(): Worker | undefined {
+/**
+ * The thread started early, now referenced, for a pool to use as its own; undefined when
+ * there is none (or it stopped). `kinds`: the names of the kinds the pool starts on each
+ * thread; the kinds the launcher started should be among them (else the thread runs an
+ * engine the pool never uses: reported to the tests as `mismatched`).
+ */
+export function adoptEarlyThread(kinds: readonly string[] = []): Worker | undefined {
   const early = take();
   if (!early?.alive) return undefined;
-  early.fate = 'taken';
+  early.fate = (early.loads ?? []).every((name) => kinds.includes(name)) ? 'taken' : 'mismatched';
   early.worker.ref();
   return early.worker;
 }

@@ -99,7 +99,7 @@ export class WorkerPool {
     // A small young generation: a thread's JavaScript makes little garbage (its audio lives
     // in typed arrays and WebAssembly memory), and V8's default would let each thread's
     // nursery grow to tens of MB before collecting it (about 25 MB of peak memory per build).
-    const worker = adoptEarlyThread() ?? new Worker(threadFile(), { workerData: poolThreadData(), resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB } });
+    const worker = adoptEarlyThread(this.eager.map((k) => k.name)) ?? new Worker(threadFile(), { workerData: poolThreadData(), resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB } });
     const thread: Thread = { worker, tasks: new Map() };
     for (const k of this.eager) worker.postMessage({ load: { name: k.name, url: compiledUrl(k.url), data: k.data } });
     worker.on('message', (m: { id?: number; result?: unknown; error?: string; code?: string }) => {
