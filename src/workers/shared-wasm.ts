@@ -14,7 +14,7 @@
  * that set its claim and died before sending is covered by a time limit: whoever waits
  * that long compiles the file itself.
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { BroadcastChannel, isMainThread, workerData } from 'node:worker_threads';
 
 /** `workerData` key marking a thread started by the pool. */
@@ -106,11 +106,36 @@ function obtain(file: string): Promise<WebAssembly.Module> {
 }
 
 async function compile(file: string): Promise<WebAssembly.Module> {
-  const module = await WebAssembly.compile(await readFile(file));
+  const module = await WebAssembly.compile(await readOutsideMalloc(file));
   compiled++;
   keep(file, module);
   listen().postMessage({ file, module });
   return module;
+}
+
+/**
+ * A file's bytes in memory that does not come from the C library's allocator: a
+ * WebAssembly.Memory, which V8 maps for itself. glibc raises its threshold for serving big
+ * blocks by mmap to the size of the largest such block freed (up to 32 MB): once the 18 MB
+ * of eSpeak NG's bytes were freed early in a build, every later block up to that size (clips'
+ * samples, MP3 segments) came from its heaps instead, and stayed there (seed: about 30 MB
+ * more peak memory).
+ */
+async function readOutsideMalloc(file: string): Promise<Uint8Array<ArrayBuffer>> {
+  const fh = await open(file, 'r');
+  try {
+    const { size } = await fh.stat();
+    const bytes = new Uint8Array(new WebAssembly.Memory({ initial: Math.ceil(size / 65536) }).buffer as ArrayBuffer, 0, size);
+    let at = 0;
+    while (at < size) {
+      const { bytesRead } = await fh.read(bytes, at, size - at, at);
+      if (!bytesRead) break;
+      at += bytesRead;
+    }
+    return bytes.subarray(0, at);
+  } finally {
+    await fh.close();
+  }
 }
 
 function keep(file: string, module: WebAssembly.Module): void {
