@@ -141,16 +141,18 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
   const cache = new ClipCache(path.join(tempCache ?? (ctx.options.cacheDir as string), 'clips'));
   const stats = { clips: 0, synthesised: 0, cached: 0, repaired: 0 };
   // What interrupted cache writes (a full disk, SIGKILL) left: clips, MP3 segments, engine information.
-  // Not waited for here (only by the build's end): it removes only files older than any
-  // write in progress, and would hold up the clips' lookup by its 257 folders.
-  if (!tempCache) {
+  // Started once the threads have their clips (below), and waited for only by the build's
+  // end: it removes only files older than any write in progress, and its 257 folders would
+  // hold up the clips' lookup (about 10 ms of this thread in a new process).
+  const sweep = () => {
+    if (tempCache) return;
     const root = ctx.options.cacheDir as string;
     const sweeping = Promise.all([sweepCacheTemporaries(cache.dir, 1), sweepCacheTemporaries(path.join(root, 'mp3'), 0), sweepCacheTemporaries(path.join(root, 'engines'), 0)]).then(
       () => {},
       () => {},
     );
     ctx.defer(() => sweeping);
-  }
+  };
   if (tempCache) ctx.defer(() => rm(tempCache, { recursive: true, force: true }));
   // Every distinct part of every utterance, once.
   const partTexts = speech.utterances.map((u) => speechParts(u.speech));
@@ -244,7 +246,9 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
       }
     }));
   await advance();
-  // While the threads make the clips, the main thread readies the MP3's tagger (it waits otherwise).
+  // While the threads make the clips, the main thread sweeps the cache and readies the MP3's
+  // tagger (it waits otherwise).
+  setImmediate(sweep);
   if (todo.length && ctx.stages.includes('audio') && audioFormat(ctx) === 'mp3') setImmediate(warmTagger);
   let done = 0;
   ctx.log.progress('narration', 0, todo.length);
