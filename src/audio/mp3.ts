@@ -549,8 +549,9 @@ export async function encodeMp3Segments(
   return { files, bytes: sizes.reduce((a, b) => a + b, 0), ...(inMemory.some(Boolean) ? { held: inMemory } : {}) };
 }
 
-/** The MP3's bytes in order, one segment at a time (those held in memory as they are). */
-export async function* mp3Chunks(segments: Mp3Segments): AsyncGenerator<Uint8Array> {
+/** The MP3's bytes in order, one segment at a time (those held in memory as they are); `segments` may still be encoding. */
+export async function* mp3Chunks(encoded: Mp3Segments | Promise<Mp3Segments>): AsyncGenerator<Uint8Array> {
+  const segments = await encoded;
   for (const [i, file] of segments.files.entries()) {
     const data = segments.held?.[i];
     if (data) yield data;

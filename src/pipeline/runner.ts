@@ -138,7 +138,9 @@ export async function runStages(
           try {
             await runScoped(stage, ctx);
           } catch (e) {
-            firstFailure ??= new StageError(stage.name, e, file);
+            // A stage's failure met by a later stage (the MP3 the audio stage was still
+            // encoding, see its `mp3Ready`) stays that stage's.
+            firstFailure ??= e instanceof StageError ? e : new StageError(stage.name, e, file);
             controller.abort(e);
             throw firstFailure;
           } finally {
@@ -165,7 +167,7 @@ export async function runStages(
       await swept;
       files = await output.commit();
     } catch (e) {
-      throw new StageError('output', e, file);
+      throw e instanceof StageError ? e : new StageError('output', e, file);
     }
     return { files, artifacts: ctx.artifacts, timings };
   } catch (e) {

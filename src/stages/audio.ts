@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { LecternError } from '../article/diagnostics.js';
+import { LecternError, StageError } from '../article/diagnostics.js';
 import type { Stage, StageContext } from '../pipeline/stage.js';
 import { chapters } from '../audio/timeline.js';
 import { encodeMp3Segments, id3Tag, lameWasm, mp3Chunks, MP3_DELAY_SAMPLES, type Mp3Segments } from '../audio/mp3.js';
@@ -50,8 +50,14 @@ declare module '../pipeline/stage.js' {
       format: AudioFormat;
       offsetSeconds: number;
       durationSeconds: number;
-      /** The MP3 frames (untagged), when the format is MP3: the read-aloud book reuses them. */
+      /** The MP3 frames (untagged), when the format is MP3 and they are encoded: the read-aloud book reuses them. */
       mp3?: Mp3Segments;
+      /**
+       * The same, as soon as the stage ends: the last segments may still be encoding then,
+       * and the stages after it (the book, the web edition) do all else meanwhile, reading
+       * the frames when they are ready. A failure to encode fails the build.
+       */
+      mp3Ready?: Promise<Mp3Segments>;
       encodeStats?: { segments: number; encoded: number };
     };
   }
@@ -75,16 +81,28 @@ export function audioStage(): Stage {
       const marks = chapters(n.timeline, offset);
       const name = `${ctx.options.baseName}.${format}`;
       const encodeStats: { segments: number; encoded: number; repaired?: number } = { segments: 0, encoded: 0 };
-      let mp3: Mp3Segments | undefined;
+      let mp3Ready: Promise<Mp3Segments> | undefined;
       // Every format is written as it is produced: a long narration is never in memory whole.
       if (format === 'wav') {
         await ctx.output.writeChunks(name, wavChunks(n.timeline, n.cache));
       } else if (format === 'mp3') {
         const cover = ctx.artifacts.cover;
-        mp3 = await encodeMp3Segments(n.timeline, n.cache, narrationWorkers(ctx), encodeStats, ctx.signal, n.threads, checkedMp3Quality(ctx));
-        // Nothing after this runs on the narration's threads.
-        await n.releaseThreads?.();
-        if (encodeStats.repaired) ctx.diagnostics.warn(`${encodeStats.repaired} cached MP3 segment(s) were damaged; encoded them again`, 'cache:corrupt');
+        // Not waited for: what a rebuild encodes (a segment or two, about 50 ms in a new
+        // process) overlaps the book and the web edition, which wait only to copy the frames.
+        const quality = checkedMp3Quality(ctx);
+        mp3Ready = encodeMp3Segments(n.timeline, n.cache, narrationWorkers(ctx), encodeStats, ctx.signal, n.threads, quality).then(async (segments) => {
+          // Nothing after this runs on the narration's threads.
+          await n.releaseThreads?.();
+          if (encodeStats.repaired) ctx.diagnostics.warn(`${encodeStats.repaired} cached MP3 segment(s) were damaged; encoded them again`, 'cache:corrupt');
+          if (ctx.artifacts.audio) ctx.artifacts.audio.mp3 = segments;
+          return segments;
+        });
+        // Reported by the writes that read the frames (the MP3 file's, below, always), as the audio stage's failure.
+        const file = ctx.options.bundle ? ctx.options.baseName : ctx.options.articleFile;
+        mp3Ready = mp3Ready.catch((e: unknown) => {
+          throw ctx.signal.aborted ? e : new StageError('audio', e, file);
+        });
+        mp3Ready.catch(() => {});
         const tags = {
           title: a.headline,
           artist: a.byline.authors.join(', ') || (a.source.publisher ?? ''),
@@ -94,22 +112,22 @@ export function audioStage(): Stage {
           cover: cover ? { data: cover.data, mime: cover.mediaType, description: 'Cover' } : undefined,
           chapters: marks,
         };
-        const segments = mp3;
+        const segments = mp3Ready;
         // Not waited for: the book and the web edition need the segments, not this file, and
         // start while it goes to the disk; the build waits for it (and fails with it) before
         // it commits its outputs. The tag too is made then (loading node-id3 in a new
         // process), while the other stages wait for the disk.
         void ctx.output.writeChunks(name, (async function* () {
           yield id3Tag(tags);
-          yield* mp3Chunks(segments);
+          yield* mp3Chunks(await segments);
         })());
       } else {
         await ctx.output.write(name, await m4b(ctx, marks));
       }
       // WAV and M4B are made on this thread: the narration's threads are not needed either.
-      await n.releaseThreads?.();
+      if (!mp3Ready) await n.releaseThreads?.();
       const duration = n.timeline.length / n.timeline.sampleRate + offset;
-      ctx.artifacts.audio = { format, offsetSeconds: offset, durationSeconds: duration, ...(mp3 ? { mp3, encodeStats } : {}) };
+      ctx.artifacts.audio = { format, offsetSeconds: offset, durationSeconds: duration, ...(mp3Ready ? { mp3Ready, encodeStats } : {}) };
     },
   };
 }

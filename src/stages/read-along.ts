@@ -20,8 +20,8 @@ export interface ReadAlongClip extends OverlayClip {
 }
 
 export interface ReadAlong {
-  /** The narration as MP3 frames, untagged. */
-  mp3: Mp3Segments;
+  /** The narration as MP3 frames, untagged (perhaps still being encoded: the audio stage's `mp3Ready`). */
+  mp3: Promise<Mp3Segments>;
   /** Where the timeline's sample 0 is heard in the MP3, in seconds. */
   offset: number;
   /** Length of the MP3, in seconds. */
@@ -50,7 +50,9 @@ async function compute(ctx: StageContext): Promise<ReadAlong> {
   if (!n || !audio) throw new LecternError('the read-along timeline needs the narration and audio stages', 'stage:order');
   const sr = n.timeline.sampleRate;
   // Reuse the audio stage's MP3 encoding when it made one, else encode.
-  const mp3 = audio.mp3 ?? (await encodeMp3Segments(n.timeline, n.cache, narrationWorkers(ctx), undefined, ctx.signal, n.threads, checkedMp3Quality(ctx)));
+  const mp3 = audio.mp3Ready ?? (audio.mp3 ? Promise.resolve(audio.mp3) : encodeMp3Segments(n.timeline, n.cache, narrationWorkers(ctx), undefined, ctx.signal, n.threads, checkedMp3Quality(ctx)));
+  // Reported by the writes that read the frames.
+  mp3.catch(() => {});
   const offset = audioOffsetSeconds('mp3', sr);
   const seconds = n.timeline.length / sr + offset;
   const clips = overlayClips(n.timeline.utterances, sr, offset, seconds).map((c, k) => {

@@ -63,7 +63,11 @@ export function readAloudStage(): Stage {
         hooksFor,
         narration: { engine: n.engine === 'espeak' ? `eSpeak NG ${n.engineVersion}` : `${n.engine} ${n.engineVersion}`, voice: n.voices.join(', '), durationSeconds: seconds },
       };
-      ctx.log.info(`read-aloud: ${Math.round(seconds)} s of narration, ${(mp3.bytes / 1e6).toFixed(1)} MB of MP3 in the book`);
+      // The frames' size once they are encoded (the book is written meanwhile).
+      void mp3.then(
+        (m) => ctx.log.info(`read-aloud: ${Math.round(seconds)} s of narration, ${(m.bytes / 1e6).toFixed(1)} MB of MP3 in the book`),
+        () => {},
+      );
     },
   };
 }

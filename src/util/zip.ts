@@ -105,13 +105,24 @@ export async function* zipChunks(entries: readonly ZipEntry[], date: Date, level
   const { time, day } = dosDateTime(date);
   const central: Buffer[] = [];
   let offset = 0;
-  for (const entry of entries) {
+  const prepare = async (entry: ZipEntry) => {
     const blocks = entry.dir ? [] : await blocksOf(entry.data);
     const size = blocks.reduce((n, b) => n + b.length, 0);
     const stored = entry.dir || size === 0 || entry.method === 'store';
     let crc = 0;
     for (const b of blocks) crc = crc32(b, crc);
     const body = stored ? blocks : deflate((await pako()).Deflate, blocks, level);
+    return { size, stored, crc, body };
+  };
+  // The entries at hand (text, bytes) are checksummed and deflated before the first is
+  // written: one given as a stream (a book's narration, its MP3 perhaps still being
+  // encoded) is then all the zip waits for, whatever its place. Their compressed bodies
+  // are small (the stored files are not copied).
+  const ready = entries.map((entry) => (entry.dir || typeof entry.data === 'string' || entry.data instanceof Uint8Array ? prepare(entry) : undefined));
+  // Reported in order, by the loop below.
+  for (const r of ready) r?.catch(() => {});
+  for (const [i, entry] of entries.entries()) {
+    const { size, stored, crc, body } = await (ready[i] ?? prepare(entry));
     const compressed = body.reduce((n, b) => n + b.length, 0);
     const name = Buffer.from(entry.name, 'latin1');
     // The part of the header the local and central records share (jszip's `header`).
