@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SynthesisPool, speechTask } from '../src/tts/pool.js';
 import { acquirePool, claimPrestarted, prestartPool, WorkerPool } from '../src/workers/pool.js';
-import { modulesCompiledHere, sharedWasmModule } from '../src/workers/shared-wasm.js';
+import { claimWords, fileHash, modulesCompiledHere, sharedWasmModule } from '../src/workers/shared-wasm.js';
 import { createRequire } from 'node:module';
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -157,6 +157,29 @@ describe('threads started early and shared modules', () => {
       expect(a.exports).toBeGreaterThan(5);
       expect(a.compiledHere).toBe(0);
       expect(a.claimed).toBe(true);
+    } finally {
+      await pool.close();
+    }
+  }, 30_000);
+
+  it('frees the claim of a thread that stopped before it sent its module, so the next thread need not wait for it', async () => {
+    const wasm = createRequire(import.meta.url).resolve('espeak-ng').replace(/espeak-ng\.js$/, 'espeak-ng.wasm');
+    const kind = { name: 'test:shared-wasm', url: pathToFileURL(projectFile('test/fixtures/workers/shared-wasm-task.mjs')).href, data: { sharedWasm: projectFile('dist/lib/workers/shared-wasm.js') } };
+    const copy = path.join(mkdtempSync(path.join(os.tmpdir(), 'lectern-wasm-')), 'orphan.wasm');
+    copyFileSync(wasm, copy);
+    // A thread claimed the file and was stopped before it sent the module (a build interrupted as it began).
+    const words = new Int32Array(claimWords());
+    const hash = fileHash(copy);
+    Atomics.store(words, (hash >>> 0) % words.length, hash);
+    await new WorkerPool(1).close();
+    const pool = new WorkerPool(1);
+    try {
+      const started = Date.now();
+      const a = await pool.run<{ exports: number; compiledHere: number }>(kind, copy);
+      expect(a.exports).toBeGreaterThan(5);
+      expect(a.compiledHere).toBe(1);
+      // Not the 5 s a thread waits for a claimed module before compiling it itself.
+      expect(Date.now() - started).toBeLessThan(3000);
     } finally {
       await pool.close();
     }

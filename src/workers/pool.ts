@@ -14,7 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type Transferable } from 'node:worker_threads';
 import { LecternError } from '../article/diagnostics.js';
 import { projectFile } from '../util/paths.js';
-import { listenForModules, poolThreadData } from './shared-wasm.js';
+import { listenForModules, poolThreadData, releaseStaleClaims } from './shared-wasm.js';
 import { adoptEarlyThread } from './early.js';
 
 /** A kind of task: the module that handles it (`export function start(data): TaskHandler`), and its start-up data. */
@@ -114,6 +114,7 @@ export class WorkerPool {
       const at = this.threads.indexOf(thread);
       if (at < 0) return;
       this.threads.splice(at, 1);
+      releaseStaleClaims();
       // The task it ran fails; the next one it held had not started: back to the queue's front.
       const [running, ...waiting] = thread.tasks.values();
       thread.tasks.clear();
@@ -177,6 +178,7 @@ export class WorkerPool {
     this.stopped ??= reason;
     for (const t of this.queue.splice(0)) t.reject(this.stopped);
     await Promise.all(this.threads.map((t) => t.worker.terminate()));
+    releaseStaleClaims();
   }
 }
 

@@ -11,8 +11,8 @@
  * process's threads: the thread that sets it compiles the file and sends the module on a
  * broadcast channel; the others (and the main thread, for threads started later) take it
  * from there, and one that starts listening late asks for it on the same channel. A thread
- * that set its claim and died before sending is covered by a time limit: whoever waits
- * that long compiles the file itself.
+ * stopped before sending leaves its claim to the main thread to free (`releaseStaleClaims`),
+ * and a time limit covers the rest: whoever waits that long compiles the file itself.
  */
 import { open } from 'node:fs/promises';
 import { BroadcastChannel, isMainThread, workerData } from 'node:worker_threads';
@@ -165,11 +165,27 @@ function listen(): BroadcastChannel {
   return channel;
 }
 
-/** FNV-1a of the file name, never 0 (0 marks a free claim word). */
-function fileHash(file: string): number {
+/** FNV-1a of the file name, never 0 (0 marks a free claim word); exported for the tests. */
+export function fileHash(file: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < file.length; i++) h = Math.imul(h ^ file.charCodeAt(i), 0x01000193);
   return h | 0 || 1;
+}
+
+/**
+ * Frees the claim words of files no module has reached this thread for: called when pool
+ * threads stop, since a thread stopped while compiling (a build interrupted as it started)
+ * leaves a claim nobody will honour, and the next thread to need the file would wait for
+ * it until `CLAIM_PATIENCE_MS`. A word freed while a live thread compiles costs at most a
+ * second compile.
+ */
+export function releaseStaleClaims(): void {
+  const words = new Int32Array(claimWords());
+  const kept = new Set([...ready.keys()].map(fileHash));
+  for (let i = 0; i < words.length; i++) {
+    const w = Atomics.load(words, i);
+    if (w !== 0 && !kept.has(w)) Atomics.compareExchange(words, i, w, 0);
+  }
 }
 
 /** The main thread listens from the start, so that a module compiled by a thread reaches threads started later. */
