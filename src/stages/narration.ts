@@ -322,8 +322,10 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
   }
   // What this build learned of the clips' lengths, for the next build's lookup (above). The
   // build's end waits for it.
-  const indexing = cache.saveIndex();
-  ctx.defer(() => indexing);
+  if (!tempCache) {
+    const indexing = cache.saveIndex();
+    ctx.defer(() => indexing);
+  }
   const threads = pool;
   return { engine: engine.id, engineVersion, voice, voices: [...new Set(voices)], rate, timeline, cache, stats, ...(threads ? { threads: threads.workers } : {}), releaseThreads: async () => threads?.close() };
 }
