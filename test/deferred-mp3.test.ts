@@ -46,6 +46,28 @@ describe('work a stage leaves running for later stages', () => {
     expect(existsSync(`${out}/early.txt`)).toBe(false);
   });
 
+  it('a failed build leaves no folder behind for the outputs it had begun in subfolders (a web edition, say)', async () => {
+    const out = tmpDir();
+    const web = defineStage({
+      name: 'site',
+      description: 'writes into a subfolder',
+      async run(ctx) {
+        await ctx.output.write('a.web/images/fig.jpg', 'not really a JPEG');
+      },
+    });
+    const broken = defineStage({
+      name: 'broken',
+      description: 'fails after it',
+      needs: ['site'],
+      async run() {
+        throw new Error('it broke');
+      },
+    });
+    const err = await runStages(planStages([web, broken], []), article, options(out), new Diagnostics()).catch((e: unknown) => e);
+    expect(String(err)).toMatch(/it broke/);
+    expect(readdirSync(out).filter((f) => !f.startsWith('.'))).toEqual([]);
+  });
+
   it('a zip whose stream entry comes late (its other entries deflated while it waits) has the same bytes', async () => {
     let give!: (b: Uint8Array) => void;
     const late = new Promise<Uint8Array>((r) => (give = r));

@@ -512,6 +512,8 @@ export async function encodeMp3Segments(
   /** LAME's quality, 0 (best) to 9 (fastest). */
   quality: number = DEFAULT_MP3_QUALITY,
 ): Promise<Mp3Segments> {
+  // A pool already stopped (its build released it) cannot run anything: threads of our own then.
+  if (pool?.closed) pool = undefined;
   const segments = planSegments(timeline, quality);
   const store = segmentCache(cache);
   const state = await Promise.all(segments.map((s) => store.check(s.key)));

@@ -72,7 +72,7 @@ export class OutputWriter {
 
   private async writeFile(final: string, name: string, chunks: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>): Promise<string> {
     await this.refuseInput(final);
-    await mkdir(path.dirname(final), { recursive: true });
+    // Its folder is made when the build commits (a failed build leaves no empty folders).
     if (this.closed) throw new Error(`the build has ended; ${name} was not written`);
     const tmp = path.join(await this.tempFolder(), String(++this.count));
     const fh = await open(tmp, 'wx');
@@ -160,8 +160,9 @@ export class OutputWriter {
       const info = await stat(final).catch(() => undefined);
       if (info?.isDirectory()) throw new Error(`cannot write ${final}: a folder of that name is in the way`);
     }
-    // Side by side: each rename waits for the file system's journal, not for the others.
     const done = this.files;
+    await Promise.all([...new Set(done.map((f) => path.dirname(f)))].map((dir) => mkdir(dir, { recursive: true })));
+    // Side by side: each rename waits for the file system's journal, not for the others.
     await Promise.all(done.map((final) => rename(this.pending.get(final)!, final)));
     this.pending.clear();
     await this.removeTemp();

@@ -124,8 +124,9 @@ export function audioStage(): Stage {
       } else {
         await ctx.output.write(name, await m4b(ctx, marks));
       }
-      // WAV and M4B are made on this thread: the narration's threads are not needed either.
-      if (!mp3Ready) await n.releaseThreads?.();
+      // WAV and M4B are made on this thread: the narration's threads are not needed, unless
+      // the read-aloud book or the web edition will encode an MP3 of their own on them.
+      if (!mp3Ready && !ctx.stages.includes('read-aloud') && !ctx.stages.includes('web')) await n.releaseThreads?.();
       const duration = n.timeline.length / n.timeline.sampleRate + offset;
       ctx.artifacts.audio = { format, offsetSeconds: offset, durationSeconds: duration, ...(mp3Ready ? { mp3Ready, encodeStats } : {}) };
     },
