@@ -6,6 +6,8 @@ import { universal } from '../speech/normalise/index.js';
 import { isDigest } from './edition.js';
 import { readCacheFile, sweepCacheTemporaries, writeCacheFile } from '../util/cache-file.js';
 import { codeId } from '../util/code-id.js';
+import { wordListVersion } from '../speech/normalise/words.js';
+import { createHash } from 'node:crypto';
 
 export type { SpeechOptions } from './options.js';
 
@@ -85,8 +87,9 @@ const MEMO_MAX_ENTRIES = 20_000;
  * article's sentences is most of the speech script's time in a new process (the sample:
  * about 45 of 60 ms, the rules' code running cold), and a rebuild after an edit finds all
  * but the edited sentences here. Normalisers are pure (the same text and tag give the same
- * result), and the memo is kept per language tag and per build of lectern's code
- * (`codeId`): another lectern, or a plugin's normaliser, never reads it. The lexicon is
+ * result), and the memo is kept per language tag, per build of lectern's code (`codeId`),
+ * per version of the word list and per Unicode version of Node: another lectern, another
+ * word list or Node, or a plugin's normaliser, never reads it. The lexicon is
  * applied afterwards, as without it.
  */
 class SpeechMemo {
@@ -100,7 +103,11 @@ class SpeechMemo {
   static async open(cacheDir: string | false, lang: string, onDamaged: (reason: string) => void): Promise<SpeechMemo | undefined> {
     const code = codeId();
     if (!cacheDir || !code) return undefined;
-    const file = path.join(cacheDir, 'speech', `${code.slice(0, 16)}-${lang.toLowerCase().replace(/[^a-z0-9-]/g, '_')}.said`);
+    // Besides lectern's code, the rules read the word list (all-caps words: a word or
+    // letters?) and Node's Unicode tables (letter classes, case): another of either is
+    // another memo.
+    const key = createHash('sha256').update([code, wordListVersion(), process.versions.unicode ?? '', process.versions.icu ?? ''].join('\0')).digest('hex');
+    const file = path.join(cacheDir, 'speech', `${key.slice(0, 16)}-${lang.toLowerCase().replace(/[^a-z0-9-]/g, '_')}.said`);
     const read = await readCacheFile(file);
     const known = new Map<string, string>();
     if (read.kind === 'corrupt') onDamaged(read.reason);

@@ -9,6 +9,17 @@ import { dirname, join } from 'node:path';
 
 let words: Set<string> | undefined;
 
+/** The word list's file and its package's version: what the normaliser's results also depend on (see stages/speech.ts). */
+export function wordListVersion(): string {
+  const require = createRequire(import.meta.url);
+  try {
+    const dir = dirname(require.resolve('word-list'));
+    return `${(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: string }).version ?? '?'}`;
+  } catch {
+    return 'missing';
+  }
+}
+
 export function isEnglishWord(word: string): boolean {
   if (!words) {
     const require = createRequire(import.meta.url);
