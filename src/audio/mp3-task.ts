@@ -5,7 +5,7 @@
  */
 import type { TaskHandler } from '../workers/pool.js';
 import { ClipCache } from '../tts/cache.js';
-import { encodeSegment, warmEncoder, type EncodeJob } from './mp3.js';
+import { encodeSegment, type EncodeJob } from './mp3.js';
 
 export function start(): TaskHandler {
   return async (payload) => {
@@ -15,13 +15,4 @@ export function start(): TaskHandler {
     const data = new Uint8Array(encoded);
     return { result: data, transfer: [data.buffer] };
   };
-}
-
-/**
- * Called by a thread that loads this module before any task (`PRELOAD` in workers/thread.ts:
- * a rebuild's thread, started early, waits for its first clip): LAME made and run once at
- * the default quality, so the first segment does not pay for it.
- */
-export function preload(): Promise<void> {
-  return warmEncoder();
 }

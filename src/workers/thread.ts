@@ -48,21 +48,10 @@ parentPort!.postMessage({ started: true });
 /**
  * Modules to load before any task names them (`workerData[PRELOAD]`, module URLs): a
  * thread started before the command's own code has loaded (scripts/lectern-bin.cjs) loads
- * its task modules meanwhile, so its first task finds them ready, and runs their
- * `preload()` export when they have one (the MP3 encoder readies LAME), once the kinds
- * asked for by then (`load`) have started. A kind starts only when a task or `load` names it. A module that fails here fails again, and is
+ * its task modules meanwhile, so its first task finds them ready. Only loaded: a kind
+ * starts when a task or `load` names it. A module that fails here fails again, and is
  * reported, when a task needs it.
  */
 export const PRELOAD = 'lectern-preload';
 const preload = (workerData as Record<string, unknown> | null)?.[PRELOAD];
-if (Array.isArray(preload)) {
-  // The kinds the launcher asked for (eSpeak NG) start first: its message is read once this
-  // module has run, then the modules' own readying waits for those kinds to be ready.
-  const kindsFirst = new Promise((resolve) => setTimeout(resolve, 0)).then(() => Promise.allSettled([...kinds.values()]));
-  for (const url of preload)
-    if (typeof url === 'string')
-      Promise.all([import(url) as Promise<{ preload?: () => unknown }>, kindsFirst])
-        // A module may ready more than its code (`preload()`), in the same idle time.
-        .then(([m]) => (typeof m.preload === 'function' ? m.preload() : undefined))
-        .catch(() => {});
-}
+if (Array.isArray(preload)) for (const url of preload) if (typeof url === 'string') import(url).catch(() => {});
