@@ -2,7 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildArticle } from '../src/build.js';
-import { encodeMp3, MP3_DELAY_SAMPLES, mp3Frames, planSegments } from '../src/audio/mp3.js';
+import { encodeMp3, encoderId, encoderLibraryVersion, MP3_DELAY_SAMPLES, mp3Frames, planSegments } from '../src/audio/mp3.js';
 import { timelineSamples } from '../src/audio/pcm.js';
 import { buildTimeline } from '../src/audio/timeline.js';
 import { ClipCache } from '../src/tts/cache.js';
@@ -129,5 +129,13 @@ describe('MP3 segment cuts', () => {
       expect(f.count, added).toBeLessThanOrEqual(2);
       expect(f.seconds, added).toBeLessThan(10);
     }
+  });
+});
+
+describe('the MP3 encoder library', () => {
+  it('is named in segment keys by the version its package gives, which is what the library itself says (the main thread plans segments without loading it)', async () => {
+    const { jsLibraryVersion } = await import('wasm-media-encoders');
+    expect(encoderLibraryVersion()).toBe(jsLibraryVersion());
+    expect(encoderId()).toContain(`wasm-media-encoders@${jsLibraryVersion()}-lame:`);
   });
 });

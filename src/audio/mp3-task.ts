@@ -5,7 +5,11 @@
  */
 import type { TaskHandler } from '../workers/pool.js';
 import { ClipCache } from '../tts/cache.js';
-import { encodeSegment, type EncodeJob } from './mp3.js';
+import { encodeSegment, encoderLibrary, type EncodeJob } from './mp3.js';
+
+// Loaded with this module (a thread loads it before its first segment, or ahead of it:
+// workers/thread.ts, PRELOAD), not when the first segment is encoded.
+encoderLibrary();
 
 export function start(): TaskHandler {
   return async (payload) => {

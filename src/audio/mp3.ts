@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createEncoder, createMp3Encoder, jsLibraryVersion } from 'wasm-media-encoders';
+import type { WasmMediaEncoder } from 'wasm-media-encoders';
 import type { ClipCache } from '../tts/cache.js';
 import { claimPrestarted, poolsKeptWarm, WorkerPool, type TaskKind } from '../workers/pool.js';
 import { DEFAULT_MP3_QUALITY } from './quality.js';
@@ -163,7 +163,7 @@ const cutAfter = new Map<string, boolean>();
  */
 export function encoderId(quality: number = DEFAULT_MP3_QUALITY): string {
   const wasm = lameWasm(quality);
-  return `wasm-media-encoders@${jsLibraryVersion()}-lame:${MP3_BITRATE}k-cbr-mono-q${wasm.quality}${wasm.patched ? '' : '-unpatched'}`;
+  return `wasm-media-encoders@${encoderLibraryVersion()}-lame:${MP3_BITRATE}k-cbr-mono-q${wasm.quality}${wasm.patched ? '' : '-unpatched'}`;
 }
 
 /**
@@ -238,9 +238,43 @@ export function lameWasm(quality: number): LameWasm {
 }
 
 /** An MP3 encoder running LAME at `quality` (the package's own, unpatched, if it cannot be). */
-export function createLame(quality: number): ReturnType<typeof createMp3Encoder> {
+export function createLame(quality: number): Promise<WasmMediaEncoder<'audio/mpeg'>> {
   const { bytes } = lameWasm(quality);
+  const { createEncoder, createMp3Encoder } = encoderLibrary();
   return bytes ? createEncoder('audio/mpeg', bytes) : createMp3Encoder();
+}
+
+let library: typeof import('wasm-media-encoders') | undefined;
+/**
+ * wasm-media-encoders, loaded when something is encoded (on the threads, as a rule): its
+ * script carries its modules inline (783 KB, about 12 ms to load), and the main thread
+ * plans segments, whose keys need only the library's version (`encoderLibraryVersion`).
+ */
+export function encoderLibrary(): typeof import('wasm-media-encoders') {
+  return (library ??= createRequire(import.meta.url)('wasm-media-encoders') as typeof import('wasm-media-encoders'));
+}
+
+let libraryVersion: string | undefined;
+/**
+ * What the library's `jsLibraryVersion()` says (`wasm-media-encoders-0.7.0`), from its
+ * package.json, without loading it; the library itself when that cannot be read.
+ * test/mp3-segments.test.ts checks that both agree.
+ */
+export function encoderLibraryVersion(): string {
+  if (libraryVersion === undefined) {
+    // Its main file is in dist/: its package.json is a folder or two above.
+    let dir = path.dirname(createRequire(import.meta.url).resolve('wasm-media-encoders'));
+    for (let up = 0; up < 3 && libraryVersion === undefined; up++, dir = path.dirname(dir)) {
+      try {
+        const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+        if (pkg.name === 'wasm-media-encoders' && typeof pkg.version === 'string') libraryVersion = `${pkg.name}-${pkg.version}`;
+      } catch {
+        // None here: one folder up.
+      }
+    }
+    libraryVersion ??= encoderLibrary().jsLibraryVersion();
+  }
+  return libraryVersion;
 }
 
 /** Encodes one segment of the timeline. */
@@ -291,7 +325,7 @@ function toFloat(pcm: Int16Array): Float32Array {
   return f32;
 }
 
-let lame: { quality: number; encoder: ReturnType<typeof createMp3Encoder> } | undefined;
+let lame: { quality: number; encoder: Promise<WasmMediaEncoder<'audio/mpeg'>> } | undefined;
 let encoding = Promise.resolve();
 
 /** The MP3 task kind of the worker pool: encodes one segment (`mp3-task.ts`; from the parent folder, so the URL holds in the bundle too). */
