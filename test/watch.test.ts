@@ -142,6 +142,35 @@ describe('lectern watch, every output', () => {
   }, 300_000);
 });
 
+describe('lectern watch, started on an article already built', () => {
+  it('rebuilds to a cold build\'s bytes after its first build found every clip cached (and readied the threads\' engine and encoder)', async () => {
+    const dir = tmpDir('lectern-watch-warm-');
+    cpSync(path.dirname(SAMPLE), path.join(dir, 'src'), { recursive: true });
+    const file = path.join(dir, 'src', 'article.md');
+    const original = readFileSync(file, 'utf8');
+    const paragraph = original.split(/\n\n+/).find((p) => p.length > 200 && !/^[#>!*-]/.test(p))!;
+    const out = path.join(dir, 'out');
+    const cache = path.join(dir, 'cache');
+    const env = { SOURCE_DATE_EPOCH: '1700000000' };
+    expect(lectern(['build', file, '-o', out, '--cache-dir', cache, '-q', '--no-config'], { env }).status).toBe(0);
+    const { child, until, exited } = startWatch([file, '-o', out, '--cache-dir', cache, '-q']);
+    try {
+      await until(/^built in/m);
+      const rebuilt = until(/^rebuilt in/m);
+      writeFileSync(file, original.replace(paragraph, `${paragraph} A sentence was added after the warm-up.`));
+      await rebuilt;
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(130);
+    const cold = path.join(dir, 'cold');
+    expect(lectern(['build', file, '-o', cold, '--cache-dir', path.join(dir, 'cache-cold'), '-q', '--no-config'], { env }).status).toBe(0);
+    const files = listFiles(cold);
+    expect(listFiles(out)).toEqual(files);
+    for (const f of files) expect(readFileSync(path.join(out, f)).equals(readFileSync(path.join(cold, f))), f).toBe(true);
+  }, 300_000);
+});
+
 function startWatch(args: string[]) {
   const child = spawn(process.execPath, [CLI, 'watch', ...args, '--no-config'], {
     cwd: ROOT,

@@ -328,6 +328,34 @@ function toFloat(pcm: Int16Array): Float32Array {
 let lame: { quality: number; encoder: Promise<WasmMediaEncoder<'audio/mpeg'>> } | undefined;
 let encoding = Promise.resolve();
 
+/**
+ * Readies this thread's LAME at `quality` and runs it once over a second of quiet noise,
+ * thrown away, so that the next real segment runs code V8 has already compiled (see
+ * `NarrationResult.warmUp`). The encoder starts each segment afresh (`configure`), so what
+ * it encoded before changes nothing in the bytes of the next.
+ */
+export async function warmEncoder(quality: number = DEFAULT_MP3_QUALITY, sampleRate = 22050): Promise<void> {
+  const previous = encoding;
+  let release!: () => void;
+  encoding = new Promise<void>((r) => (release = r));
+  await previous;
+  try {
+    if (lame?.quality !== quality) lame = { quality, encoder: createLame(quality) };
+    const encoder = await lame.encoder;
+    encoder.configure({ sampleRate: sampleRate as 22050, channels: 1, bitrate: MP3_BITRATE });
+    const quiet = new Float32Array(sampleRate);
+    // A fixed pseudo-random hiss (no Math.random: the same work every time).
+    for (let i = 0, x = 1; i < quiet.length; i++) quiet[i] = ((x = (x * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff - 0.5) * 0.01;
+    encoder.encode([quiet]);
+    encoder.finalize();
+  } catch {
+    // A real segment meets the same problem and reports it.
+    lame = undefined;
+  } finally {
+    release();
+  }
+}
+
 /** The MP3 task kind of the worker pool: encodes one segment (`mp3-task.ts`; from the parent folder, so the URL holds in the bundle too). */
 export const mp3Task: TaskKind = { name: 'mp3', url: new URL('../audio/mp3-task.js', import.meta.url).href };
 

@@ -18,6 +18,8 @@ import { prepareBuild, report, type BuildFlags } from './build-command.js';
 
 /** Saves come in bursts (an editor writes, renames, touches): wait this long for quiet. */
 const DEBOUNCE_MS = 120;
+/** A first build that synthesised fewer clips than this readies the threads' code afterwards (`NarrationResult.warmUp`). */
+const WARM_UP_BELOW = 8;
 
 export interface WatchFlags extends BuildFlags {
   preview: boolean;
@@ -58,8 +60,12 @@ export async function runWatch(files: string[], cliFlags: WatchFlags, command?: 
       say(
         `${failed ? `build failed (${failed} of ${results.length})` : first ? 'built' : 'rebuilt'} in ${wall.toFixed(3)} s (CPU ${((cpu.user + cpu.system) / 1e6).toFixed(3)} s); watching ${watched.size} file${watched.size === 1 ? '' : 's'} for changes (Ctrl-C to stop)`,
       );
+    const wasFirst = first;
     first = false;
     if (!failed) await preview();
+    // A first build that found its clips cached left the threads' engine and encoder code
+    // unrun: ready it now, while the user reads, not on the first edit.
+    if (wasFirst && !failed) for (const r of results) if (r.artifacts?.narration && r.artifacts.narration.stats.synthesised < WARM_UP_BELOW) await r.artifacts.narration.warmUp();
   };
 
   // --preview: the web edition served once it is built, and every open page reloaded after each rebuild.

@@ -36,6 +36,14 @@ export interface NarrationResult {
    * packed without two idle engines and encoders in memory. The build's end stops them anyway.
    */
   releaseThreads(): Promise<void>;
+  /**
+   * Readies the threads' code for the next build, when they are kept warm between builds
+   * (`lectern watch`): each thread says a few of the article's sentences again and runs
+   * its MP3 encoder once, results thrown away. A build that found every clip cached left
+   * eSpeak NG's and LAME's code unrun, and the first edits then ran it cold (the sample's
+   * first two rebuilds: about 0.19 and 0.12 s, against 0.07 s once warm).
+   */
+  warmUp(): Promise<void>;
 }
 
 declare module '../pipeline/stage.js' {
@@ -327,5 +335,17 @@ async function narrate(ctx: StageContext, opts: NarrationOptions): Promise<Narra
     ctx.defer(() => indexing);
   }
   const threads = pool;
-  return { engine: engine.id, engineVersion, voice, voices: [...new Set(voices)], rate, timeline, cache, stats, ...(threads ? { threads: threads.workers } : {}), releaseThreads: async () => threads?.close() };
+  const warmUp = async () => {
+    if (!threads || threads.workers.closed || !poolsKeptWarm()) return;
+    const sample = [...unique.values()].slice(0, 4);
+    const jobs: Promise<unknown>[] = [];
+    // Every thread takes some: two tasks each at a time, idle threads first (workers/pool.ts).
+    for (let i = 0; i < threads.workers.size; i++) {
+      for (const { text, voice: v } of sample) jobs.push(threads.workers.run(threads.task, { op: 'synth', text, voice: v, rate }));
+      if (mp3Wanted) jobs.push(threads.workers.run(mp3Task, { warm: quality }));
+    }
+    // A warm-up that fails changes nothing: the next build meets the same problem and says so.
+    await Promise.allSettled(jobs);
+  };
+  return { engine: engine.id, engineVersion, voice, voices: [...new Set(voices)], rate, timeline, cache, stats, ...(threads ? { threads: threads.workers } : {}), releaseThreads: async () => threads?.close(), warmUp };
 }
