@@ -31,10 +31,13 @@ describe.skipIf(!hasFfmpeg)('MP3 encoded in parallel segments', () => {
     const n = r.artifacts!.narration!;
     const segments = planSegments(n.timeline);
     expect(segments.length).toBeGreaterThanOrEqual(4);
-    // The narration stage encoded the segments while it synthesised (those its last clips
-    // completed too, after the threads' last clip), all but the last.
+    // The narration stage encoded the segments while it synthesised, but for the last and
+    // those whose clips were taken in after the threads' last clip (their results are taken
+    // in while the threads go on: under load, a few more).
     const during = r.artifacts!.audio!.encodeStats!;
-    expect(during).toMatchObject({ segments: segments.length, encoded: 1, repaired: 0 });
+    expect(during).toMatchObject({ segments: segments.length, repaired: 0 });
+    expect(during.encoded).toBeGreaterThanOrEqual(1);
+    expect(during.encoded).toBeLessThan(segments.length / 4);
     const again = { segments: 0, encoded: 0 };
     const early = await encodeMp3(n.timeline, n.cache, 2, again);
     expect(again.encoded).toBe(0);

@@ -101,18 +101,6 @@ export class SynthesisPool {
       // main thread takes in the last one.
       await Promise.race([Promise.all(Array.from({ length: Math.max(1, Math.min(this.workers.capacity, requests.length)) }, lane)), aborted]);
       await Promise.race([Promise.all(handling), aborted]);
-      // Side work the last clips made ready after the lanes had ended (their segments): done
-      // here too, on the same threads, as if the lanes had still been running.
-      const drain = async () => {
-        for (let extra = side?.take(); extra && !stopped(); extra = side?.take()) {
-          try {
-            await extra.done(await this.workers.run(extra.kind, extra.payload, { priority: 1 }));
-          } catch (e) {
-            failure ??= e;
-          }
-        }
-      };
-      if (side && !stopped()) await Promise.race([Promise.all(Array.from({ length: Math.max(1, this.workers.capacity) }, drain)), aborted]);
     } finally {
       signal?.removeEventListener('abort', abort);
     }
