@@ -10,6 +10,16 @@ import { pathToFileURL } from 'node:url';
 import { projectFile } from '../src/util/paths.js';
 import { mp3Task } from '../src/audio/mp3.js';
 
+/** eSpeak NG's WebAssembly file, and a task kind that asks the pool's shared modules for a file (test/fixtures/workers). */
+const wasm = createRequire(import.meta.url).resolve('espeak-ng').replace(/espeak-ng\.js$/, 'espeak-ng.wasm');
+const kind = { name: 'test:shared-wasm', url: pathToFileURL(projectFile('test/fixtures/workers/shared-wasm-task.mjs')).href, data: { sharedWasm: projectFile('dist/lib/workers/shared-wasm.js') } };
+/** The same file under another name: a module no thread of this process has compiled yet. */
+function wasmCopy(name: string): string {
+  const copy = path.join(mkdtempSync(path.join(os.tmpdir(), 'lectern-wasm-')), `${name}.wasm`);
+  copyFileSync(wasm, copy);
+  return copy;
+}
+
 const requests = Array.from({ length: 20 }, (_, i) => ({ text: `Sentence number ${i} is here.`, voice: 'en-gb', rate: 175 }));
 type Threads = { threads: { worker: { terminate(): Promise<number> } }[] };
 
@@ -115,11 +125,8 @@ describe('threads started early and shared modules', () => {
   }, 30_000);
 
   it('compiles a WebAssembly file once for every thread of the pool, in one of the threads, while the main thread is busy', async () => {
-    const wasm = createRequire(import.meta.url).resolve('espeak-ng').replace(/espeak-ng\.js$/, 'espeak-ng.wasm');
-    const kind = { name: 'test:shared-wasm', url: pathToFileURL(projectFile('test/fixtures/workers/shared-wasm-task.mjs')).href, data: { sharedWasm: projectFile('dist/lib/workers/shared-wasm.js') } };
     // A module compiled here earlier would be handed to the threads as they start: another file name.
-    const copy = path.join(mkdtempSync(path.join(os.tmpdir(), 'lectern-wasm-')), 'copy.wasm');
-    copyFileSync(wasm, copy);
+    const copy = wasmCopy('copy');
     const pool = new WorkerPool(2);
     const before = modulesCompiledHere();
     try {
@@ -142,10 +149,7 @@ describe('threads started early and shared modules', () => {
   }, 30_000);
 
   it('lets a thread that finds the module claimed by another wait for it, not compile it again', async () => {
-    const wasm = createRequire(import.meta.url).resolve('espeak-ng').replace(/espeak-ng\.js$/, 'espeak-ng.wasm');
-    const kind = { name: 'test:shared-wasm', url: pathToFileURL(projectFile('test/fixtures/workers/shared-wasm-task.mjs')).href, data: { sharedWasm: projectFile('dist/lib/workers/shared-wasm.js') } };
-    const copy = path.join(mkdtempSync(path.join(os.tmpdir(), 'lectern-wasm-')), 'claimed.wasm');
-    copyFileSync(wasm, copy);
+    const copy = wasmCopy('claimed');
     // The thread starts before the module exists, so it is not handed the module; the main
     // thread then claims and compiles it (sent before or after the thread listens).
     const pool = new WorkerPool(1);
@@ -163,10 +167,7 @@ describe('threads started early and shared modules', () => {
   }, 30_000);
 
   it('frees the claim of a thread that stopped before it sent its module, so the next thread need not wait for it', async () => {
-    const wasm = createRequire(import.meta.url).resolve('espeak-ng').replace(/espeak-ng\.js$/, 'espeak-ng.wasm');
-    const kind = { name: 'test:shared-wasm', url: pathToFileURL(projectFile('test/fixtures/workers/shared-wasm-task.mjs')).href, data: { sharedWasm: projectFile('dist/lib/workers/shared-wasm.js') } };
-    const copy = path.join(mkdtempSync(path.join(os.tmpdir(), 'lectern-wasm-')), 'orphan.wasm');
-    copyFileSync(wasm, copy);
+    const copy = wasmCopy('orphan');
     // A thread claimed the file and was stopped before it sent the module (a build interrupted as it began).
     const words = new Int32Array(claimWords());
     const hash = fileHash(copy);
@@ -186,8 +187,6 @@ describe('threads started early and shared modules', () => {
   }, 30_000);
 
   it('gives a thread started after the module was compiled the module at once, without compiling it or claiming it', async () => {
-    const wasm = createRequire(import.meta.url).resolve('espeak-ng').replace(/espeak-ng\.js$/, 'espeak-ng.wasm');
-    const kind = { name: 'test:shared-wasm', url: pathToFileURL(projectFile('test/fixtures/workers/shared-wasm-task.mjs')).href, data: { sharedWasm: projectFile('dist/lib/workers/shared-wasm.js') } };
     await sharedWasmModule(wasm);
     const compiled = modulesCompiledHere();
     const pool = new WorkerPool(1);

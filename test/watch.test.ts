@@ -102,13 +102,7 @@ describe('lectern watch', () => {
 
 describe('lectern watch, every output', () => {
   it('rebuilds after one-paragraph edits to the same bytes as a cold build of the edited article, whatever happens to the cache files meanwhile', async () => {
-    const dir = tmpDir('lectern-watch-bytes-');
-    cpSync(path.dirname(SAMPLE), path.join(dir, 'src'), { recursive: true });
-    const file = path.join(dir, 'src', 'article.md');
-    const original = readFileSync(file, 'utf8');
-    const paragraph = original.split(/\n\n+/).find((p) => p.length > 200 && !/^[#>!*-]/.test(p))!;
-    const out = path.join(dir, 'out');
-    const cache = path.join(dir, 'cache');
+    const { dir, file, original, paragraph, out, cache } = sampleToEdit('lectern-watch-bytes-');
     const { child, until, exited } = startWatch([file, '-o', out, '--cache-dir', cache, '-q']);
     const sameAsCold = (label: string) => {
       const cold = path.join(dir, `cold-${label}`);
@@ -144,13 +138,7 @@ describe('lectern watch, every output', () => {
 
 describe('lectern watch, started on an article already built', () => {
   it('rebuilds to a cold build\'s bytes after its first build found every clip cached (and readied the threads\' engine and encoder)', async () => {
-    const dir = tmpDir('lectern-watch-warm-');
-    cpSync(path.dirname(SAMPLE), path.join(dir, 'src'), { recursive: true });
-    const file = path.join(dir, 'src', 'article.md');
-    const original = readFileSync(file, 'utf8');
-    const paragraph = original.split(/\n\n+/).find((p) => p.length > 200 && !/^[#>!*-]/.test(p))!;
-    const out = path.join(dir, 'out');
-    const cache = path.join(dir, 'cache');
+    const { dir, file, original, paragraph, out, cache } = sampleToEdit('lectern-watch-warm-');
     const env = { SOURCE_DATE_EPOCH: '1700000000' };
     expect(lectern(['build', file, '-o', out, '--cache-dir', cache, '-q', '--no-config'], { env }).status).toBe(0);
     const { child, until, exited } = startWatch([file, '-o', out, '--cache-dir', cache, '-q']);
@@ -170,6 +158,16 @@ describe('lectern watch, started on an article already built', () => {
     for (const f of files) expect(readFileSync(path.join(out, f)).equals(readFileSync(path.join(cold, f))), f).toBe(true);
   }, 300_000);
 });
+
+/** A copy of the bundled sample to edit, its first long paragraph, and an output and a cache folder beside it. */
+function sampleToEdit(prefix: string) {
+  const dir = tmpDir(prefix);
+  cpSync(path.dirname(SAMPLE), path.join(dir, 'src'), { recursive: true });
+  const file = path.join(dir, 'src', 'article.md');
+  const original = readFileSync(file, 'utf8');
+  const paragraph = original.split(/\n\n+/).find((p) => p.length > 200 && !/^[#>!*-]/.test(p))!;
+  return { dir, file, original, paragraph, out: path.join(dir, 'out'), cache: path.join(dir, 'cache') };
+}
 
 function startWatch(args: string[]) {
   const child = spawn(process.execPath, [CLI, 'watch', ...args, '--no-config'], {
