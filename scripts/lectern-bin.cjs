@@ -53,8 +53,7 @@ function makesMp3(args) {
  * build's pool takes it as its first thread (src/workers/early.ts). Left unreferenced until
  * then, so a command that fails first exits as if it were not there; the build stops it if
  * it does not narrate after all. Its `workerData` and limits are those of any pool thread
- * (src/workers/pool.ts, src/workers/shared-wasm.ts: the process's claim words are made here,
- * under their global key).
+ * (src/workers/thread-options.ts).
  */
 function startEarlyThread() {
   if (process.argv[2] !== 'build' || !buildWillNarrate(process.argv.slice(3))) {
@@ -65,18 +64,17 @@ function startEarlyThread() {
     const { Worker } = require('node:worker_threads');
     const { pathToFileURL } = require('node:url');
     const g = globalThis;
-    const claims = (g[Symbol.for('lectern.wasm-claims')] ??= new SharedArrayBuffer(256 * 4));
+    // The options of any pool thread (its claim words for WebAssembly files are made here,
+    // under their global key, and found there by the build's pool).
+    const { poolThreadOptions } = require('../src/workers/thread-options.ts');
     const url = (rel) => pathToFileURL(path.join(__dirname, rel)).href;
-    const worker = new Worker(path.join(__dirname, 'workers', 'thread.js'), {
-      workerData: {
-        'lectern-pool-thread': true,
-        'lectern-wasm-claims': claims,
-        'lectern-shared-modules': {},
+    const worker = new Worker(
+      path.join(__dirname, 'workers', 'thread.js'),
+      poolThreadOptions({
         // The MP3 encoder only when the build makes an MP3 (the default format).
         'lectern-preload': [url('tts/task.js'), url('tts/espeak.js'), ...(makesMp3(process.argv.slice(3)) ? [url('audio/mp3-task.js')] : [])],
-      },
-      resourceLimits: { maxYoungGenerationSizeMb: 2 },
-    });
+      }),
+    );
     // eSpeak NG starts at once too (compiling and instantiating it, about 70 ms of the thread's
     // time), as the build's pool would ask (src/tts/pool.ts, speechTask): the same kind name,
     // so the pool's own request finds it started (src/workers/thread.ts keeps kinds by name).

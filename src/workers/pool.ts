@@ -14,7 +14,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type Transferable } from 'node:worker_threads';
 import { LecternError } from '../article/diagnostics.js';
 import { projectFile } from '../util/paths.js';
-import { listenForModules, poolThreadData, releaseStaleClaims } from './shared-wasm.js';
+import { listenForModules, releaseStaleClaims } from './shared-wasm.js';
+import { poolThreadOptions } from './thread-options.js';
 import { adoptEarlyThread } from './early.js';
 
 /** A kind of task: the module that handles it (`export function start(data): TaskHandler`), and its start-up data. */
@@ -72,9 +73,6 @@ const TASKS_PER_THREAD = 2;
 
 let nextTaskId = 1;
 
-/** The young generation of a pool thread's heap, in MB (see `addThread`). */
-const THREAD_YOUNG_GENERATION_MB = 2;
-
 export class WorkerPool {
   private readonly threads: Thread[] = [];
   private readonly queue: Task[] = [];
@@ -96,10 +94,7 @@ export class WorkerPool {
   }
 
   private addThread(): void {
-    // A small young generation: a thread's JavaScript makes little garbage (its audio lives
-    // in typed arrays and WebAssembly memory), and V8's default would let each thread's
-    // nursery grow to tens of MB before collecting it (about 25 MB of peak memory per build).
-    const worker = adoptEarlyThread(this.eager.map((k) => k.name)) ?? new Worker(threadFile(), { workerData: poolThreadData(), resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB } });
+    const worker = adoptEarlyThread(this.eager.map((k) => k.name)) ?? new Worker(threadFile(), poolThreadOptions());
     const thread: Thread = { worker, tasks: new Map() };
     for (const k of this.eager) worker.postMessage({ load: { name: k.name, url: compiledUrl(k.url), data: k.data } });
     worker.on('message', (m: { id?: number; result?: unknown; error?: string; code?: string }) => {

@@ -77,11 +77,6 @@ export function sharedWasmModule(file: string): Promise<WebAssembly.Module> {
   return module;
 }
 
-/** The modules known so far (file -> module), for a new thread's `workerData`. */
-export function modulesForThreads(): Record<string, WebAssembly.Module> {
-  return Object.fromEntries(ready);
-}
-
 function obtain(file: string): Promise<WebAssembly.Module> {
   listen();
   const words = new Int32Array(claimWords());
